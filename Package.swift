@@ -1,0 +1,72 @@
+// swift-tools-version:6.0
+// Selfcare: a self-service USSD/SMS command gateway.
+// Layers, bottom up: CLibevent -> EventLoop (the one libevent loop) ; Numbering, Model ->
+// Store (GRDB/SQLite) ; Messages -> Engine (domain logic, transport-agnostic) ;
+// LineProtocol (pure codec) ; Gateway (transports: wires loop, codec, engine, store) ;
+// selfcare (the CLI).
+import PackageDescription
+
+let package = Package(
+    name: "Selfcare",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "selfcare", targets: ["SelfcareCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+    ],
+    targets: [
+        // libevent 2.1 from the system (apt: libevent-dev).
+        .systemLibrary(
+            name: "CLibevent",
+            pkgConfig: "libevent",
+            providers: [.apt(["libevent-dev"])]
+        ),
+        // A thin, allocation-aware Swift face over the libevent loop: listeners,
+        // buffered connections, timers and signals. Knows no protocol.
+        .target(name: "EventLoop", dependencies: ["CLibevent"]),
+        // Phone-number normalisation (+36…, 0036…, 06…, 36…, spaces and dashes).
+        .target(name: "Numbering"),
+        // Domain records and the storage protocol the engine talks to, with an
+        // in-memory twin for unit tests.
+        .target(name: "Model", dependencies: [
+            "Numbering",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "CryptoExtras", package: "swift-crypto"),
+        ]),
+        // SQLite through GRDB: migrations, the durable implementation of Model's store.
+        .target(name: "Store", dependencies: [
+            "Model", "Numbering",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // Transport-agnostic domain logic: (channel, msisdn, destination, text) -> outcome.
+        .target(name: "Engine", dependencies: ["Model", "Numbering"]),
+        // The line protocol as pure code: a byte-level line decoder and the request parser.
+        .target(name: "LineProtocol", dependencies: ["Numbering"]),
+        // The transports on the event loop; group commit of each loop pass.
+        .target(name: "Gateway", dependencies: [
+            "EventLoop", "LineProtocol", "Engine", "Model", "Store",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "SelfcareCLI", dependencies: [
+            "Gateway", "Store", "Model", "Engine", "Numbering", "LineProtocol",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .testTarget(name: "NumberingTests", dependencies: ["Numbering"]),
+        .testTarget(name: "LineProtocolTests", dependencies: ["LineProtocol"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Model"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Model"]),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["Store", "Model"],
+            resources: [.copy("Transcripts")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

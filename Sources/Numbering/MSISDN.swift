@@ -1,0 +1,107 @@
+/// A subscriber number in canonical international form, digits only, without `+`:
+/// `36301234567`.
+///
+/// Subscribers and network elements write numbers in many ways; ``init(parsing:)``
+/// accepts the Hungarian ones the product brief lists and normalises them:
+///
+/// ```swift
+/// MSISDN(parsing: "+36 30 123 4567")?.digits   // "36301234567"
+/// MSISDN(parsing: "06-30-123-4567")?.digits    // "36301234567"
+/// MSISDN(parsing: "0036301234567")?.digits     // "36301234567"
+/// MSISDN(parsing: "1730")                      // nil: a short code is no MSISDN
+/// ```
+public struct MSISDN: Hashable, Sendable, Comparable, CustomStringConvertible {
+    /// The canonical digits, e.g. `36301234567`.
+    public let digits: String
+
+    /// Wraps digits already known to be canonical (from the store) without checking.
+    public init(canonical digits: String) {
+        self.digits = digits
+    }
+
+    /// Normalises a number as written by a subscriber or a network element; `nil` when
+    /// it is not a well-formed international or Hungarian national number.
+    public init?(parsing text: some StringProtocol) {
+        guard let digits = PhoneNumber.internationalDigits(text) else { return nil }
+        self.digits = digits
+    }
+
+    public var description: String { digits }
+
+    public static func < (lhs: MSISDN, rhs: MSISDN) -> Bool { lhs.digits < rhs.digits }
+
+    /// Hungarian subscribers: country code 36.
+    public var isHungarian: Bool { digits.hasPrefix("36") }
+
+    /// The number grouped the way a handset shows it: `+36 30 123 4567`.
+    public var displayed: String { PhoneNumber.display(digits) }
+}
+
+/// Helpers shared by ``MSISDN`` and destination numbers.
+public enum PhoneNumber {
+    /// Shortest and longest international number we accept (E.164 allows 15 digits;
+    /// Hungarian numbers have 10 or 11).
+    public static let minimumDigits = 8
+    public static let maximumDigits = 15
+
+    /// Strips the separators people type (spaces, dashes, dots, slashes, brackets) and
+    /// returns the digits with an optional leading `+`; `nil` on any other character.
+    public static func compact(_ text: some StringProtocol) -> String? {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        var first = true
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            case UInt8(ascii: "+") where first && out.isEmpty:
+                out.append("+")
+            case UInt8(ascii: " "), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "/"),
+                 UInt8(ascii: "("), UInt8(ascii: ")"), 0x09:
+                break
+            default:
+                return nil
+            }
+            first = false
+        }
+        return out.isEmpty ? nil : out
+    }
+
+    /// Canonical international digits of a full number, or `nil`.
+    /// `+36…` and `0036…` and `36…` are international; `06…` is Hungarian national
+    /// (the trunk prefix 06 stands for the country code 36).
+    public static func internationalDigits(_ text: some StringProtocol) -> String? {
+        guard let compacted = compact(text) else { return nil }
+        var digits: Substring
+        if compacted.hasPrefix("+") {
+            digits = compacted.dropFirst()
+        } else if compacted.hasPrefix("00") {
+            digits = compacted.dropFirst(2)
+        } else if compacted.hasPrefix("06") {
+            digits = "36" + compacted.dropFirst(2)
+        } else if compacted.hasPrefix("36") {
+            digits = Substring(compacted)
+        } else {
+            return nil
+        }
+        guard digits.count >= minimumDigits, digits.count <= maximumDigits,
+              digits.first != "0", digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 })
+        else { return nil }
+        // Hungarian numbers are 36 + 8 or 9 digits.
+        if digits.hasPrefix("36"), digits.count != 10, digits.count != 11 { return nil }
+        return String(digits)
+    }
+
+    /// `36301234567` → `+36 30 123 4567`; `3612345678` → `+36 1 234 5678`.
+    public static func display(_ digits: String) -> String {
+        guard digits.hasPrefix("36") else { return "+" + digits }
+        let national = Array(digits.dropFirst(2))
+        let area = national.first == "1" ? 1 : 2
+        guard national.count > area + 3 else { return "+" + digits }
+        let a = String(national[..<area])
+        let rest = national[area...]
+        let b = String(rest.prefix(3))
+        let c = String(rest.dropFirst(3))
+        return "+36 \(a) \(b) \(c)"
+    }
+}
