@@ -1,0 +1,92 @@
+extension Request {
+    /// A role: the one a verb needs, or the one a connection holds.
+    ///
+    /// The raw values are the role names of the account store (`network`, `operator`), so
+    /// a transport maps an account's role with `Request.Role(rawValue: account.role.rawValue)`.
+    public enum Role: String, Hashable, Sendable, CaseIterable {
+        /// No role: a verb anyone may use, even before `AUTH` (`AUTH`, `PING`, `HELP`,
+        /// `QUIT`); for a connection, not authenticated yet.
+        case none
+        /// The network side (SMSC, Kannel, the simulator): delivers subscribers' messages.
+        case network
+        /// Operators and their scripts: top-ups, rates, subscribers.
+        case `operator`
+    }
+
+    /// The verbs of the line protocol: name, the role each needs, and its usage line.
+    ///
+    /// To add a verb: a case here with its ``name``, ``role`` and ``usage``, a case of
+    /// ``Request`` and its arguments parser in `Request+Parsing.swift`.
+    public enum Verb: String, Hashable, Sendable, CaseIterable {
+        case auth = "AUTH"
+        case sms = "SMS"
+        case topup = "TOPUP"
+        case ping = "PING"
+        case help = "HELP"
+        case quit = "QUIT"
+
+        /// The verb as written in the protocol documentation (upper case); clients may
+        /// write it in any case.
+        public var name: String { rawValue }
+
+        /// The role a connection must hold to use the verb.
+        public var role: Role {
+            switch self {
+            case .auth, .ping, .help, .quit: return .none
+            case .sms: return .network
+            case .topup: return .operator
+            }
+        }
+
+        /// The one-line usage shown by `HELP` and in `501 Usage: …` answers.
+        public var usage: String {
+            switch self {
+            case .auth: return "AUTH <account> <password>"
+            case .sms: return "SMS <from-msisdn> <to-number> <text>"
+            case .topup: return "TOPUP <msisdn> <amount>"
+            case .ping: return "PING"
+            case .help: return "HELP"
+            case .quit: return "QUIT"
+            }
+        }
+
+        /// Whether a connection holding `role` may use the verb (``Role/none``: not
+        /// authenticated).
+        public func isPermitted(for role: Role) -> Bool {
+            self.role == .none || self.role == role
+        }
+
+        /// `nil` when a connection holding `role` may use the verb; otherwise the `530`
+        /// answer: ``RequestError/authenticationRequired`` before `AUTH`, or
+        /// `530 not permitted for role <role>` for an account of another role.
+        public func permission(for role: Role) -> RequestError? {
+            if isPermitted(for: role) { return nil }
+            if role == .none { return .authenticationRequired }
+            return RequestError(.authenticationRequired, "not permitted for role \(role.rawValue)", verb: self)
+        }
+
+        /// The verb named by `token`, compared without regard to ASCII case; `nil` for
+        /// an unknown verb.
+        public init?(token: UnsafeRawBufferPointer) {
+            for verb in Verb.allCases where verb.rawValue.utf8.count == token.count {
+                if verb.rawValue.utf8.elementsEqual(token, by: { $0 == Verb.asciiUppercase($1) }) {
+                    self = verb
+                    return
+                }
+            }
+            return nil
+        }
+
+        /// The verb named `name`, in any case; `nil` for an unknown verb.
+        public init?(name: some StringProtocol) {
+            var name = String(name)
+            guard let verb = name.withUTF8({ Verb(token: UnsafeRawBufferPointer($0)) }) else { return nil }
+            self = verb
+        }
+
+        @inline(__always)
+        static func asciiUppercase(_ byte: UInt8) -> UInt8 {
+            byte &- 0x61 < 26 ? byte &- 0x20 : byte
+        }
+    }
+}
