@@ -41,18 +41,26 @@ let package = Package(
         .target(name: "Store", dependencies: [
             "Model", "Numbering",
             .product(name: "GRDB", package: "GRDB.swift"),
+            // The hot statements bind and step through the C API (half the CPU of GRDB's
+            // argument boxing); GRDB still owns the connection and the statement cache.
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
+        // The command language as data (Grammars/): reply texts per language today,
+        // keywords, destinations, MMI codes and menus as the issues add them.
+        .target(name: "Grammar"),
         // Transport-agnostic domain logic: (channel, msisdn, destination, text) -> outcome.
-        .target(name: "Engine", dependencies: ["Model", "Numbering"]),
+        .target(name: "Engine", dependencies: ["Model", "Numbering", "Grammar"]),
         // The line protocol as pure code: a byte-level line decoder and the request parser.
         .target(name: "LineProtocol", dependencies: ["Numbering"]),
+        // A small blocking client of the line protocol: `selfcare send`, tests, examples.
+        .target(name: "LineClient"),
         // The transports on the event loop; group commit of each loop pass.
         .target(name: "Gateway", dependencies: [
             "EventLoop", "LineProtocol", "Engine", "Model", "Store",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "SelfcareCLI", dependencies: [
-            "Gateway", "Store", "Model", "Engine", "Numbering", "LineProtocol",
+            "Gateway", "Store", "Model", "Engine", "Grammar", "Numbering", "LineProtocol", "LineClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -61,11 +69,14 @@ let package = Package(
         .testTarget(name: "LineProtocolTests", dependencies: ["LineProtocol"]),
         .testTarget(name: "ModelTests", dependencies: ["Model"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Model"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Model"]),
+        .testTarget(name: "GrammarTests", dependencies: ["Grammar"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Model", "Grammar"]),
+        // Starts the real `selfcare` process (built by `swift build`) on a free port
+        // with a temporary SQLite file; replays Transcripts/*.transcript.
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["Store", "Model"],
-            resources: [.copy("Transcripts")]
+            dependencies: ["Store", "Model", "LineClient"],
+            exclude: ["Transcripts"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,121 @@
+import GRDB
+
+/// The schema, as GRDB migrations.
+///
+/// Migrations are NAMED and APPEND-ONLY: a released migration is never edited nor
+/// removed, because GRDB records the names it applied in `grdb_migrations` and
+/// only runs the missing ones on open. A schema change is a new migration at the end.
+///
+/// Conventions: money is INTEGER forints everywhere; times are INTEGER Unix seconds;
+/// tables are STRICT (SQLite ≥ 3.37) so a forint column can never silently hold a REAL
+/// or a text, which SQLite's loose typing would otherwise allow.
+public enum Migrations {
+    /// The names of the migrations, in the order they run.
+    public static var names: [String] { migrator.migrations }
+
+    /// The migrator that brings any Selfcare database up to date.
+    public static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+
+        // subscribers: one row per MSISDN (canonical digits, e.g. 36301234567).
+        // WITHOUT ROWID: the hot path looks subscribers up by number only, so the
+        // primary-key b-tree holds the row itself (one b-tree search per lookup).
+        // - product/status/language: the Model enums' raw values.
+        // - birth_date: `YYYY-MM-DD` or NULL when unknown (age rules).
+        // - pin_*: the subscriber PIN (PasswordHash encoding, NULL = never set), wrong
+        //   PINs in a row, and the Unix time until which PIN commands are locked.
+        // - balance, universal_balance, unbilled, allowance: the money buckets; each
+        //   always equals the sum of its ledger rows (see ledger).
+        // - created_at: when the row was inserted (Unix seconds).
+        migrator.registerMigration("v1-subscribers") { db in
+            try db.execute(sql: """
+                CREATE TABLE subscribers(
+                    msisdn            TEXT    NOT NULL PRIMARY KEY,
+                    product           TEXT    NOT NULL CHECK (product IN ('prepaid', 'postpaid', 'mix')),
+                    status            TEXT    NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'suspended')),
+                    birth_date        TEXT    CHECK (birth_date IS NULL OR birth_date GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+                    language          TEXT    NOT NULL DEFAULT 'hu' CHECK (language IN ('hu', 'en')),
+                    pin_hash          TEXT,
+                    pin_failures      INTEGER NOT NULL DEFAULT 0 CHECK (pin_failures >= 0),
+                    pin_locked_until  INTEGER,
+                    balance           INTEGER NOT NULL DEFAULT 0,
+                    universal_balance INTEGER NOT NULL DEFAULT 0,
+                    unbilled          INTEGER NOT NULL DEFAULT 0,
+                    allowance         INTEGER NOT NULL DEFAULT 0,
+                    created_at        INTEGER NOT NULL DEFAULT (CAST(strftime('%s', 'now') AS INTEGER))
+                ) WITHOUT ROWID, STRICT
+                """)
+        }
+
+        // accounts: logins of the line protocol and the HTTP API. `role` decides the
+        // verbs an account may use; `password_hash` is a PasswordHash encoding, never
+        // the password.
+        migrator.registerMigration("v1-accounts") { db in
+            try db.execute(sql: """
+                CREATE TABLE accounts(
+                    name          TEXT NOT NULL PRIMARY KEY,
+                    role          TEXT NOT NULL CHECK (role IN ('network', 'operator')),
+                    password_hash TEXT NOT NULL
+                ) WITHOUT ROWID, STRICT
+                """)
+        }
+
+        // ledger: every balance change, append-only. `amount` is signed and added to
+        // the subscriber's `bucket` column in the same transaction, so for every
+        // subscriber and bucket: column = SUM(amount). `kind` says why the money moved
+        // (opening, topup, purchase, charge), `ref` is free text (request, rate prefix,
+        // operator note). `id` orders the rows: the latest purchase is the highest id.
+        // The index makes "last purchase of this number" one short index descent and
+        // serves the per-subscriber GROUP BY of the invariant check.
+        migrator.registerMigration("v1-ledger") { db in
+            try db.execute(sql: """
+                CREATE TABLE ledger(
+                    id     INTEGER PRIMARY KEY,
+                    at     INTEGER NOT NULL,
+                    msisdn TEXT    NOT NULL REFERENCES subscribers(msisdn),
+                    bucket TEXT    NOT NULL CHECK (bucket IN ('balance', 'universal', 'unbilled', 'allowance')),
+                    amount INTEGER NOT NULL,
+                    kind   TEXT    NOT NULL CHECK (kind IN ('opening', 'topup', 'purchase', 'charge')),
+                    ref    TEXT
+                ) STRICT;
+                CREATE INDEX ledger_by_msisdn_kind ON ledger(msisdn, kind, id);
+                """)
+        }
+
+        // audit: one row per command that reached the engine, written in the same
+        // transaction as its effect. `account` is NULL before AUTH, `msisdn` when no
+        // subscriber is concerned (and may name an unknown number: no foreign key).
+        // `request` has any PIN or password masked; `outcome` is the response code and
+        // text. Indexed by msisdn for customer-care look-ups.
+        migrator.registerMigration("v1-audit") { db in
+            try db.execute(sql: """
+                CREATE TABLE audit(
+                    id      INTEGER PRIMARY KEY,
+                    at      INTEGER NOT NULL,
+                    account TEXT,
+                    channel TEXT    NOT NULL,
+                    msisdn  TEXT,
+                    request TEXT    NOT NULL,
+                    outcome TEXT    NOT NULL
+                ) STRICT;
+                CREATE INDEX audit_by_msisdn ON audit(msisdn);
+                """)
+        }
+
+        // bills: closed monthly bills of postpaid subscribers, one per `period`
+        // (`YYYY-MM`, so text order is time order); `amount` in forints. Adding a bill
+        // for a period that already has one replaces it (a correction).
+        migrator.registerMigration("v1-bills") { db in
+            try db.execute(sql: """
+                CREATE TABLE bills(
+                    msisdn TEXT    NOT NULL,
+                    period TEXT    NOT NULL CHECK (period GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]'),
+                    amount INTEGER NOT NULL,
+                    PRIMARY KEY (msisdn, period)
+                ) WITHOUT ROWID, STRICT
+                """)
+        }
+
+        return migrator
+    }
+}

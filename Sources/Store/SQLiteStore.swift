@@ -1,0 +1,354 @@
+import Foundation
+import GRDB
+import Model
+import Numbering
+
+/// Failures of the SQLite store itself (the domain errors are Model's ``StoreError``).
+public enum StoreFailure: Error, Equatable, CustomStringConvertible {
+    /// The test hook `failEveryNthCommit` rolled back this write (the `write`-th call).
+    case injectedCommitFailure(write: Int)
+    /// SQLite refused WAL or `synchronous=FULL`; the store will not run without both.
+    case durabilityNotConfigured(journalMode: String, synchronous: Int)
+    /// `populate` only fills an empty store.
+    case notEmpty(subscribers: Int)
+    /// `populate` numbers are `3630` + 7 digits, so at most 10,000,000 of them.
+    case populateCount(Int)
+    /// A stored value the Model cannot represent (hand-edited database?).
+    case corruptRow(String)
+    /// The store was closed.
+    case closed
+
+    public var description: String {
+        switch self {
+        case .injectedCommitFailure(let n):
+            return "commit of write #\(n) failed (injected by failEveryNthCommit / SELFCARE_FAIL_COMMIT)"
+        case .durabilityNotConfigured(let mode, let sync):
+            return "could not set journal_mode=WAL and synchronous=FULL (got journal_mode=\(mode), synchronous=\(sync))"
+        case .notEmpty(let n):
+            return "the store already has \(n) subscribers; populate needs an empty one"
+        case .populateCount(let n):
+            return "populate count \(n) out of range 0...10000000 (numbers are 3630 + 7 digits)"
+        case .corruptRow(let what):
+            return "corrupt row: \(what)"
+        case .closed:
+            return "the store is closed"
+        }
+    }
+}
+
+/// The durable ``SubscriberStore``: one SQLite file through a GRDB `DatabaseQueue`
+/// (one connection, so writes are serialised and statements can be reused), in WAL mode
+/// with `synchronous=FULL`, so a committed transaction survives power loss.
+///
+/// The server calls ``write(_:)`` once per event-loop pass with every request of the pass
+/// inside (group commit): one `BEGIN IMMEDIATE … COMMIT`, one fsync for the whole group.
+public final class SQLiteStore: SubscriberStore, @unchecked Sendable {
+    // @unchecked Sendable: all mutable state (`writes`, the connection) is touched only
+    // inside the DatabaseQueue's serial closures.
+
+    /// The database file.
+    public let path: String
+    /// `PRAGMA journal_mode` read back after opening: always `wal`.
+    public let journalMode: String
+    /// `PRAGMA synchronous` read back after opening: always 2 (FULL).
+    public let synchronous: Int
+    /// `PRAGMA wal_autocheckpoint` (pages), left at SQLite's default, for the logs.
+    public let walAutocheckpoint: Int
+    /// The linked SQLite library version, for the logs.
+    public let sqliteVersion: String
+
+    private let dbQueue: DatabaseQueue
+    private let failEveryNthCommit: Int?
+    /// Calls of `write` so far (the test hook counts them).
+    private var writes = 0
+    /// Set by `close()`: GRDB treats any later use of the connection as a programmer
+    /// error and crashes, so every access checks this first.
+    private var closed = false
+
+    /// Opens (creating it and its directory if needed) and migrates the database at `path`.
+    ///
+    /// - Parameter failEveryNthCommit: test hook: every Nth call of ``write(_:)`` runs its
+    ///   body, then rolls back instead of committing and throws
+    ///   ``StoreFailure/injectedCommitFailure(write:)``. `nil` or ≤ 0: never.
+    public init(path: String, failEveryNthCommit: Int? = nil) throws {
+        self.path = path
+        self.failEveryNthCommit = failEveryNthCommit.flatMap { $0 > 0 ? $0 : nil }
+
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+
+        var config = Configuration()
+        config.label = "selfcare.store"
+        // A second process (`selfcare db …` while the server runs) waits instead of failing.
+        config.busyMode = .timeout(5)
+        config.prepareDatabase { db in
+            // journal_mode is persistent in the file; synchronous is per connection, so
+            // both are set on every open. The autocheckpoint stays at SQLite's default.
+            _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        dbQueue = try DatabaseQueue(path: path, configuration: config)
+
+        // Read back rather than trust: some file systems refuse WAL silently.
+        let (mode, sync, checkpoint, version) = try dbQueue.inDatabase { db in
+            (try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "",
+             try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1,
+             try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") ?? -1,
+             try String.fetchOne(db, sql: "SELECT sqlite_version()") ?? "")
+        }
+        journalMode = mode
+        synchronous = sync
+        walAutocheckpoint = checkpoint
+        sqliteVersion = version
+        guard mode.lowercased() == "wal", sync == 2 else {
+            try? dbQueue.close()
+            throw StoreFailure.durabilityNotConfigured(journalMode: mode, synchronous: sync)
+        }
+
+        try Migrations.migrator.migrate(dbQueue)
+    }
+
+    /// Closes the connection (checkpointing the WAL when it is the last one). Any later
+    /// call throws ``StoreFailure/closed``; closing twice does nothing.
+    public func close() throws {
+        let wasClosed = dbQueue.inDatabase { _ in
+            defer { closed = true }
+            return closed
+        }
+        if !wasClosed { try dbQueue.close() }
+    }
+
+    /// Runs `body` on the connection's serial queue, unless the store is closed.
+    private func access<T>(_ body: (Database) throws -> T) throws -> T {
+        try dbQueue.inDatabase { db in
+            guard !closed else { throw StoreFailure.closed }
+            return try body(db)
+        }
+    }
+
+    /// Runs `body` in a read (deferred) transaction, so its queries see one snapshot.
+    private func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try access { db in
+            var result: T?
+            try db.inTransaction(.deferred) {
+                result = try body(db)
+                return .commit
+            }
+            return result!
+        }
+    }
+
+    // MARK: - SubscriberStore
+
+    public func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
+        try access { db in
+            writes += 1
+            let injectFailure = failEveryNthCommit.map { writes % $0 == 0 } ?? false
+            var result: T?
+            try db.inTransaction(.immediate) {
+                // Created per write so the statements it holds are released before the
+                // connection can be closed; within the write each is looked up once.
+                let tx = SQLiteTransaction(db)
+                result = try body(tx)
+                // A half-done `post` (its ledger insert failed after the bucket update)
+                // must not be committed even if the caller swallowed the error.
+                if let poison = tx.poison { throw poison }
+                return injectFailure ? .rollback : .commit
+            }
+            if injectFailure { throw StoreFailure.injectedCommitFailure(write: writes) }
+            return result!
+        }
+    }
+
+    // MARK: - Operations outside the protocol
+
+    /// The subscribers and buckets where the bucket differs from the sum of its ledger
+    /// rows, plus ledger rows whose subscriber does not exist. Empty when the invariant
+    /// holds. Each item reads `36301111111 balance: bucket 5000, ledger 4900`.
+    ///
+    /// One pass over the ledger grouped by number, joined to subscribers by primary key:
+    /// a few seconds at most on a million subscribers.
+    ///
+    /// SQLite's SUM throws "integer overflow" when a partial sum leaves Int64, which rows
+    /// summed in another order than they were posted can do even though every bucket
+    /// stayed in range. So each amount is split into its high 32 bits (arithmetic shift)
+    /// and its low 32 bits (0 ... 2³²−1); neither sum can overflow below 2³¹ rows, and
+    /// `high·2³² + low` is the exact total, compared with the bucket split the same way.
+    public func ledgerDiscrepancies() throws -> [String] {
+        try read { db in
+            var found: [String] = []
+            let buckets = Bucket.allCases
+            let sums = buckets.map { b in
+                "SUM(CASE bucket WHEN '\(b.rawValue)' THEN amount >> 32 ELSE 0 END) AS \(b.rawValue)_high, "
+                    + "SUM(CASE bucket WHEN '\(b.rawValue)' THEN amount & 4294967295 ELSE 0 END) AS \(b.rawValue)_low"
+            }.joined(separator: ", ")
+            let selected = buckets.map { b in
+                "s.\(Self.column(of: b)), coalesce(l.\(b.rawValue)_high, 0), coalesce(l.\(b.rawValue)_low, 0)"
+            }.joined(separator: ", ")
+            let differs = buckets.map { b -> String in
+                let c = "s.\(Self.column(of: b))", high = "coalesce(l.\(b.rawValue)_high, 0)"
+                let low = "coalesce(l.\(b.rawValue)_low, 0)"
+                return "\(c) >> 32 != \(high) + (\(low) >> 32) OR \(c) & 4294967295 != \(low) & 4294967295"
+            }.joined(separator: " OR ")
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT s.msisdn, \(selected)
+                FROM subscribers s
+                LEFT JOIN (SELECT msisdn, \(sums) FROM ledger GROUP BY msisdn) l ON l.msisdn = s.msisdn
+                WHERE \(differs)
+                ORDER BY s.msisdn
+                """)
+            while let row = try rows.next() {
+                let msisdn: String = row[0]
+                for (i, bucket) in buckets.enumerated() {
+                    let value: Int64 = row[1 + 3 * i]
+                    let ledger = Self.total(high: row[2 + 3 * i], low: row[3 + 3 * i])
+                    if ledger != value {
+                        found.append("\(msisdn) \(bucket.rawValue): bucket \(value), ledger \(ledger.map(String.init) ?? "beyond Int64")")
+                    }
+                }
+            }
+            // The foreign key forbids these; a hand-edited file might still have them.
+            let orphans = try Row.fetchCursor(db, sql: """
+                SELECT msisdn, bucket, SUM(amount >> 32), SUM(amount & 4294967295) FROM ledger
+                WHERE msisdn NOT IN (SELECT msisdn FROM subscribers)
+                GROUP BY msisdn, bucket ORDER BY msisdn, bucket
+                """)
+            while let row = try orphans.next() {
+                let msisdn: String = row[0], bucket: String = row[1]
+                let ledger = Self.total(high: row[2], low: row[3])
+                found.append("\(msisdn) \(bucket): no subscriber, ledger \(ledger.map(String.init) ?? "beyond Int64")")
+            }
+            return found
+        }
+    }
+
+    /// `high·2³² + low`, or `nil` beyond Int64 (`low` is a sum of non-negative 32-bit parts).
+    static func total(high: Int64, low: Int64) -> Int64? {
+        let (scaled, overflow) = (high + (low >> 32)).multipliedReportingOverflow(by: 1 << 32)
+        guard !overflow else { return nil }
+        let (sum, overflow2) = scaled.addingReportingOverflow(low & 0xFFFF_FFFF)
+        return overflow2 ? nil : sum
+    }
+
+    /// Number of subscribers.
+    public func subscriberCount() throws -> Int { try count("subscribers") }
+    /// Number of ledger rows.
+    public func ledgerCount() throws -> Int { try count("ledger") }
+    /// Number of audit rows.
+    public func auditCount() throws -> Int { try count("audit") }
+
+    private func count(_ table: String) throws -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)") ?? 0 }
+    }
+
+    /// The audit rows of one number (all rows when `nil`), oldest first.
+    public func auditEntries(msisdn: String?) throws -> [AuditEntry] {
+        try read { db in
+            let select = "SELECT at, account, channel, msisdn, request, outcome FROM audit"
+            let rows = if let msisdn {
+                try Row.fetchCursor(db, sql: select + " WHERE msisdn = ? ORDER BY id", arguments: [msisdn])
+            } else {
+                try Row.fetchCursor(db, sql: select + " ORDER BY id")
+            }
+            var entries: [AuditEntry] = []
+            while let row = try rows.next() {
+                entries.append(AuditEntry(at: row[0], account: row[1], channel: row[2],
+                                          msisdn: row[3], request: row[4], outcome: row[5]))
+            }
+            return entries
+        }
+    }
+
+    /// The ledger rows of one number (all rows when `nil`), oldest first.
+    public func ledgerEntries(msisdn: String?) throws -> [LedgerEntry] {
+        try read { db in
+            let select = "SELECT msisdn, bucket, amount, kind, ref, at FROM ledger"
+            let rows = if let msisdn {
+                try Row.fetchCursor(db, sql: select + " WHERE msisdn = ? ORDER BY id", arguments: [msisdn])
+            } else {
+                try Row.fetchCursor(db, sql: select + " ORDER BY id")
+            }
+            var entries: [LedgerEntry] = []
+            while let row = try rows.next() {
+                let bucketText: String = row[1], kindText: String = row[3]
+                guard let bucket = Bucket(rawValue: bucketText), let kind = LedgerKind(rawValue: kindText) else {
+                    throw StoreFailure.corruptRow("ledger bucket \(bucketText) kind \(kindText)")
+                }
+                entries.append(LedgerEntry(msisdn: MSISDN(canonical: row[0]), bucket: bucket, amount: row[2],
+                                           kind: kind, reference: row[4], at: row[5]))
+            }
+            return entries
+        }
+    }
+
+    /// The names of the migrations applied to this file, in order.
+    public func appliedMigrations() throws -> [String] {
+        try read { db in try Migrations.migrator.appliedMigrations(db) }
+    }
+
+    /// Bulk-creates `count` active, Hungarian, PIN-less prepaid subscribers numbered like
+    /// `ceiling mkdb`: `3630` + the index zero-padded to 7 digits (36300000000,
+    /// 36300000001, …), each with an `opening` ledger row of `balance` on the `balance`
+    /// bucket, so the invariant holds. Benchmarks only.
+    ///
+    /// Refuses a store that has subscribers. Calls `progress` with the number created
+    /// after every 100,000 and once at the end.
+    ///
+    /// The rows are generated inside SQLite (a recursive CTE and `printf`), so no value
+    /// crosses into Swift per row; keys ascend, so every insert appends to its b-trees.
+    /// One transaction per 100,000 bounds the WAL (~14 MB) between checkpoints.
+    public func populate(count: Int, balance: Int64, progress: (Int) -> Void) throws {
+        guard (0...10_000_000).contains(count) else { throw StoreFailure.populateCount(count) }
+        let now = Int64(Date().timeIntervalSince1970)
+        let chunk = 100_000
+        try access { db in
+            let existing = try Int.fetchOne(db, sql: "SELECT count(*) FROM subscribers") ?? 0
+            guard existing == 0 else { throw StoreFailure.notEmpty(subscribers: existing) }
+
+            // A bigger page cache for the bulk load only; restored below.
+            let cacheSize = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2000
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+            defer { try? db.execute(sql: "PRAGMA cache_size = \(cacheSize)") }
+
+            // ?1...?2-1: the indexes of the chunk.
+            let numbers = "WITH RECURSIVE k(i) AS (SELECT ?1 UNION ALL SELECT i + 1 FROM k WHERE i + 1 < ?2) "
+            let subscribers = try db.makeStatement(sql: numbers + """
+                INSERT INTO subscribers(msisdn, product, status, language, balance, created_at)
+                SELECT printf('3630%07d', i), 'prepaid', 'active', 'hu', ?3, ?4 FROM k
+                """)
+            let ledger = try db.makeStatement(sql: numbers + """
+                INSERT INTO ledger(at, msisdn, bucket, amount, kind, ref)
+                SELECT ?4, printf('3630%07d', i), 'balance', ?3, 'opening', 'populate' FROM k
+                """)
+            var done = 0
+            while done < count {
+                let end = min(count, done + chunk)
+                try db.inTransaction(.immediate) {
+                    try subscribers.execute(arguments: [done, end, balance, now])
+                    try ledger.execute(arguments: [done, end, balance, now])
+                    return .commit
+                }
+                done = end
+                progress(done)
+            }
+        }
+    }
+
+    /// The subscribers column of a bucket.
+    static func column(of bucket: Bucket) -> String {
+        switch bucket {
+        case .balance: return "balance"
+        case .universal: return "universal_balance"
+        case .unbilled: return "unbilled"
+        case .allowance: return "allowance"
+        }
+    }
+}
+
+extension SQLiteStore {
+    /// Runs raw SQL outside the Model's rules. Internal, for tests that must break the
+    /// invariant on purpose (`@testable import Store`).
+    func unsafeExecute(_ sql: String) throws {
+        try access { db in try db.execute(sql: sql) }
+    }
+}
