@@ -1,5 +1,6 @@
 #ifndef SELFCARE_CLIBEVENT_SHIM_H
 #define SELFCARE_CLIBEVENT_SHIM_H
+// Only libevent's own headers: socket and libc types come from Swift's Glibc module.
 #include <event2/event.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -7,9 +8,4 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/util.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <arpa/inet.h>
-#include <sys/socket.h>
-#include <signal.h>
 #endif

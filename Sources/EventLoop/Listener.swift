@@ -1,0 +1,112 @@
+import CLibevent
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A listening TCP socket on the loop. Each accepted socket is handed to `onAccept`
+/// as a file descriptor, already non-blocking.
+public final class Listener {
+    private var listener: OpaquePointer?
+    private let onAccept: (Int32) -> Void
+    /// The address actually bound (with the real port when port 0 was asked for).
+    public private(set) var boundAddress: String = ""
+    public private(set) var port: Int = 0
+
+    /// - Parameter address: `HOST:PORT`, e.g. `127.0.0.1:7777`, `[::1]:7777`, `0.0.0.0:0`.
+    public init(loop: EventLoop, address: String, backlog: Int32 = 1024, onAccept: @escaping (Int32) -> Void) throws {
+        self.onAccept = onAccept
+        var storage = sockaddr_storage()
+        var length = Int32(MemoryLayout<sockaddr_storage>.size)
+        // libevent refuses port 0, which asks the kernel for a free port: parse with a
+        // stand-in port and zero it afterwards.
+        let anyPort = address.hasSuffix(":0")
+        let parsable = anyPort ? String(address.dropLast()) + "1" : address
+        let parsed = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                evutil_parse_sockaddr_port(parsable, $0, &length)
+            }
+        }
+        guard parsed == 0, address.contains(":") else { throw EventLoopError.address(address) }
+        if anyPort {
+            withUnsafeMutablePointer(to: &storage) {
+                if $0.pointee.ss_family == sa_family_t(AF_INET6) {
+                    $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee.sin6_port = 0 }
+                } else {
+                    $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_port = 0 }
+                }
+            }
+        }
+        let ctx = Unmanaged.passUnretained(self).toOpaque()
+        let flags = UInt32(LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE)
+        let made = withUnsafePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                evconnlistener_new_bind(loop.base, acceptTrampoline, ctx, flags, backlog, $0, length)
+            }
+        }
+        guard let made else {
+            throw EventLoopError.bind("cannot listen on \(address): \(String(cString: strerror(errno)))")
+        }
+        listener = made
+        (boundAddress, port) = Listener.localAddress(of: evconnlistener_get_fd(made))
+    }
+
+    /// Stops accepting (the socket stays bound until ``close()``).
+    public func disable() {
+        if let listener { evconnlistener_disable(listener) }
+    }
+
+    public func enable() {
+        if let listener { evconnlistener_enable(listener) }
+    }
+
+    public func close() {
+        if let listener { evconnlistener_free(listener) }
+        listener = nil
+    }
+
+    deinit { close() }
+
+    fileprivate func accepted(_ fd: Int32) { onAccept(fd) }
+
+    static func localAddress(of fd: Int32) -> (String, Int) {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        _ = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        var host = [CChar](repeating: 0, count: 64)
+        var port = 0
+        if storage.ss_family == sa_family_t(AF_INET6) {
+            withUnsafePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { sin6 in
+                    var addr = sin6.pointee.sin6_addr
+                    _ = inet_ntop(AF_INET6, &addr, &host, 64)
+                    port = Int(UInt16(bigEndian: sin6.pointee.sin6_port))
+                }
+            }
+            return ("[\(cString(host))]:\(port)", port)
+        }
+        withUnsafePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
+                var addr = sin.pointee.sin_addr
+                _ = inet_ntop(AF_INET, &addr, &host, 64)
+                port = Int(UInt16(bigEndian: sin.pointee.sin_port))
+            }
+        }
+        return ("\(cString(host)):\(port)", port)
+    }
+}
+
+private func acceptTrampoline(
+    _ listener: OpaquePointer?, _ fd: Int32, _ addr: UnsafeMutablePointer<sockaddr>?,
+    _ len: Int32, _ ctx: UnsafeMutableRawPointer?
+) {
+    guard let ctx else { return }
+    Unmanaged<Listener>.fromOpaque(ctx).takeUnretainedValue().accepted(fd)
+}
+
+/// A NUL-terminated C buffer as a String.
+func cString(_ buffer: [CChar]) -> String {
+    let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+    return String(decoding: bytes, as: UTF8.self)
+}

@@ -1,0 +1,22 @@
+/// Settings of `selfcare serve`.
+public struct GatewayConfig: Sendable {
+    /// `HOST:PORT` of the line protocol; port 0 picks a free port (tests).
+    public var listen: String = "127.0.0.1:7777"
+    /// Seconds without a byte from the peer before a connection is closed (0 = never).
+    public var idleTimeout: Double = 300
+    /// Connections beyond this get `421` and are closed.
+    public var maxConnections: Int = 10_000
+    /// A connection whose unsent output passes this is not read until it drains to
+    /// ``resumeOutputBytes``: a client that does not read cannot make us buffer forever.
+    public var pauseOutputBytes: Int = 1 << 20
+    public var resumeOutputBytes: Int = 256 << 10
+    /// Failed AUTHs on one connection before it is closed; each failure before that
+    /// doubles the wait (1 s, 2 s, 4 s …) before the connection is read again.
+    public var maxAuthFailures: Int = 5
+    /// Longest wait for answers to drain at shutdown.
+    public var shutdownGrace: Double = 5
+    /// The greeting after `220`.
+    public var banner: String = "Selfcare gateway ready"
+
+    public init() {}
+}

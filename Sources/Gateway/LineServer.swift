@@ -1,0 +1,392 @@
+import Engine
+import EventLoop
+import LineProtocol
+import Logging
+import Model
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The line protocol on the event loop.
+///
+/// Read callbacks only decode and parse: every request read in one pass of the loop is
+/// queued, and ``commitPass()`` runs the queue in one store transaction (group commit),
+/// then hands each connection its answers in one write. Answers are released only after
+/// the commit; when it fails every request of the pass that used the store gets `451`
+/// and nothing of it is kept.
+public final class LineServer {
+    let loop: EventLoop
+    let store: any SubscriberStore
+    public var engine: Engine
+    let config: GatewayConfig
+    let logger: Logger
+    private var listener: Listener?
+    private var sessions: [UInt64: LineSession] = [:]
+    private var queue: [Pending] = []
+    public private(set) var stats = GatewayStats()
+    public private(set) var isStopping = false
+
+    /// The address actually bound, e.g. `127.0.0.1:7777`.
+    public var boundAddress: String { listener?.boundAddress ?? "" }
+
+    public init(loop: EventLoop, store: any SubscriberStore, engine: Engine, config: GatewayConfig, logger: Logger) throws {
+        self.loop = loop
+        self.store = store
+        self.engine = engine
+        self.config = config
+        self.logger = logger
+        queue.reserveCapacity(4096)
+        listener = try Listener(loop: loop, address: config.listen) { [unowned self] fd in
+            self.accept(fd)
+        }
+    }
+
+    /// A queued request and where its answer goes.
+    struct Pending {
+        unowned let session: LineSession
+        let item: Item
+        var usedStore = false
+    }
+
+    enum Item {
+        case request(Request)
+        case error(RequestError)
+        /// Answer with this line, then close the connection.
+        case close(ResponseCode, String)
+    }
+
+    // MARK: Connections
+
+    private func accept(_ fd: Int32) {
+        guard !isStopping, sessions.count < config.maxConnections else {
+            stats.refusedConnections += 1
+            let text = isStopping ? "421 Shutting down\r\n" : "421 Too many connections, try again later\r\n"
+            _ = text.utf8CString.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count - 1) }
+            Glibc.close(fd)
+            return
+        }
+        do {
+            let connection = try Connection(loop: loop, fd: fd)
+            let session = LineSession(connection: connection, server: self)
+            connection.handler = session
+            connection.setIdleTimeout(config.idleTimeout)
+            sessions[connection.id] = session
+            stats.connections += 1
+            var greeting = ResponseWriter(capacity: 64)
+            greeting.line(.greeting, config.banner)
+            connection.write(greeting.bytes)
+        } catch {
+            logger.error("accept failed: \(error)")
+        }
+    }
+
+    func remove(_ session: LineSession) {
+        session.connection.close()
+        session.closed = true
+        session.authTimer?.cancel()
+        sessions[session.connection.id] = nil
+    }
+
+    /// Decodes what arrived and queues the requests.
+    func read(_ session: LineSession) {
+        guard !session.closing else { return }
+        session.connection.consumeInput { bytes in decode(bytes, for: session) }
+        if session.closing {
+            session.connection.setReading(false)
+        }
+    }
+
+    /// Queues every complete line of `bytes`; returns the bytes consumed.
+    private func decode(_ bytes: UnsafeRawBufferPointer, for session: LineSession) -> Int {
+        session.decoder.decode(bytes) { event in
+            guard !session.closing else { return }
+            switch event {
+            case .tooLong:
+                enqueue(session, .error(.lineTooLong))
+            case .line(let line):
+                switch Request.parse(line) {
+                case .success(.empty): break
+                case .success(let request):
+                    enqueue(session, .request(request))
+                    if case .quit = request { session.closing = true }
+                case .failure(let error):
+                    // Before AUTH, a malformed protected verb is still "authenticate first".
+                    if let verb = error.verb, let refusal = verb.permission(for: session.role) {
+                        enqueue(session, .error(refusal))
+                    } else {
+                        enqueue(session, .error(error))
+                    }
+                }
+            }
+        }
+    }
+
+    private func enqueue(_ session: LineSession, _ item: Item) {
+        queue.append(Pending(session: session, item: item))
+    }
+
+    func ended(_ session: LineSession) {
+        // A last line without its LF still counts, as when a script pipes into nc.
+        if !session.closing {
+            session.connection.consumeInput { bytes in
+                var last = Array(bytes)
+                last.append(0x0A)
+                _ = last.withUnsafeBytes { decode($0, for: session) }
+                return bytes.count
+            }
+        }
+        session.peerClosed = true
+        session.closing = true
+        session.connection.setReading(false)
+        if !queue.contains(where: { $0.session === session }) {
+            finishClosing(session)
+        }
+    }
+
+    func failed(_ session: LineSession, idle: Bool) {
+        if idle, !session.closing {
+            session.closing = true
+            session.connection.setReading(false)
+            enqueue(session, .close(.closing, "Idle for \(Int(config.idleTimeout)) s, closing"))
+        } else if !idle {
+            remove(session)
+        }
+    }
+
+    func drained(_ session: LineSession) {
+        if session.closing {
+            finishClosing(session)
+        } else if session.pausedForOutput {
+            session.pausedForOutput = false
+            if !session.authPaused { session.connection.setReading(true) }
+        }
+    }
+
+    /// Closes once every answer has gone to the kernel.
+    private func finishClosing(_ session: LineSession) {
+        if session.connection.outputLength == 0 {
+            remove(session)
+        } else {
+            session.connection.watchDrain(lowWater: 0)
+        }
+    }
+
+    // MARK: The pass
+
+    /// Runs the requests queued during the last loop pass in one transaction, then
+    /// releases their answers.
+    public func commitPass() {
+        guard !queue.isEmpty else { return }
+        let now = Int64(loop.now)
+        let needsStore = queue.contains { $0.needsStore }
+        var failure: (any Error)?
+        if needsStore {
+            for p in queue { p.session.accountAtPassStart = p.session.account }
+            do {
+                try store.write { tx in
+                    for i in queue.indices { try execute(&queue[i], tx, now: now) }
+                }
+            } catch {
+                failure = error
+            }
+        } else {
+            for i in queue.indices { try? execute(&queue[i], nil, now: now) }
+        }
+        stats.requests += queue.count
+        if let failure {
+            let used = queue.filter(\.usedStore).count
+            stats.failedCommits += 1
+            stats.failedRequests += used
+            logger.error("commit failed, \(used) requests answered 451: \(failure)")
+            redoAfterFailedCommit()
+        } else if needsStore {
+            let used = queue.reduce(0) { $0 + ($1.usedStore ? 1 : 0) }
+            stats.commits += 1
+            stats.engineCommands += used
+            stats.largestGroup = max(stats.largestGroup, used)
+        }
+        release()
+        queue.removeAll(keepingCapacity: true)
+    }
+
+    /// Runs one request and writes its answer into the session's held output. Throws
+    /// only store errors, which fail the whole pass's transaction.
+    private func execute(_ p: inout Pending, _ tx: (any StoreTransaction)?, now: Int64) throws {
+        let session = p.session
+        switch p.item {
+        case .error(let error):
+            session.out.error(error)
+        case .close(let code, let text):
+            session.out.line(code, text)
+            session.closing = true
+        case .request(let request):
+            if let verb = request.verb, let refusal = verb.permission(for: session.role) {
+                session.out.error(refusal)
+                return
+            }
+            switch request {
+            case .empty:
+                break
+            case .ping:
+                session.out.line(.ok, "PONG")
+            case .help:
+                help(session)
+            case .quit:
+                session.out.line(.bye, "Bye")
+                session.closing = true
+            case .auth(let name, let password):
+                guard let tx else { return }
+                p.usedStore = true
+                try authenticate(session, name, password, request, tx, now: now)
+            case .sms(let from, let to, let text):
+                guard let tx else { return }
+                p.usedStore = true
+                try run(.sms(from: from, to: to, text: text), request, session, tx, now: now)
+            case .topup(let msisdn, let amount):
+                guard let tx else { return }
+                p.usedStore = true
+                try run(.topUp(msisdn, amount: amount), request, session, tx, now: now)
+            }
+        }
+    }
+
+    private func run(_ command: Command, _ request: Request, _ session: LineSession,
+                     _ tx: any StoreTransaction, now: Int64) throws {
+        let context = RequestContext(channel: "line", account: session.account?.name,
+                                     request: request.maskedDescription, now: now)
+        write(try engine.execute(command, context, in: tx), to: &session.out)
+    }
+
+    /// How an engine outcome reads on the line protocol: the reply SMS as lines, then
+    /// the code and the result.
+    func write(_ outcome: Outcome, to out: inout ResponseWriter) {
+        let code: ResponseCode
+        switch outcome.status {
+        case .ok: code = .ok
+        case .refused: code = .refused
+        case .unknownSubscriber: code = .unknownSubscriber
+        case .invalid: code = .syntaxError
+        }
+        if let reply = outcome.reply { out.line(code, reply, last: false) }
+        switch outcome.status {
+        case .ok: out.line(code, outcome.result.isEmpty ? "OK" : "OK \(outcome.result)")
+        case .refused: out.line(code, "Refused: \(outcome.result)")
+        case .unknownSubscriber: out.line(code, "Unknown subscriber")
+        case .invalid: out.line(code, outcome.result)
+        }
+    }
+
+    private func authenticate(_ session: LineSession, _ name: String, _ password: String, _ request: Request,
+                              _ tx: any StoreTransaction, now: Int64) throws {
+        if session.authBlockedUntil > loop.now {
+            session.authFailures += 1
+            session.out.line(.authenticationFailed, "Too many failures, wait before trying again")
+            closeIfTooManyAuthFailures(session)
+            return
+        }
+        let context = RequestContext(channel: "line", account: name, request: request.maskedDescription, now: now)
+        let account = try engine.authenticate(account: name, password: password, context, in: tx)
+        if let account {
+            session.account = account
+            session.authFailures = 0
+            session.out.line(.authenticated, "Authenticated as \(account.name) (\(account.role.rawValue))")
+            return
+        }
+        session.authFailures += 1
+        session.out.line(.authenticationFailed, "Authentication failed")
+        if !closeIfTooManyAuthFailures(session) {
+            // Slow down guessing: the connection is not read for 1, 2, 4 … seconds.
+            let delay = Double(1 << min(session.authFailures - 1, 6))
+            session.authBlockedUntil = loop.now + delay
+            session.pauseForAuth(delay, loop: loop)
+        }
+    }
+
+    @discardableResult
+    private func closeIfTooManyAuthFailures(_ session: LineSession) -> Bool {
+        guard session.authFailures >= config.maxAuthFailures else { return false }
+        session.out.line(.closing, "Too many authentication failures, closing")
+        session.closing = true
+        logger.warning("closing \(session.connection.peer) after \(session.authFailures) failed AUTH")
+        return true
+    }
+
+    private func help(_ session: LineSession) {
+        let role = session.role
+        let verbs = Request.Verb.allCases.filter { $0.isPermitted(for: role) }
+        session.out.lines(.ok, verbs.map(\.usage), final: "End of HELP")
+    }
+
+    /// Commit failed: the sessions' auth goes back to where the pass found it, answers
+    /// are rebuilt, every request that used the store gets 451.
+    private func redoAfterFailedCommit() {
+        for p in queue {
+            p.session.out.removeAll()
+            p.session.account = p.session.accountAtPassStart
+        }
+        for i in queue.indices {
+            if queue[i].usedStore {
+                queue[i].session.out.line(.commitFailed, "Commit failed, nothing applied; send it again")
+            } else {
+                try? execute(&queue[i], nil, now: Int64(loop.now))
+            }
+        }
+    }
+
+    /// Hands every session its held answers, one write each.
+    private func release() {
+        for p in queue {
+            let session = p.session
+            guard !session.out.isEmpty else { continue }
+            if !session.closed {
+                session.connection.write(session.out.bytes)
+            }
+            session.out.removeAll()
+            if session.closed { continue }
+            if session.closing {
+                finishClosing(session)
+            } else if session.connection.outputLength > config.pauseOutputBytes {
+                session.pausedForOutput = true
+                session.connection.setReading(false)
+                session.connection.watchDrain(lowWater: config.resumeOutputBytes)
+            }
+        }
+    }
+
+    // MARK: Shutdown
+
+    /// Stops accepting; what was read is still answered by the next ``commitPass()``.
+    public func beginShutdown() {
+        guard !isStopping else { return }
+        isStopping = true
+        listener?.disable()
+        for session in sessions.values { session.connection.setReading(false) }
+    }
+
+    /// After the last pass: waits (running the loop) until every answer went out or the
+    /// grace period ends, then closes every connection.
+    public func finishShutdown() {
+        let deadline = loop.now + config.shutdownGrace
+        let tick = Timer(loop: loop) {}
+        tick.schedule(after: 0.05, repeating: true)
+        while sessions.values.contains(where: { $0.connection.outputLength > 0 }), loop.now < deadline {
+            loop.runOnce()
+        }
+        tick.cancel()
+        for session in Array(sessions.values) { remove(session) }
+        listener?.close()
+        listener = nil
+    }
+
+    public var openConnections: Int { sessions.count }
+}
+
+extension LineServer.Pending {
+    var needsStore: Bool {
+        guard case .request(let request) = item else { return false }
+        switch request {
+        case .auth, .sms, .topup: return true
+        default: return false
+        }
+    }
+}

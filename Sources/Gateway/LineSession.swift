@@ -1,0 +1,53 @@
+import EventLoop
+import LineProtocol
+import Model
+
+/// One line-protocol connection: its decoder, its account and its held answers.
+final class LineSession: ConnectionHandler {
+    let connection: Connection
+    unowned let server: LineServer
+    var decoder = LineDecoder()
+    var out = ResponseWriter(capacity: 512)
+    var account: Account?
+    var accountAtPassStart: Account?
+    /// QUIT, EOF or idle: answer what was read, then close.
+    var closing = false
+    var peerClosed = false
+    var closed = false
+    var pausedForOutput = false
+    var authPaused = false
+    var authFailures = 0
+    var authBlockedUntil = 0.0
+    var authTimer: Timer?
+
+    init(connection: Connection, server: LineServer) {
+        self.connection = connection
+        self.server = server
+    }
+
+    var role: Request.Role {
+        guard let account else { return .none }
+        return Request.Role(rawValue: account.role.rawValue) ?? .none
+    }
+
+    func pauseForAuth(_ seconds: Double, loop: EventLoop) {
+        authPaused = true
+        connection.setReading(false)
+        if authTimer == nil {
+            authTimer = Timer(loop: loop) { [unowned self] in
+                self.authPaused = false
+                if !self.closing, !self.pausedForOutput, !self.closed {
+                    self.connection.setReading(true)
+                    // Lines that arrived meanwhile are already buffered: read them now.
+                    if self.connection.inputLength > 0 { self.server.read(self) }
+                }
+            }
+        }
+        authTimer?.schedule(after: seconds)
+    }
+
+    func connectionReadable(_ connection: Connection) { server.read(self) }
+    func connectionEnded(_ connection: Connection) { server.ended(self) }
+    func connectionFailed(_ connection: Connection, idle: Bool) { server.failed(self, idle: idle) }
+    func connectionDrained(_ connection: Connection) { server.drained(self) }
+}

@@ -1,0 +1,87 @@
+import ArgumentParser
+import Store
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `selfcare db …`: create and check the store.
+struct Database: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "db",
+        abstract: "Create and check the subscriber store.",
+        subcommands: [Init.self, Populate.self, Check.self]
+    )
+
+    /// `selfcare db init [--demo]`
+    struct Init: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create the store (schema migrations); with --demo, the demo accounts and subscribers.")
+
+        @OptionGroup var store: StoreOptions
+
+        @Flag(help: "Add the demo accounts and subscribers (see the README).")
+        var demo = false
+
+        func run() throws {
+            let sqlite = try SQLiteStore(path: store.db)
+            if demo {
+                do {
+                    try DemoData.install(into: sqlite, now: Int64(time(nil)))
+                } catch {
+                    throw CLIError("cannot add the demo data to \(store.db): \(error)")
+                }
+                print("created \(store.db) with the demo data")
+            } else {
+                print("store \(store.db) is ready")
+            }
+        }
+    }
+
+    /// `selfcare db populate --count N`: a benchmark store like `ceiling mkdb`.
+    struct Populate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add N prepaid subscribers 36300000000, 36300000001, … (benchmarks).")
+
+        @OptionGroup var store: StoreOptions
+
+        @Option(help: "How many subscribers (at most 10 000 000).")
+        var count: Int
+
+        @Option(help: "Opening balance of each, in forints.")
+        var balance: Int64 = 100_000
+
+        func validate() throws {
+            guard (1...10_000_000).contains(count) else { throw ValidationError("--count must be 1 … 10000000") }
+            guard balance >= 0 else { throw ValidationError("--balance must not be negative") }
+        }
+
+        func run() throws {
+            let sqlite = try SQLiteStore(path: store.db)
+            try sqlite.populate(count: count, balance: balance) { done in
+                print("populate: \(done)/\(count) subscribers")
+                fflush(nil)
+            }
+            print("populate: done, \(count) subscribers in \(store.db)")
+        }
+    }
+
+    /// `selfcare db check`: every bucket equals the sum of its ledger.
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check that every balance equals the sum of its ledger rows.")
+
+        @OptionGroup var store: StoreOptions
+
+        func run() throws {
+            let sqlite = try SQLiteStore(path: store.db)
+            let bad = try sqlite.ledgerDiscrepancies()
+            print("subscribers \(try sqlite.subscriberCount()), ledger rows \(try sqlite.ledgerCount()), audit rows \(try sqlite.auditCount())")
+            if bad.isEmpty {
+                print("ledger: every balance equals the sum of its ledger")
+            } else {
+                for line in bad.prefix(20) { print("mismatch: \(line)") }
+                throw CLIError("\(bad.count) balances differ from their ledger")
+            }
+        }
+    }
+}

@@ -1,0 +1,23 @@
+import ArgumentParser
+
+/// `selfcare`: the gateway and its tools.
+@main
+struct Selfcare: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "selfcare",
+        abstract: "Self-service USSD/SMS command gateway.",
+        subcommands: [Serve.self, Database.self, AccountCommand.self, Send.self]
+    )
+}
+
+/// Options every command that opens the store shares.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: "The SQLite store.")
+    var db: String = "./data/selfcare.sqlite"
+}
+
+/// A user-facing failure: printed as `error: <text>`, exit status 1.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,115 @@
+import ArgumentParser
+import Engine
+import EventLoop
+import Gateway
+import Grammar
+import Logging
+import Store
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `selfcare serve`: the gateway in the foreground.
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the line protocol in the foreground.")
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: "HOST:PORT of the line protocol (port 0: any free port).")
+    var listen: String = "127.0.0.1:7777"
+
+    @Option(help: "The grammar folder (default: $SELFCARE_GRAMMARS, else ./Grammars).")
+    var grammars: String?
+
+    @Option(help: "Seconds of silence before a connection is closed (0: never).")
+    var idleTimeout: Double = 300
+
+    @Option(help: "Connections beyond this get 421.")
+    var maxConnections: Int = 10_000
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard idleTimeout >= 0 else { throw ValidationError("--idle-timeout must be 0 or more") }
+        guard maxConnections > 0 else { throw ValidationError("--max-connections must be positive") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+    }
+
+    func run() throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "selfcare")
+
+        let failEvery = ProcessEnvironment.get("SELFCARE_FAIL_COMMIT").flatMap(Int.init)
+        let sqlite: SQLiteStore
+        do {
+            sqlite = try SQLiteStore(path: store.db, failEveryNthCommit: failEvery)
+        } catch {
+            throw CLIError("cannot open the store \(store.db): \(error)")
+        }
+        logger.info("store \(store.db): journal_mode=\(sqlite.journalMode) synchronous=\(sqlite.synchronous)\(sqlite.synchronous == 2 ? " (FULL)" : "")")
+        if let failEvery { logger.warning("SELFCARE_FAIL_COMMIT=\(failEvery): every \(failEvery)th commit fails (test hook)") }
+
+        let folder = GrammarLocation.resolve(grammars)
+        let grammar: Grammar
+        do {
+            grammar = try Grammar.load(from: folder)
+        } catch {
+            throw CLIError("grammar refused: \(error)")
+        }
+        logger.info("grammar loaded from \(folder)")
+
+        var config = GatewayConfig()
+        config.listen = listen
+        config.idleTimeout = idleTimeout
+        config.maxConnections = maxConnections
+
+        let loop = try EventLoop()
+        let server: LineServer
+        do {
+            server = try LineServer(loop: loop, store: sqlite, engine: Engine(grammar: grammar), config: config, logger: logger)
+        } catch {
+            throw CLIError("\(error)")
+        }
+        var stopping = false
+        for signal in [SIGTERM, SIGINT] {
+            try loop.onSignal(signal) {
+                logger.info("signal \(signal): finishing what was read, then stopping")
+                stopping = true
+                server.beginShutdown()
+            }
+        }
+        // The ready line: scripts and tests wait for it (and read the port from it).
+        print("selfcare: listening on \(server.boundAddress)")
+        fflush(nil)
+
+        while !stopping {
+            loop.runOnce()
+            server.commitPass()
+        }
+        server.commitPass()
+        server.finishShutdown()
+        logger.info("stopped: \(server.stats)")
+    }
+}
+
+enum ProcessEnvironment {
+    static func get(_ name: String) -> String? {
+        guard let value = getenv(name) else { return nil }
+        return String(cString: value)
+    }
+}
+
+/// Where the grammar folder is when not given.
+enum GrammarLocation {
+    static func resolve(_ explicit: String?) -> String {
+        if let explicit { return explicit }
+        if let env = ProcessEnvironment.get("SELFCARE_GRAMMARS") { return env }
+        return "./Grammars"
+    }
+}

@@ -1,0 +1,66 @@
+import Engine
+import Model
+import Numbering
+import Testing
+
+@Suite("TOPUP and AUTH in the engine")
+struct TopUpTests {
+    func topUp(_ msisdn: MSISDN, _ amount: Int64, _ store: InMemoryStore) throws -> Outcome {
+        let engine = try makeEngine()
+        return try store.write { tx in
+            try engine.execute(.topUp(msisdn, amount: amount), context("TOPUP \(msisdn) \(amount)", account: "ops"), in: tx)
+        }
+    }
+
+    @Test func topUpAddsALedgerRowAndAnswersTheNewBalance() throws {
+        let store = try makeStore()
+        let outcome = try topUp(prepaid, 1_000, store)
+        #expect(outcome == .ok(nil, result: "balance 6000"))
+        #expect(store.state.subscribers[prepaid]?.balance == 6_000)
+        let row = try #require(store.state.ledger.last)
+        #expect(row.kind == .topup && row.amount == 1_000 && row.bucket == .balance)
+        #expect(store.ledgerHolds)
+        #expect(store.state.audit.last?.account == "ops")
+    }
+
+    @Test func mixCanBeToppedUp() throws {
+        let store = try makeStore()
+        #expect(try topUp(mix, 500, store).status == .ok)
+        #expect(store.state.subscribers[mix]?.balance == 2_000)
+        #expect(store.ledgerHolds)
+    }
+
+    @Test func refusalsChangeNothingButTheAudit() throws {
+        let store = try makeStore()
+        let before = store.state
+        #expect(try topUp(postpaid, 100, store).status == .refused)
+        #expect(try topUp(stranger, 100, store).status == .unknownSubscriber)
+        #expect(try topUp(prepaid, 0, store).status == .invalid)
+        #expect(try topUp(prepaid, -5, store).status == .invalid)
+        #expect(try topUp(prepaid, .max, store).status == .refused)
+        #expect(store.state.subscribers == before.subscribers)
+        #expect(store.state.ledger == before.ledger)
+        #expect(store.state.audit.count == before.audit.count + 5)
+    }
+
+    @Test func authenticationChecksThePasswordAndAuditsBothWays() throws {
+        let store = try makeStore()
+        let engine = try makeEngine()
+        let good = try store.write { try engine.authenticate(account: "ops", password: "ops", context("AUTH ops ****", account: "ops"), in: $0) }
+        let bad = try store.write { try engine.authenticate(account: "ops", password: "nope", context("AUTH ops ****", account: "ops"), in: $0) }
+        let nobody = try store.write { try engine.authenticate(account: "ghost", password: "x", context("AUTH ghost ****", account: "ghost"), in: $0) }
+        #expect(good?.role == .operator)
+        #expect(bad == nil)
+        #expect(nobody == nil)
+        #expect(store.state.audit.suffix(3).map(\.outcome) == ["ok: authenticated", "refused: authentication failed", "refused: authentication failed"])
+        #expect(!store.state.audit.contains { $0.request.contains("nope") })
+    }
+
+    @Test func aFailedCommitOfTheInMemoryTwinKeepsNothing() throws {
+        let store = try makeStore()
+        let before = store.state
+        store.failNextCommit = StoreError.overflow
+        #expect(throws: StoreError.self) { try topUp(prepaid, 100, store) }
+        #expect(store.state == before)
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import LineClient
+import Model
+import Store
+
+/// The repository root, found from this file.
+let repositoryRoot: String = {
+    var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+    parts.removeLast(3)
+    return parts.joined(separator: "/")
+}()
+
+/// The `selfcare` executable: $SELFCARE_BIN, else the one built beside this test binary.
+let selfcareBinary: String = {
+    if let path = ProcessInfo.processInfo.environment["SELFCARE_BIN"] { return path }
+    let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
+    // swift test runs …/debug/SelfcarePackageTests.xctest; the executable sits beside it.
+    if dir.lastPathComponent.hasSuffix(".xctest") { dir = dir.deletingLastPathComponent() }
+    return dir.appendingPathComponent("selfcare").path
+}()
+
+struct ServerError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// A temporary folder with a store in it; removed when released.
+final class TemporaryStore: @unchecked Sendable {
+    let folder: String
+    var path: String { folder + "/selfcare.sqlite" }
+
+    /// A new store; `demo` adds the demo accounts and subscribers through `selfcare db init --demo`.
+    init(demo: Bool = true) throws {
+        folder = NSTemporaryDirectory() + "selfcare-test-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var args = ["db", "init", "--db", path]
+        if demo { args.append("--demo") }
+        let (status, output) = try runSelfcare(args)
+        guard status == 0 else { throw ServerError(description: "db init failed: \(output)") }
+    }
+
+    /// Opens the store directly (with the server stopped, or for reads in WAL).
+    func open() throws -> SQLiteStore { try SQLiteStore(path: path) }
+
+    deinit { try? FileManager.default.removeItem(atPath: folder) }
+}
+
+/// Runs `selfcare ARGS` to completion; exit status and combined output.
+@discardableResult
+func runSelfcare(_ arguments: [String], environment: [String: String] = [:]) throws -> (Int32, String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: selfcareBinary)
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    for (k, v) in environment { env[k] = v }
+    process.environment = env
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// A running `selfcare serve` on a free port of 127.0.0.1.
+final class ServerProcess: @unchecked Sendable {
+    let process = Process()
+    let store: TemporaryStore
+    private(set) var port = 0
+    let logPath: String
+
+    init(store: TemporaryStore, arguments: [String] = [], environment: [String: String] = [:]) throws {
+        self.store = store
+        logPath = store.folder + "/server-\(UUID().uuidString.prefix(8)).log"
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        process.executableURL = URL(fileURLWithPath: selfcareBinary)
+        process.arguments = ["serve", "--db", store.path, "--listen", "127.0.0.1:0",
+                             "--grammars", repositoryRoot + "/Grammars"] + arguments
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        process.standardError = FileHandle(forWritingAtPath: logPath)
+        try process.run()
+        // The ready line carries the port: "selfcare: listening on 127.0.0.1:PORT".
+        var seen = Data()
+        let handle = stdout.fileHandleForReading
+        while !seen.contains(0x0A) {
+            let chunk = handle.availableData
+            if chunk.isEmpty {
+                throw ServerError(description: "server exited before listening: \(log)")
+            }
+            seen.append(chunk)
+        }
+        let line = String(decoding: seen, as: UTF8.self)
+        guard let colon = line.split(separator: "\n")[0].lastIndex(of: ":"),
+              let port = Int(line.split(separator: "\n")[0][line.index(after: colon)...])
+        else { throw ServerError(description: "unexpected ready line: \(line)") }
+        self.port = port
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// A new connection, greeting read.
+    func connect() throws -> LineClient { try LineClient(port: port) }
+
+    /// A connection authenticated as the demo network account.
+    func network() throws -> LineClient {
+        let c = try connect()
+        let answer = try c.send("AUTH simulator simulator")
+        guard answer.last?.hasPrefix("235") == true else { throw ServerError(description: "AUTH: \(answer)") }
+        return c
+    }
+
+    /// A connection authenticated as the demo operator account.
+    func operatorConnection() throws -> LineClient {
+        let c = try connect()
+        let answer = try c.send("AUTH ops ops")
+        guard answer.last?.hasPrefix("235") == true else { throw ServerError(description: "AUTH: \(answer)") }
+        return c
+    }
+
+    /// SIGTERM and wait; the exit status.
+    @discardableResult
+    func stop() -> Int32 {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        return process.terminationStatus
+    }
+
+    /// SIGKILL and wait: no chance to finish anything.
+    func kill() {
+        if process.isRunning {
+            Foundation.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    deinit { kill() }
+}
