@@ -46,7 +46,8 @@ public final class InMemoryStore: SubscriberStore, @unchecked Sendable {
 
         func lastPurchase(of msisdn: MSISDN) throws -> Purchase? {
             state.ledger.last { $0.msisdn == msisdn && $0.kind == .purchase }
-                .map { Purchase(at: $0.at, amount: -$0.amount) }
+                // Like the SQLite store: Int64.min has no positive twin, so it saturates.
+                .map { Purchase(at: $0.at, amount: $0.amount == .min ? .max : -$0.amount) }
         }
 
         func lastBill(of msisdn: MSISDN) throws -> Bill? {

@@ -18,6 +18,7 @@ import Foundation
 public enum PasswordHash {
     public static let defaultRounds = 10_000
     static let scheme = "pbkdf2-sha256"
+    static let hashLength = 32
 
     public static func make(_ secret: String, rounds: Int = defaultRounds) -> String {
         var salt = [UInt8](repeating: 0, count: 16)
@@ -31,7 +32,10 @@ public enum PasswordHash {
     public static func verify(_ secret: String, against stored: String) -> Bool {
         let parts = stored.split(separator: "$", omittingEmptySubsequences: false)
         guard parts.count == 4, parts[0] == scheme, let rounds = Int(parts[1]), rounds > 0,
-              rounds <= 10_000_000, let salt = unhex(parts[2]), let expected = unhex(parts[3])
+              rounds <= 10_000_000, let salt = unhex(parts[2]), let expected = unhex(parts[3]),
+              // PBKDF2 output is a prefix of any longer output: a truncated hash would
+              // verify against fewer bytes (1 byte: 1 guess in 256 passes).
+              expected.count == hashLength
         else { return false }
         let actual = derive(secret, salt: salt, rounds: rounds, length: expected.count)
         guard actual.count == expected.count else { return false }
@@ -40,7 +44,7 @@ public enum PasswordHash {
         return diff == 0
     }
 
-    static func derive(_ secret: String, salt: [UInt8], rounds: Int, length: Int = 32) -> [UInt8] {
+    static func derive(_ secret: String, salt: [UInt8], rounds: Int, length: Int = hashLength) -> [UInt8] {
         guard let key = try? KDF.Insecure.PBKDF2.deriveKey(
             from: Array(secret.utf8), salt: salt, using: .sha256,
             outputByteCount: length, unsafeUncheckedRounds: rounds)

@@ -38,7 +38,9 @@ public struct CalendarDate: Hashable, Sendable, Comparable, CustomStringConverti
     /// Parses `YYYY-MM-DD` and checks the day exists (leap years included).
     public init?(iso text: some StringProtocol) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+        // Int("+1") is 1: only ASCII digits may stand between the dashes.
+        guard text.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || (0x30...0x39).contains($0) }),
+              parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
               let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
               CalendarDate.isValid(year: y, month: m, day: d)
         else { return nil }
