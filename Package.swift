@@ -25,6 +25,8 @@ let package = Package(
             pkgConfig: "libevent",
             providers: [.apt(["libevent-dev"])]
         ),
+        // libc bits the Glibc module does not export (malloc tuning).
+        .systemLibrary(name: "CSystem"),
         // A thin, allocation-aware Swift face over the libevent loop: listeners,
         // buffered connections, timers and signals. Knows no protocol.
         .target(name: "EventLoop", dependencies: ["CLibevent"]),
@@ -60,7 +62,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "SelfcareCLI", dependencies: [
-            "Gateway", "Store", "Model", "Engine", "Grammar", "Numbering", "LineProtocol", "LineClient",
+            "CSystem", "Gateway", "Store", "Model", "Engine", "Grammar", "Numbering", "LineProtocol", "LineClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
