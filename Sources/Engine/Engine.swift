@@ -17,13 +17,19 @@ import Numbering
 /// outcome.reply   // ["Egyenleg: 5 000 Ft, univerzális egyenleg: 1 000 Ft. …"]
 /// ```
 public struct Engine: Sendable {
-    public var grammar: Grammar
+    public let grammar: Grammar
+    /// Each language's catalog, looked up once here rather than per request.
+    private let hungarian: Messages
+    private let english: Messages
 
     /// Service short codes known before the grammar issue moves routing into `Grammars/`.
     public static let balanceShortCode = "1730"
 
     public init(grammar: Grammar) {
         self.grammar = grammar
+        let hu = grammar.messages["hu"] ?? MessageCatalog()
+        hungarian = Messages(language: .hu, catalog: hu)
+        english = Messages(language: .en, catalog: grammar.messages["en"] ?? hu)
     }
 
     /// Runs one command and writes its audit row. Refusals are outcomes, not errors:
@@ -117,7 +123,7 @@ public struct Engine: Sendable {
     }
 
     func messages(_ language: Language) -> Messages {
-        Messages(language: language, catalog: grammar.messages[language.rawValue] ?? grammar.messages["hu"]!)
+        language == .en ? english : hungarian
     }
 }
 

@@ -43,7 +43,8 @@ public final class LineServer {
 
     /// A queued request and where its answer goes.
     struct Pending {
-        unowned let session: LineSession
+        // Strong: a connection that fails mid-pass must outlive its queued requests.
+        let session: LineSession
         let item: Item
         var usedStore = false
     }

@@ -70,26 +70,57 @@ public enum PhoneNumber {
     /// Canonical international digits of a full number, or `nil`.
     /// `+36…` and `0036…` and `36…` are international; `06…` is Hungarian national
     /// (the trunk prefix 06 stands for the country code 36).
+    ///
+    /// Works on bytes in a stack buffer and makes one String at the end: every SMS
+    /// line parses two numbers.
     public static func internationalDigits(_ text: some StringProtocol) -> String? {
-        guard let compacted = compact(text) else { return nil }
-        var digits: Substring
-        if compacted.hasPrefix("+") {
-            digits = compacted.dropFirst()
-        } else if compacted.hasPrefix("00") {
-            digits = compacted.dropFirst(2)
-        } else if compacted.hasPrefix("06") {
-            digits = "36" + compacted.dropFirst(2)
-        } else if compacted.hasPrefix("36") {
-            digits = Substring(compacted)
-        } else {
-            return nil
+        var text = String(text)
+        return text.withUTF8 { utf8 -> String? in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maximumDigits + 2) { out in
+                var count = 0
+                var plus = false
+                var sawAny = false
+                for byte in utf8 {
+                    switch byte {
+                    case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                        // Room for "36" replacing "06", so at most maximumDigits + 2.
+                        guard count < maximumDigits + 2 else { return nil }
+                        out[count] = byte
+                        count += 1
+                        sawAny = true
+                    case UInt8(ascii: "+") where !sawAny && !plus:
+                        plus = true
+                        sawAny = true
+                    case UInt8(ascii: " "), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "/"),
+                         UInt8(ascii: "("), UInt8(ascii: ")"), 0x09:
+                        continue
+                    default:
+                        return nil
+                    }
+                }
+                var start = 0
+                if plus {
+                    // +CC…
+                } else if count >= 2, out[0] == UInt8(ascii: "0"), out[1] == UInt8(ascii: "0") {
+                    start = 2
+                } else if count >= 2, out[0] == UInt8(ascii: "0"), out[1] == UInt8(ascii: "6") {
+                    out[0] = UInt8(ascii: "3")
+                } else if count >= 2, out[0] == UInt8(ascii: "3"), out[1] == UInt8(ascii: "6") {
+                    // already international
+                } else {
+                    return nil
+                }
+                let length = count - start
+                guard length >= minimumDigits, length <= maximumDigits, out[start] != UInt8(ascii: "0") else {
+                    return nil
+                }
+                // Hungarian numbers are 36 + 8 or 9 digits.
+                if out[start] == UInt8(ascii: "3"), out[start + 1] == UInt8(ascii: "6"), length != 10, length != 11 {
+                    return nil
+                }
+                return String(decoding: UnsafeBufferPointer(rebasing: out[start..<count]), as: UTF8.self)
+            }
         }
-        guard digits.count >= minimumDigits, digits.count <= maximumDigits,
-              digits.first != "0", digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 })
-        else { return nil }
-        // Hungarian numbers are 36 + 8 or 9 digits.
-        if digits.hasPrefix("36"), digits.count != 10, digits.count != 11 { return nil }
-        return String(digits)
     }
 
     /// `36301234567` → `+36 30 123 4567`; `3612345678` → `+36 1 234 5678`.
