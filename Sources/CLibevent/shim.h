@@ -1,6 +1,21 @@
 #ifndef SELFCARE_CLIBEVENT_SHIM_H
 #define SELFCARE_CLIBEVENT_SHIM_H
-// Only libevent's own headers: socket and libc types come from Swift's Glibc module.
+// libevent's event-config.h defines _GNU_SOURCE, which changes how glibc's headers
+// declare fd_set and friends. Pull the system headers in first, as Swift's Glibc
+// module sees them, so libevent's later includes of them are no-ops; otherwise
+// CLibevent carries its own, conflicting copy of fd_set (a clean build fails).
+#include <sys/types.h>
+#include <sys/time.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <netdb.h>
+#include <stdint.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdarg.h>
+#include <errno.h>
+#include <time.h>
+
 #include <event2/event.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
