@@ -106,6 +106,7 @@ public struct MessageCatalog: Sendable {
     public func render(_ key: String, _ values: KeyValuePairs<String, String> = [:]) -> String {
         guard let template = templates[key] else { return key }
         var out = ""
+        out.reserveCapacity(160)
         for part in template.parts {
             switch part {
             case .literal(let s): out += s

@@ -15,6 +15,13 @@ public enum Destination: Hashable, Sendable, CustomStringConvertible {
     public static let shortCodeDigits = 3...6
 
     public init?(parsing text: some StringProtocol) {
+        // Fast path: a bare short code, as the network sends most destinations.
+        let utf8 = text.utf8
+        if Destination.shortCodeDigits.contains(utf8.count), utf8.first != UInt8(ascii: "0"),
+           utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
+            self = .shortCode(String(text))
+            return
+        }
         guard let compacted = PhoneNumber.compact(text) else { return nil }
         if !compacted.hasPrefix("+"), !compacted.hasPrefix("0"),
            Destination.shortCodeDigits.contains(compacted.utf8.count) {

@@ -43,6 +43,10 @@ public enum StoreFailure: Error, Equatable, CustomStringConvertible {
 /// The server calls ``write(_:)`` once per event-loop pass with every request of the pass
 /// inside (group commit): one `BEGIN IMMEDIATE … COMMIT`, one fsync for the whole group.
 public final class SQLiteStore: SubscriberStore, @unchecked Sendable {
+    /// Bytes of the database file SQLite may read through mmap (1 GiB: the whole store
+    /// of a few million subscribers; the kernel keeps only what is touched).
+    public static let mmapBytes = 1 << 30
+
     // @unchecked Sendable: all mutable state (`writes`, the connection) is touched only
     // inside the DatabaseQueue's serial closures.
 
@@ -86,6 +90,10 @@ public final class SQLiteStore: SubscriberStore, @unchecked Sendable {
             // both are set on every open. The autocheckpoint stays at SQLite's default.
             _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Reads through a memory map: a subscriber look-up that misses SQLite's page
+            // cache costs no pread syscall and no copy (perf: 16% of the 1730 path).
+            // Writes still go through the WAL; only touched pages count in RSS.
+            try db.execute(sql: "PRAGMA mmap_size = \(SQLiteStore.mmapBytes)")
         }
         dbQueue = try DatabaseQueue(path: path, configuration: config)
 
