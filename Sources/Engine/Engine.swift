@@ -184,5 +184,12 @@ public struct Outcome: Sendable, Equatable {
     public static func unknownSubscriber(_ reply: String) -> Outcome { Outcome(status: .unknownSubscriber, reply: reply, result: "unknown subscriber") }
     public static func invalid(_ reason: String) -> Outcome { Outcome(status: .invalid, reply: nil, result: reason) }
 
-    var auditText: String { status == .ok ? "ok: \(result)" : "\(status.rawValue): \(result)" }
+    /// `ok: balance`, `refused: postpaid`, `unknown subscriber`.
+    var auditText: String {
+        switch status {
+        case .ok: return "ok: \(result)"
+        case .unknownSubscriber: return status.rawValue
+        default: return "\(status.rawValue): \(result)"
+        }
+    }
 }

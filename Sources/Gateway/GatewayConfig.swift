@@ -19,4 +19,9 @@ public struct GatewayConfig: Sendable {
     public var banner: String = "Selfcare gateway ready"
 
     public init() {}
+
+    /// `300`, `0.5`: seconds as people write them.
+    static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
+    }
 }

@@ -63,6 +63,11 @@ public final class LineServer {
             stats.refusedConnections += 1
             let text = isStopping ? "421 Shutting down\r\n" : "421 Too many connections, try again later\r\n"
             _ = text.utf8CString.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count - 1) }
+            // Read what the peer already sent, or close() would answer it with a reset
+            // that can overtake the 421.
+            Glibc.shutdown(fd, Int32(SHUT_WR))
+            var scratch = [UInt8](repeating: 0, count: 4096)
+            while Glibc.recv(fd, &scratch, scratch.count, Int32(MSG_DONTWAIT)) > 0 {}
             Glibc.close(fd)
             return
         }
@@ -111,12 +116,7 @@ public final class LineServer {
                     enqueue(session, .request(request))
                     if case .quit = request { session.closing = true }
                 case .failure(let error):
-                    // Before AUTH, a malformed protected verb is still "authenticate first".
-                    if let verb = error.verb, let refusal = verb.permission(for: session.role) {
-                        enqueue(session, .error(refusal))
-                    } else {
-                        enqueue(session, .error(error))
-                    }
+                    enqueue(session, .error(error))
                 }
             }
         }
@@ -148,7 +148,7 @@ public final class LineServer {
         if idle, !session.closing {
             session.closing = true
             session.connection.setReading(false)
-            enqueue(session, .close(.closing, "Idle for \(Int(config.idleTimeout)) s, closing"))
+            enqueue(session, .close(.closing, "Idle for \(GatewayConfig.seconds(config.idleTimeout)) s, closing"))
         } else if !idle {
             remove(session)
         }
@@ -214,12 +214,21 @@ public final class LineServer {
     /// only store errors, which fail the whole pass's transaction.
     private func execute(_ p: inout Pending, _ tx: (any StoreTransaction)?, now: Int64) throws {
         let session = p.session
+        // After QUIT or a closing 421, nothing more of this connection runs.
+        guard !session.finished else { return }
         switch p.item {
         case .error(let error):
-            session.out.error(error)
+            // Checked here, not when read: an AUTH earlier in the same pass counts.
+            // Before AUTH, a malformed protected verb is still "authenticate first".
+            if let verb = error.verb, let refusal = verb.permission(for: session.role) {
+                session.out.error(refusal)
+            } else {
+                session.out.error(error)
+            }
         case .close(let code, let text):
             session.out.line(code, text)
             session.closing = true
+            session.finished = true
         case .request(let request):
             if let verb = request.verb, let refusal = verb.permission(for: session.role) {
                 session.out.error(refusal)
@@ -235,6 +244,7 @@ public final class LineServer {
             case .quit:
                 session.out.line(.bye, "Bye")
                 session.closing = true
+                session.finished = true
             case .auth(let name, let password):
                 guard let tx else { return }
                 p.usedStore = true
@@ -293,6 +303,8 @@ public final class LineServer {
             session.out.line(.authenticated, "Authenticated as \(account.name) (\(account.role.rawValue))")
             return
         }
+        // A failed AUTH also ends an earlier login: the connection is not trusted now.
+        session.account = nil
         session.authFailures += 1
         session.out.line(.authenticationFailed, "Authentication failed")
         if !closeIfTooManyAuthFailures(session) {
@@ -308,6 +320,7 @@ public final class LineServer {
         guard session.authFailures >= config.maxAuthFailures else { return false }
         session.out.line(.closing, "Too many authentication failures, closing")
         session.closing = true
+        session.finished = true
         logger.warning("closing \(session.connection.peer) after \(session.authFailures) failed AUTH")
         return true
     }
@@ -324,6 +337,7 @@ public final class LineServer {
         for p in queue {
             p.session.out.removeAll()
             p.session.account = p.session.accountAtPassStart
+            p.session.finished = false
         }
         for i in queue.indices {
             if queue[i].usedStore {
@@ -367,6 +381,12 @@ public final class LineServer {
     /// After the last pass: waits (running the loop) until every answer went out or the
     /// grace period ends, then closes every connection.
     public func finishShutdown() {
+        // Connections that were not already closing are told why the line goes away.
+        var notice = ResponseWriter(capacity: 32)
+        notice.line(.closing, "Shutting down")
+        for session in sessions.values where !session.closing {
+            session.connection.write(notice.bytes)
+        }
         let deadline = loop.now + config.shutdownGrace
         let tick = Timer(loop: loop) {}
         tick.schedule(after: 0.05, repeating: true)

@@ -12,6 +12,8 @@ final class LineSession: ConnectionHandler {
     var accountAtPassStart: Account?
     /// QUIT, EOF or idle: answer what was read, then close.
     var closing = false
+    /// QUIT or a closing 421 was answered: later requests of the pass are dropped.
+    var finished = false
     var peerClosed = false
     var closed = false
     var pausedForOutput = false
@@ -36,6 +38,8 @@ final class LineSession: ConnectionHandler {
         if authTimer == nil {
             authTimer = Timer(loop: loop) { [unowned self] in
                 self.authPaused = false
+                // The wait is over: an AUTH read from now on is checked again.
+                self.authBlockedUntil = 0
                 if !self.closing, !self.pausedForOutput, !self.closed {
                     self.connection.setReading(true)
                     // Lines that arrived meanwhile are already buffered: read them now.

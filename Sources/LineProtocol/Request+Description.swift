@@ -3,7 +3,8 @@ extension Request: CustomStringConvertible {
     /// `SMS 36301111111 1730 EGYENLEG`, `TOPUP 36301111111 500`; empty for ``empty``.
     ///
     /// Numbers appear in canonical form. The SMS text is kept as received: texts that carry
-    /// a PIN are known only to the engine, which masks them itself.
+    /// a PIN are known only to the grammar and engine, which must mask them (the grammar
+    /// issue adds PIN commands; none exist yet).
     public var maskedDescription: String {
         switch self {
         case .empty: return ""

@@ -11,7 +11,7 @@
 public enum ResponseCode: Int, Hashable, Sendable, CaseIterable {
     /// `220 <banner>`: the greeting, sent on connect.
     case greeting = 220
-    /// `221 bye`: answer to `QUIT`; the server closes the connection after it.
+    /// `221 Bye`: answer to `QUIT`; the server closes the connection after it.
     case bye = 221
     /// `235 …`: `AUTH` succeeded.
     case authenticated = 235

@@ -33,7 +33,7 @@ public struct AuditEntry: Hashable, Sendable {
     public var msisdn: String?
     /// The request as received, with any PIN or password masked.
     public var request: String
-    /// The response code and text, e.g. `250 balance`.
+    /// The engine's verdict: `ok: balance`, `refused: postpaid`, `unknown subscriber`.
     public var outcome: String
 
     public init(at: Int64, account: String?, channel: String, msisdn: String?, request: String, outcome: String) {

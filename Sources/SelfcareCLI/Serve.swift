@@ -102,7 +102,7 @@ struct Serve: ParsableCommand {
         }
         server.commitPass()
         server.finishShutdown()
-        logger.info("stopped: \(server.stats)")
+        logger.notice("stopped: \(server.stats)")
     }
 }
 

@@ -86,8 +86,8 @@ public enum Migrations {
         // audit: one row per command that reached the engine, written in the same
         // transaction as its effect. `account` is NULL before AUTH, `msisdn` when no
         // subscriber is concerned (and may name an unknown number: no foreign key).
-        // `request` has any PIN or password masked; `outcome` is the response code and
-        // text. No secondary index: every index costs each command a random page write
+        // `request` has any PIN or password masked; `outcome` is the engine's verdict
+        // (`ok: balance`, `refused: postpaid`, `unknown subscriber`). No secondary index: every index costs each command a random page write
         // (the audit is the hottest insert); look-ups go by id/time range, which the
         // rowid already orders.
         migrator.registerMigration("v1-audit") { db in

@@ -148,3 +148,51 @@ struct LineServerTests {
         #expect(lines.last == "250 PONG")
     }
 }
+
+@Suite("Edge cases of the line server")
+struct LineServerEdgeTests {
+    @Test func aPipelinedAuthCountsForTheLinesAfterIt() throws {
+        let server = try ServerProcess(store: TemporaryStore())
+        let c = try server.connect()
+        try c.write("AUTH ops ops\r\nTOPUP 36301111111 0\r\n")
+        #expect(try c.readResponse().last?.hasPrefix("235 ") == true)
+        #expect(try c.readResponse().last?.hasPrefix("501 ") == true)
+    }
+
+    @Test func nothingRunsAfterTheClosing421() throws {
+        let store = try TemporaryStore()
+        let server = try ServerProcess(store: store)
+        let c = try server.operatorConnection()
+        // Five failures in one write close the connection; the TOPUP after them must not run.
+        try c.write(String(repeating: "AUTH ops wrong\r\n", count: 5) + "TOPUP 36301111111 100\r\n")
+        let lines = try c.readToEnd()
+        #expect(lines.last == "421 Too many authentication failures, closing")
+        #expect(!lines.contains { $0.hasPrefix("250") })
+        server.stop()
+        #expect(try store.open().write { try $0.subscriber(.init(canonical: "36301111111")) }?.balance == 5_000)
+    }
+
+    @Test func aFailedAuthEndsAnEarlierLogin() throws {
+        let server = try ServerProcess(store: TemporaryStore())
+        let c = try server.operatorConnection()
+        #expect(try c.send("AUTH ops wrong") == ["535 Authentication failed"])
+        #expect(try c.send("TOPUP 36301111111 1") == ["530 authentication required"])
+    }
+
+    @Test func theRightPasswordWorksOnceTheWaitIsOver() throws {
+        let server = try ServerProcess(store: TemporaryStore())
+        let c = try server.connect()
+        #expect(try c.send("AUTH simulator wrong") == ["535 Authentication failed"])
+        // Sent during the 1 s wait, read when it ends, checked for real.
+        #expect(try c.send("AUTH simulator simulator") == ["235 Authenticated as simulator (network)"])
+    }
+
+    @Test func shutdownTellsIdleConnectionsWhy() throws {
+        let server = try ServerProcess(store: TemporaryStore())
+        let c = try server.connect()
+        #expect(try c.send("PING") == ["250 PONG"])
+        #expect(server.stop() == 0)
+        #expect(try c.readLine() == "421 Shutting down")
+        #expect(try c.readLine() == nil)
+    }
+}
