@@ -67,6 +67,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "LineClient"]),
         .testTarget(name: "NumberingTests", dependencies: ["Numbering"]),
         .testTarget(name: "LineProtocolTests", dependencies: ["LineProtocol"]),
         .testTarget(name: "ModelTests", dependencies: ["Model"]),

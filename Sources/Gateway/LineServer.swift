@@ -388,7 +388,7 @@ public final class LineServer {
             session.connection.write(notice.bytes)
         }
         let deadline = loop.now + config.shutdownGrace
-        let tick = Timer(loop: loop) {}
+        let tick = LoopTimer(loop: loop) {}
         tick.schedule(after: 0.05, repeating: true)
         while sessions.values.contains(where: { $0.connection.outputLength > 0 }), loop.now < deadline {
             loop.runOnce()

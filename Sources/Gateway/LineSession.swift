@@ -20,7 +20,7 @@ final class LineSession: ConnectionHandler {
     var authPaused = false
     var authFailures = 0
     var authBlockedUntil = 0.0
-    var authTimer: Timer?
+    var authTimer: LoopTimer?
 
     init(connection: Connection, server: LineServer) {
         self.connection = connection
@@ -36,7 +36,7 @@ final class LineSession: ConnectionHandler {
         authPaused = true
         connection.setReading(false)
         if authTimer == nil {
-            authTimer = Timer(loop: loop) { [unowned self] in
+            authTimer = LoopTimer(loop: loop) { [unowned self] in
                 self.authPaused = false
                 // The wait is over: an AUTH read from now on is checked again.
                 self.authBlockedUntil = 0

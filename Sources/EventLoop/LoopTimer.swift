@@ -1,13 +1,13 @@
 import CLibevent
 
-/// A libevent timer on the loop: one-shot or repeating. It stops when cancelled or
+/// A libevent timer on the loop (named apart from Foundation's `Timer`): one-shot or repeating. It stops when cancelled or
 /// released.
 ///
 /// ```swift
-/// let t = Timer(loop: loop) { print("tick") }
+/// let t = LoopTimer(loop: loop) { print("tick") }
 /// t.schedule(after: 0.5, repeating: true)
 /// ```
-public final class Timer {
+public final class LoopTimer {
     private var event: OpaquePointer?
     private var handler: () -> Void
     private var repeating = false
@@ -51,5 +51,5 @@ public final class Timer {
 
 private func timerTrampoline(_ fd: Int32, _ what: Int16, _ ctx: UnsafeMutableRawPointer?) {
     guard let ctx else { return }
-    Unmanaged<Timer>.fromOpaque(ctx).takeUnretainedValue().fire()
+    Unmanaged<LoopTimer>.fromOpaque(ctx).takeUnretainedValue().fire()
 }
