@@ -135,23 +135,7 @@ public final class Connection {
     }
 
     static func peerAddress(of fd: Int32) -> String {
-        var storage = sockaddr_storage()
-        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let rc = withUnsafeMutablePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) }
-        }
-        guard rc == 0 else { return "?" }
-        var host = [CChar](repeating: 0, count: 64)
-        if storage.ss_family == sa_family_t(AF_INET) {
-            return withUnsafePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
-                    var addr = sin.pointee.sin_addr
-                    _ = inet_ntop(AF_INET, &addr, &host, 64)
-                    return "\(cString(host)):\(UInt16(bigEndian: sin.pointee.sin_port))"
-                }
-            }
-        }
-        return "?"
+        SocketAddress.describe(fd, getpeername)?.0 ?? "?"
     }
 }
 

@@ -69,11 +69,22 @@ public final class Listener {
     fileprivate func accepted(_ fd: Int32) { onAccept(fd) }
 
     static func localAddress(of fd: Int32) -> (String, Int) {
+        SocketAddress.describe(fd, getsockname) ?? ("?", 0)
+    }
+}
+
+/// `HOST:PORT` text of a socket's own or peer address.
+enum SocketAddress {
+    typealias Query = (Int32, UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) -> Int32
+
+    /// `query` is `getsockname` or `getpeername`; `nil` when it fails.
+    static func describe(_ fd: Int32, _ query: Query) -> (String, Int)? {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        _ = withUnsafeMutablePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        let rc = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { query(fd, $0, &length) }
         }
+        guard rc == 0 else { return nil }
         var host = [CChar](repeating: 0, count: 64)
         var port = 0
         if storage.ss_family == sa_family_t(AF_INET6) {
