@@ -44,8 +44,6 @@ public final class Connection {
 
     deinit { close() }
 
-    public var isOpen: Bool { bev != nil }
-
     /// Closes the socket now; unsent output is dropped. Use ``outputLength`` and
     /// ``watchDrain()`` to close after the answers went out.
     public func close() {

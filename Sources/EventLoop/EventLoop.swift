@@ -38,16 +38,6 @@ public final class EventLoop {
         event_base_loop(base, EVLOOP_ONCE)
     }
 
-    /// Runs the ready callbacks without waiting.
-    public func runNonBlocking() {
-        event_base_loop(base, EVLOOP_NONBLOCK)
-    }
-
-    /// Makes a blocked ``runOnce()`` return.
-    public func wake() {
-        event_base_loopbreak(base)
-    }
-
     /// Calls `handler` on the loop each time `signal` arrives (for as long as the loop lives).
     public func onSignal(_ number: Int32, _ handler: @escaping () -> Void) throws {
         signals.append(try Signal(loop: self, number: number, handler: handler))

@@ -136,7 +136,6 @@ public final class LineServer {
                 return bytes.count
             }
         }
-        session.peerClosed = true
         session.closing = true
         session.connection.setReading(false)
         if !queue.contains(where: { $0.session === session }) {

@@ -14,7 +14,6 @@ final class LineSession: ConnectionHandler {
     var closing = false
     /// QUIT or a closing 421 was answered: later requests of the pass are dropped.
     var finished = false
-    var peerClosed = false
     var closed = false
     var pausedForOutput = false
     var authPaused = false
