@@ -67,10 +67,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // Helpers the test targets share (seeded randomness).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "LineClient"]),
-        .testTarget(name: "NumberingTests", dependencies: ["Numbering"]),
-        .testTarget(name: "LineProtocolTests", dependencies: ["LineProtocol"]),
-        .testTarget(name: "ModelTests", dependencies: ["Model"]),
+        .testTarget(name: "NumberingTests", dependencies: ["TestSupport", "Numbering"]),
+        .testTarget(name: "LineProtocolTests", dependencies: ["TestSupport", "LineProtocol"]),
+        .testTarget(name: "ModelTests", dependencies: ["TestSupport", "Model"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Model"]),
         .testTarget(name: "GrammarTests", dependencies: ["Grammar"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Model", "Grammar"]),
