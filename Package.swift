@@ -50,6 +50,13 @@ let package = Package(
         // The command language as data (Grammars/): reply texts per language today,
         // keywords, destinations, MMI codes and menus as the issues add them.
         .target(name: "Grammar"),
+        // GSM 03.38 7-bit alphabet, transliteration, SMS segmentation, USSD screen size.
+        .target(name: "SMSText"),
+        // 3GPP TS 22.030 MMI codes (supplementary services, USSD) as a pure parser over
+        // the service-code tables in Grammars/mmi.codes.
+        .target(name: "MMI", dependencies: ["Grammar"]),
+        // USSD menu trees (Grammars/menus/*.menu) and the pure dialogue state machine.
+        .target(name: "Menus", dependencies: ["SMSText", "Model", "Grammar"]),
         // Transport-agnostic domain logic: (channel, msisdn, destination, text) -> outcome.
         .target(name: "Engine", dependencies: ["Model", "Numbering", "Grammar"]),
         // The line protocol as pure code: a byte-level line decoder and the request parser.
@@ -75,6 +82,9 @@ let package = Package(
         .testTarget(name: "ModelTests", dependencies: ["TestSupport", "Model"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Model"]),
         .testTarget(name: "GrammarTests", dependencies: ["Grammar"]),
+        .testTarget(name: "SMSTextTests", dependencies: ["TestSupport", "SMSText"]),
+        .testTarget(name: "MMITests", dependencies: ["MMI", "Grammar"]),
+        .testTarget(name: "MenusTests", dependencies: ["Menus", "SMSText", "Model", "Grammar"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Model", "Grammar"]),
         // Starts the real `selfcare` process (built by `swift build`) on a free port
         // with a temporary SQLite file; replays Transcripts/*.transcript.

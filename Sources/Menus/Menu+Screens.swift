@@ -1,0 +1,78 @@
+import Model
+import SMSText
+
+/// USSD screens of a menu: GSM 7-bit, transliterated, each within one 182-septet screen.
+extension Menu {
+    /// The sub-menu's items split into pages. Each page is sized so that its screen fits
+    /// even with the paging line and the "invalid choice" line on top, so every variant
+    /// of a screen fits. A single item too long for a screen makes a page of its own (the
+    /// loader refuses such a file).
+    public func pages(of node: MenuItem, in language: Language) -> [[MenuItem]] {
+        var pages: [[MenuItem]] = []
+        var page: [MenuItem] = []
+        for item in node.children {
+            let candidate = page + [item]
+            if page.isEmpty || SMSSegmenter.fitsUSSD(render(node, candidate, hasMore: true, invalid: true, language)) {
+                page = candidate
+            } else {
+                pages.append(page)
+                page = [item]
+            }
+        }
+        if !page.isEmpty || pages.isEmpty { pages.append(page) }
+        return pages
+    }
+
+    /// The screen of one page of a sub-menu; `invalid` puts the invalid-choice line first.
+    public func screen(of node: MenuItem, page: Int, in language: Language, invalid: Bool = false) -> String {
+        let pages = pages(of: node, in: language)
+        let index = min(max(page, 0), pages.count - 1)
+        return render(node, pages[index], hasMore: index < pages.count - 1, invalid: invalid, language)
+    }
+
+    /// A prompt, or a closing text, as it goes out; `invalid` puts the invalid line first.
+    public func screen(_ text: Localized, in language: Language, invalid: Bool = false) -> String {
+        GSM7.transliterate(invalid ? self.invalid[language] + "\n" + text[language] : text[language])
+    }
+
+    func render(_ node: MenuItem, _ items: [MenuItem], hasMore: Bool, invalid: Bool, _ language: Language) -> String {
+        var lines: [String] = []
+        if invalid { lines.append(self.invalid[language]) }
+        lines.append(node.path.isEmpty ? title[language] : node.title[language])
+        for item in items { lines.append("\(item.key) \(item.title[language])") }
+        if hasMore { lines.append("\(moreKey) \(more[language])") }
+        if !footer[language].isEmpty { lines.append(footer[language]) }
+        return GSM7.transliterate(lines.joined(separator: "\n"))
+    }
+
+    /// Every screen the menu can show, each with the item or setting it comes from:
+    /// the loader checks them all against the 182-septet limit, and the tests walk them.
+    public func allScreens() -> [(origin: String, line: Int, text: String)] {
+        var out: [(String, Int, String)] = []
+        for language in Language.allCases {
+            for setting in [agent, anonymousAgent] {
+                out.append(("agent text", 0, screen(setting, in: language)))
+            }
+            for node in [root] + allItems {
+                let origin = node.path.isEmpty ? "main menu" : node.path
+                switch node.content {
+                case .submenu:
+                    for page in pages(of: node, in: language).indices {
+                        for invalid in [false, true] {
+                            out.append((origin, node.line, screen(of: node, page: page, in: language, invalid: invalid)))
+                        }
+                    }
+                case .text(let text):
+                    out.append((origin, node.line, screen(text, in: language)))
+                case .action(_, let inputs):
+                    for input in inputs {
+                        for invalid in [false, true] {
+                            out.append((origin, node.line, screen(input.prompt, in: language, invalid: invalid)))
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,112 @@
+/// The GSM 7-bit default alphabet of 3GPP TS 23.038 (GSM 03.38) §6.2.1, with its
+/// extension table (§6.2.1.1): what an SMS or a USSD screen can carry without switching
+/// to UCS-2, which halves the room (160 → 70 characters).
+///
+/// Work is per `Character`, so a decomposed `e` + U+0301 counts as the `é` it renders as;
+/// CR LF (one `Character` in Swift) counts as the two septets it is.
+///
+/// ```swift
+/// GSM7.isEncodable("Egyenleg: 1 250 Ft")   // true
+/// GSM7.septets("Ár: 5 €")                   // nil (Á is not in the alphabet)
+/// GSM7.septets("5 €")                       // 4: € is ESC + 0x65
+/// GSM7.transliterate("Hűség, ő")            // "Huseg, o"
+/// ```
+public enum GSM7 {
+    /// The escape septet that introduces an extension-table character.
+    public static let escape: UInt8 = 0x1B
+
+    /// The basic table, indexed by septet value. 0x1B is the escape, not a character.
+    public static let basicTable: [Unicode.Scalar] = [
+        "@", "£", "$", "¥", "è", "é", "ù", "ì", "ò", "Ç", "\n", "Ø", "ø", "\r", "Å", "å",
+        "Δ", "_", "Φ", "Γ", "Λ", "Ω", "Π", "Ψ", "Σ", "Θ", "Ξ", "\u{1B}", "Æ", "æ", "ß", "É",
+        " ", "!", "\"", "#", "¤", "%", "&", "'", "(", ")", "*", "+", ",", "-", ".", "/",
+        "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", ":", ";", "<", "=", ">", "?",
+        "¡", "A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M", "N", "O",
+        "P", "Q", "R", "S", "T", "U", "V", "W", "X", "Y", "Z", "Ä", "Ö", "Ñ", "Ü", "§",
+        "¿", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o",
+        "p", "q", "r", "s", "t", "u", "v", "w", "x", "y", "z", "ä", "ö", "ñ", "ü", "à",
+    ]
+
+    /// The extension table: septet after the escape → character.
+    public static let extensionTable: [UInt8: Unicode.Scalar] = [
+        0x0A: "\u{0C}", 0x14: "^", 0x28: "{", 0x29: "}", 0x2F: "\\",
+        0x3C: "[", 0x3D: "~", 0x3E: "]", 0x40: "|", 0x65: "€",
+    ]
+
+    static let basicCodes: [Character: UInt8] = {
+        var codes: [Character: UInt8] = [:]
+        for (code, scalar) in basicTable.enumerated() where code != Int(escape) {
+            codes[Character(scalar)] = UInt8(code)
+        }
+        return codes
+    }()
+
+    static let extensionCodes: [Character: UInt8] = {
+        var codes: [Character: UInt8] = [:]
+        for (code, scalar) in extensionTable { codes[Character(scalar)] = code }
+        return codes
+    }()
+
+    /// The septets of one character (one or two; CR LF gives two), or nil.
+    static func codes(of c: Character) -> [UInt8]? {
+        if let code = basicCodes[c] { return [code] }
+        if let code = extensionCodes[c] { return [escape, code] }
+        if c == "\r\n" { return [0x0D, 0x0A] }
+        return nil
+    }
+
+    /// Septet count of one character (1 or 2), or nil when it is outside the alphabet.
+    static func septets(of c: Character) -> Int? {
+        if basicCodes[c] != nil { return 1 }
+        if extensionCodes[c] != nil || c == "\r\n" { return 2 }
+        return nil
+    }
+
+    /// True when every character is in the basic or the extension table.
+    public static func isEncodable(_ s: String) -> Bool {
+        s.allSatisfy { septets(of: $0) != nil }
+    }
+
+    /// The length in septets (an extension character counts 2), or nil when some
+    /// character is outside the alphabet.
+    public static func septets(_ s: String) -> Int? {
+        var total = 0
+        for c in s {
+            guard let n = septets(of: c) else { return nil }
+            total += n
+        }
+        return total
+    }
+
+    /// The unpacked septet values (one byte per septet, escape pairs included), or nil
+    /// when some character is outside the alphabet. The packing into octets is the
+    /// transport's business.
+    public static func encode(_ s: String) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count)
+        for c in s {
+            guard let codes = codes(of: c) else { return nil }
+            out += codes
+        }
+        return out
+    }
+
+    /// The text of unpacked septets; an unknown escape pair reads as its second septet's
+    /// basic character (TS 23.038 §6.2.1.1: a receiver shows the basic-table character).
+    public static func decode(_ septets: [UInt8]) -> String? {
+        var out = String.UnicodeScalarView()
+        var escaped = false
+        for septet in septets {
+            guard septet < 0x80 else { return nil }
+            if escaped {
+                escaped = false
+                out.append(extensionTable[septet] ?? basicTable[Int(septet)])
+            } else if septet == escape {
+                escaped = true
+            } else {
+                out.append(basicTable[Int(septet)])
+            }
+        }
+        return String(out)
+    }
+}
