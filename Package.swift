@@ -83,8 +83,8 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "Model"]),
         .testTarget(name: "GrammarTests", dependencies: ["Grammar"]),
         .testTarget(name: "SMSTextTests", dependencies: ["TestSupport", "SMSText"]),
-        .testTarget(name: "MMITests", dependencies: ["MMI", "Grammar"]),
-        .testTarget(name: "MenusTests", dependencies: ["Menus", "SMSText", "Model", "Grammar"]),
+        .testTarget(name: "MMITests", dependencies: ["TestSupport", "MMI", "Grammar"]),
+        .testTarget(name: "MenusTests", dependencies: ["TestSupport", "Menus", "SMSText", "Model", "Grammar"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Model", "Grammar"]),
         // Starts the real `selfcare` process (built by `swift build`) on a free port
         // with a temporary SQLite file; replays Transcripts/*.transcript.

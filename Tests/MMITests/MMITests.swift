@@ -1,6 +1,7 @@
 import Grammar
 import MMI
 import Testing
+import TestSupport
 
 private let shipped: MMICodes = {
     var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
@@ -158,6 +159,25 @@ struct MMITests {
     ])
     func malformedCodesAreInvalid(text: String, reason: String) {
         #expect(parse(text) == .invalid(reason))
+    }
+
+    @Test func randomDialStringsAlwaysGetAnAnswerAndKnownCodesKeepTheirFields() {
+        var random = SeededGenerator(seed: 22030)
+        let pool: [Character] = ["*", "*", "#", "+", "0", "1", "2", "3", "4", "6", "7", "a", " "]
+        for _ in 0..<5000 {
+            let text = String((0..<Int.random(in: 0...16, using: &random)).map { _ in pool.randomElement(using: &random)! })
+            switch parse(text) {
+            case .supplementary(let r):
+                #expect(shipped.services[r.serviceCode] == r.service, "\(text)")
+                #expect(r.problem != nil || r.sib.map { shipped.basicServices[$0] != nil } ?? true, "\(text)")
+            case .passwordChange(_, let old, let new, let again):
+                #expect([old, new, again].allSatisfy { $0.count == 4 }, "\(text)")
+            case .ussd(let code):
+                #expect(code.hasSuffix("#"), "\(text)")
+            case .invalid(let reason):
+                #expect(!reason.isEmpty)
+            }
+        }
     }
 
     @Test func unknownBasicServiceIsAProblemNotAParseError() throws {

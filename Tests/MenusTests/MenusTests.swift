@@ -3,6 +3,7 @@ import Menus
 import Model
 import SMSText
 import Testing
+import TestSupport
 
 private let grammars: String = {
     var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
@@ -140,6 +141,20 @@ struct MenusTests {
         for screen in screens {
             #expect(GSM7.isEncodable(screen.text), "\(screen.origin)")
             #expect(SMSSegmenter.fitsUSSD(screen.text), "\(screen.origin): \(screen.text.count)")
+        }
+    }
+
+    @Test func randomAnswersNeverLeaveTheScreenLimitOrTheTree() {
+        var random = SeededGenerator(seed: 1412)
+        let answers = ["1", "2", "3", "4", "5", "9", "98", "*", "*", "7", "x", "12345", "06301234567", "0", "#"]
+        for _ in 0..<300 {
+            var (dialogue, step) = MenuDialogue.start(menu: menu1412, language: Bool.random(using: &random) ? .hu : .en)
+            while !dialogue.isOver {
+                expectFits(step, "walk")
+                #expect(menu1412.item(at: dialogue.position.joined(separator: ".")) != nil)
+                step = dialogue.answer(answers.randomElement(using: &random)!)
+            }
+            expectFits(step, "last")
         }
     }
 
