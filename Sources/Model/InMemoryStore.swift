@@ -223,7 +223,8 @@ public final class InMemoryStore: SubscriberStore, @unchecked Sendable {
         }
 
         func markDelivered(_ ids: [Int64], at: Int64) throws {
-            let known = Set(state.outbox.map(\.id))
+            // Ids are 1...last: the outbox is append-only.
+            let known = 1..<((state.outbox.last?.id ?? 0) + 1)
             for id in ids where known.contains(id) && state.delivered[id] == nil {
                 state.delivered[id] = at
             }

@@ -1,3 +1,5 @@
+import Numbering
+
 /// What a rate prices (the `kind` column of the rate table).
 public enum RateKind: String, Sendable, CaseIterable, Codable {
     /// Price of one MO SMS to the range.
@@ -35,8 +37,8 @@ public struct Rate: Hashable, Sendable {
         self.adult = adult
     }
 
-    /// Longest prefix a rate may have (the store checks it, like the schema does).
-    public static let maximumPrefixDigits = 20
+    /// Longest prefix a rate may have (the stores check it, like the schema does).
+    public static let maximumPrefixDigits = PhoneNumber.maximumPrefixDigits
 
     /// Why the stores refuse this rate, or `nil` when it may be stored: the prefix must be
     /// 1 to 20 ASCII digits and the price not negative. Both stores check this, so bad

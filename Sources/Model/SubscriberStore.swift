@@ -115,7 +115,7 @@ public protocol StoreTransaction {
     func auditEntries(msisdn: String?, since: Int64?, limit: Int) throws -> [AuditRecord]
 }
 
-/// A store of subscribers, accounts, ledger and audit.
+/// A store of subscribers, accounts, ledger, audit, rates and the services' state.
 public protocol SubscriberStore: AnyObject {
     /// Runs `body` in one write transaction and commits it; when `body` or the commit
     /// throws, nothing of it is kept and the error is rethrown.
