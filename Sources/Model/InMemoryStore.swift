@@ -11,7 +11,31 @@ public final class InMemoryStore: SubscriberStore, @unchecked Sendable {
         public var bills: [MSISDN: [Bill]] = [:]
         public var ledger: [LedgerEntry] = []
         public var audit: [AuditEntry] = []
+        /// Rates by prefix, then kind.
+        public var rates: [String: [RateKind: Rate]] = [:]
+        /// Subscriptions by subscriber, then service.
+        public var subscriptions: [MSISDN: [String: Subscription]] = [:]
+        /// Settings by subscriber (no empty maps).
+        public var settings: [MSISDN: [String: String]] = [:]
+        public var counters: [CounterKey: Int] = [:]
+        /// The outbox in id order; ids are 1, 2, 3 … like SQLite's rowids.
+        public var outbox: [OutboxMessage] = []
+        /// Delivery times by outbox id.
+        public var delivered: [Int64: Int64] = [:]
         public init() {}
+    }
+
+    /// One counter: a subscriber's count of `name` in `period`.
+    public struct CounterKey: Hashable, Sendable {
+        public var msisdn: MSISDN
+        public var name: String
+        public var period: String
+
+        public init(msisdn: MSISDN, name: String, period: String) {
+            self.msisdn = msisdn
+            self.name = name
+            self.period = period
+        }
     }
 
     public private(set) var state = State()
@@ -85,5 +109,139 @@ public final class InMemoryStore: SubscriberStore, @unchecked Sendable {
         }
 
         func audit(_ entry: AuditEntry) throws { state.audit.append(entry) }
+
+        // MARK: Rates
+
+        func rate(for number: String, kind: RateKind) throws -> Rate? {
+            var candidate = Substring(number.prefix(Rate.maximumPrefixDigits))
+            while !candidate.isEmpty {
+                if let rate = state.rates[String(candidate)]?[kind] { return rate }
+                candidate = candidate.dropLast()
+            }
+            return nil
+        }
+
+        func rates(prefix: String?) throws -> [Rate] {
+            state.rates.filter { prefix.map($0.key.hasPrefix) ?? true }
+                .flatMap(\.value.values)
+                .sorted { ($0.prefix, $0.kind.rawValue) < ($1.prefix, $1.kind.rawValue) }
+        }
+
+        func setRate(_ rate: Rate) throws -> Rate? {
+            if let problem = rate.problem { throw StoreError.invalidRate(problem) }
+            return state.rates[rate.prefix, default: [:]].updateValue(rate, forKey: rate.kind)
+        }
+
+        func deleteRates(prefix: String, kind: RateKind?) throws -> [Rate] {
+            guard var byKind = state.rates[prefix] else { return [] }
+            let deleted = byKind.values.filter { kind == nil || $0.kind == kind }
+                .sorted { $0.kind.rawValue < $1.kind.rawValue }
+            for rate in deleted { byKind[rate.kind] = nil }
+            state.rates[prefix] = byKind.isEmpty ? nil : byKind
+            return deleted
+        }
+
+        // MARK: Subscriber profile
+
+        func updateProfile(_ subscriber: Subscriber) throws {
+            guard var stored = state.subscribers[subscriber.msisdn] else {
+                throw StoreError.unknownSubscriber(subscriber.msisdn.digits)
+            }
+            stored.product = subscriber.product
+            stored.status = subscriber.status
+            stored.birthDate = subscriber.birthDate
+            stored.language = subscriber.language
+            state.subscribers[subscriber.msisdn] = stored
+        }
+
+        // MARK: Subscriptions
+
+        func subscriptions(of msisdn: MSISDN) throws -> [Subscription] {
+            (state.subscriptions[msisdn] ?? [:]).values.sorted { $0.service < $1.service }
+        }
+
+        func subscription(_ service: String, of msisdn: MSISDN) throws -> Subscription? {
+            state.subscriptions[msisdn]?[service]
+        }
+
+        func addSubscription(_ subscription: Subscription, of msisdn: MSISDN) throws -> Bool {
+            try requireSubscriber(msisdn)
+            guard state.subscriptions[msisdn]?[subscription.service] == nil else { return false }
+            state.subscriptions[msisdn, default: [:]][subscription.service] = subscription
+            return true
+        }
+
+        func removeSubscription(_ service: String, of msisdn: MSISDN) throws -> Bool {
+            guard var services = state.subscriptions[msisdn], services.removeValue(forKey: service) != nil else {
+                return false
+            }
+            state.subscriptions[msisdn] = services.isEmpty ? nil : services
+            return true
+        }
+
+        // MARK: Settings
+
+        func setting(_ key: String, of msisdn: MSISDN) throws -> String? { state.settings[msisdn]?[key] }
+
+        func settings(of msisdn: MSISDN) throws -> [String: String] { state.settings[msisdn] ?? [:] }
+
+        func setSetting(_ key: String, to value: String?, of msisdn: MSISDN) throws {
+            if value != nil { try requireSubscriber(msisdn) }
+            var settings = state.settings[msisdn] ?? [:]
+            settings[key] = value
+            state.settings[msisdn] = settings.isEmpty ? nil : settings
+        }
+
+        // MARK: Counters
+
+        func counter(_ name: String, period: String, of msisdn: MSISDN) throws -> Int {
+            state.counters[CounterKey(msisdn: msisdn, name: name, period: period)] ?? 0
+        }
+
+        func incrementCounter(_ name: String, period: String, of msisdn: MSISDN) throws -> Int {
+            try requireSubscriber(msisdn)
+            let key = CounterKey(msisdn: msisdn, name: name, period: period)
+            let value = (state.counters[key] ?? 0) + 1
+            state.counters[key] = value
+            return value
+        }
+
+        // MARK: Outbox
+
+        func enqueue(_ sms: OutgoingSMS) throws -> Int64 {
+            let id = (state.outbox.last?.id ?? 0) + 1
+            state.outbox.append(OutboxMessage(id: id, sender: sms.sender, recipient: sms.recipient.digits,
+                                              text: sms.text, at: sms.at))
+            return id
+        }
+
+        func pendingOutbox(recipient: MSISDN?, limit: Int) throws -> [OutboxMessage] {
+            guard limit > 0 else { return [] }
+            return Array(state.outbox.lazy
+                .filter { self.state.delivered[$0.id] == nil && (recipient == nil || $0.recipient == recipient?.digits) }
+                .prefix(limit))
+        }
+
+        func markDelivered(_ ids: [Int64], at: Int64) throws {
+            // Ids are 1...last: the outbox is append-only.
+            let known = 1..<((state.outbox.last?.id ?? 0) + 1)
+            for id in ids where known.contains(id) && state.delivered[id] == nil {
+                state.delivered[id] = at
+            }
+        }
+
+        // MARK: Audit
+
+        func auditEntries(msisdn: String?, since: Int64?, limit: Int) throws -> [AuditRecord] {
+            guard limit > 0 else { return [] }
+            let matching = state.audit.enumerated().filter { _, entry in
+                (msisdn == nil || entry.msisdn == msisdn) && (since.map { entry.at >= $0 } ?? true)
+            }
+            return matching.suffix(limit).map { AuditRecord(id: Int64($0.offset + 1), entry: $0.element) }
+        }
+
+        private func requireSubscriber(_ msisdn: MSISDN) throws {
+            guard state.subscribers[msisdn] != nil else { throw StoreError.unknownSubscriber(msisdn.digits) }
+        }
     }
 }

@@ -32,9 +32,90 @@ public protocol StoreTransaction {
     func post(_ entry: LedgerEntry) throws -> Int64
     /// Appends an audit row.
     func audit(_ entry: AuditEntry) throws
+
+    // MARK: Rates
+
+    /// The rate of that kind whose prefix is the LONGEST prefix of `number` (canonical
+    /// digits, as ``Destination/digits``), or `nil`: `0691` beats `069` for 0691123456.
+    func rate(for number: String, kind: RateKind) throws -> Rate?
+    /// The rates whose prefix starts with `prefix` (all when `nil`), ordered by prefix,
+    /// then by kind (its raw value, as text).
+    func rates(prefix: String?) throws -> [Rate]
+    /// Inserts the rate, or replaces the one with the same prefix and kind, which it
+    /// returns. Throws ``StoreError/invalidRate(_:)`` (changing nothing) when
+    /// ``Rate/problem`` says why the rate cannot be stored.
+    @discardableResult
+    func setRate(_ rate: Rate) throws -> Rate?
+    /// Deletes the rates with exactly this prefix, of one kind or of all kinds when `kind`
+    /// is `nil`, and returns them (ordered by kind).
+    @discardableResult
+    func deleteRates(prefix: String, kind: RateKind?) throws -> [Rate]
+
+    // MARK: Subscriber profile
+
+    /// Writes product, status, birth date and language of an existing subscriber; never
+    /// money (money moves only through ``post(_:)``: the buckets of `subscriber` are ignored).
+    /// Throws ``StoreError/unknownSubscriber`` when the number does not exist.
+    func updateProfile(_ subscriber: Subscriber) throws
+
+    // MARK: Subscriptions
+
+    /// The running subscriptions of the subscriber, ordered by service.
+    func subscriptions(of msisdn: MSISDN) throws -> [Subscription]
+    /// The subscription to that service, or `nil`.
+    func subscription(_ service: String, of msisdn: MSISDN) throws -> Subscription?
+    /// Starts a subscription. `false`, and nothing changed, when the subscriber already
+    /// has one to that service. Throws ``StoreError/unknownSubscriber`` when the number
+    /// does not exist.
+    @discardableResult
+    func addSubscription(_ subscription: Subscription, of msisdn: MSISDN) throws -> Bool
+    /// Ends a subscription; `false` when there was none.
+    @discardableResult
+    func removeSubscription(_ service: String, of msisdn: MSISDN) throws -> Bool
+
+    // MARK: Settings
+
+    /// One per-subscriber setting (premium MT unblock, range bars, favourite numbers, call
+    /// forwarding, barring, CLIR …), or `nil` when unset.
+    func setting(_ key: String, of msisdn: MSISDN) throws -> String?
+    /// Every setting of the subscriber.
+    func settings(of msisdn: MSISDN) throws -> [String: String]
+    /// Sets a setting; `nil` deletes it. Setting a value throws
+    /// ``StoreError/unknownSubscriber`` when the number does not exist; deleting one that
+    /// is not there does nothing.
+    func setSetting(_ key: String, to value: String?, of msisdn: MSISDN) throws
+
+    // MARK: Counters
+
+    /// How many times `name` was counted in `period` (call-me-back per pair per day,
+    /// top-ups received per month …); 0 when never.
+    func counter(_ name: String, period: String, of msisdn: MSISDN) throws -> Int
+    /// Counts one more and returns the new value. Throws ``StoreError/unknownSubscriber``
+    /// when the number does not exist.
+    @discardableResult
+    func incrementCounter(_ name: String, period: String, of msisdn: MSISDN) throws -> Int
+
+    // MARK: Outbox
+
+    /// Queues an SMS for the gateway to send; written in the same transaction as its
+    /// cause. Returns its id (ids grow: the queue's order).
+    @discardableResult
+    func enqueue(_ sms: OutgoingSMS) throws -> Int64
+    /// Undelivered messages, oldest first, to one recipient (all when `nil`), at most
+    /// `limit` (none when `limit` ≤ 0).
+    func pendingOutbox(recipient: MSISDN?, limit: Int) throws -> [OutboxMessage]
+    /// Marks messages delivered at `at`. Unknown ids and messages already delivered
+    /// are left as they are.
+    func markDelivered(_ ids: [Int64], at: Int64) throws
+
+    // MARK: Audit
+
+    /// The LAST `limit` audit rows (none when `limit` ≤ 0) about `msisdn` (any when `nil`)
+    /// written at or after `since` (any time when `nil`), in id order: newest last.
+    func auditEntries(msisdn: String?, since: Int64?, limit: Int) throws -> [AuditRecord]
 }
 
-/// A store of subscribers, accounts, ledger and audit.
+/// A store of subscribers, accounts, ledger, audit, rates and the services' state.
 public protocol SubscriberStore: AnyObject {
     /// Runs `body` in one write transaction and commits it; when `body` or the commit
     /// throws, nothing of it is kept and the error is rethrown.
@@ -46,12 +127,15 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case duplicateSubscriber(String)
     /// A bucket would pass the range of a 64-bit integer.
     case overflow
+    /// A rate the store cannot hold (``Rate/problem`` says why).
+    case invalidRate(String)
 
     public var description: String {
         switch self {
         case .unknownSubscriber(let n): return "unknown subscriber \(n)"
         case .duplicateSubscriber(let n): return "subscriber \(n) exists"
         case .overflow: return "amount out of range"
+        case .invalidRate(let why): return "invalid rate: \(why)"
         }
     }
 }

@@ -1,8 +1,8 @@
 import Model
 import Numbering
 
-/// The `selfcare db init --demo` data: two accounts and one subscriber of each kind the
-/// 1730 answer distinguishes. Installed through the ``SubscriberStore`` protocol only, so
+/// The `selfcare db init --demo` data: two accounts, one subscriber of each kind the
+/// 1730 answer distinguishes, and a small rate table so every SMS service can be tried. Installed through the ``SubscriberStore`` protocol only, so
 /// the engine's unit tests can load the very same data into an ``InMemoryStore``.
 ///
 /// Every amount is a ledger row (opening amounts included), so every bucket equals the
@@ -32,6 +32,12 @@ public enum DemoData {
         /// Amount of the closed bill of the month before the install time, if any.
         public let lastBillAmount: Int64?
         /// One line for the README.
+        public let summary: String
+    }
+
+    /// A demo rate and the line the README lists for it.
+    public struct RateSeed: Sendable {
+        public let rate: Rate
         public let summary: String
     }
 
@@ -111,9 +117,34 @@ public enum DemoData {
             summary: "prepaid, Hungarian, suspended, PIN 55555, balance 800 Ft"),
     ]
 
-    /// Installs the accounts and subscribers in one transaction, dating the ledger rows
+    /// Prefixes are canonical digits (`PhoneNumber.normalisedPrefix("0690")` is `3690`). No
+    /// demo subscriber has settings: premium MT stays blocked until they unblock it.
+    public static let rates: [RateSeed] = [
+        RateSeed(rate: Rate(prefix: "3690", price: 300, kind: .premium),
+                 summary: "premium SMS to 0690…: 300 Ft"),
+        RateSeed(rate: Rate(prefix: "3691", price: 500, kind: .premium, adult: true),
+                 summary: "premium SMS to 0691… (adult): 500 Ft"),
+        RateSeed(rate: Rate(prefix: "16", price: 150, kind: .premium),
+                 summary: "premium SMS to any 16xxx short code: 150 Ft"),
+        RateSeed(rate: Rate(prefix: "3690", price: 100, kind: .premiumMT),
+                 summary: "premium SMS received from 0690…: 100 Ft"),
+        RateSeed(rate: Rate(prefix: "3691", price: 250, kind: .premiumMT, adult: true),
+                 summary: "premium SMS received from 0691… (adult): 250 Ft"),
+        RateSeed(rate: Rate(prefix: "16", price: 60, kind: .premiumMT),
+                 summary: "premium SMS received from any 16xxx short code: 60 Ft"),
+        RateSeed(rate: Rate(prefix: "777", price: 500, kind: .subscription),
+                 summary: "InfoSMS subscription, every 777 topic: 500 Ft a month"),
+        RateSeed(rate: Rate(prefix: "363080807", price: 400, kind: .subscription),
+                 summary: "partner subscription, 06 30 808 07xx (e.g. 06308080712): 400 Ft a month"),
+        RateSeed(rate: Rate(prefix: "36303030440", price: 600, kind: .subscription),
+                 summary: "horoscope subscription, 06 30 303 0440: 600 Ft a month"),
+        RateSeed(rate: Rate(prefix: "1356", price: 250, kind: .donation),
+                 summary: "donation SMS to 1356: 250 Ft each"),
+    ]
+
+    /// Installs the accounts, subscribers and rates in one transaction, dating the ledger rows
     /// relative to `now` (Unix seconds). Throws ``Failure/alreadyInstalled(_:)``, and
-    /// changes nothing, when any demo account or subscriber already exists.
+    /// changes nothing, when any demo account, subscriber or rate already exists.
     public static func install(into store: any SubscriberStore, now: Int64) throws {
         // Hash outside the transaction: PBKDF2 is deliberately slow.
         let accountHashes = accounts.map { PasswordHash.make($0.password) }
@@ -126,6 +157,11 @@ public enum DemoData {
             }
             for seed in subscribers where try tx.subscriber(seed.subscriber.msisdn) != nil {
                 throw Failure.alreadyInstalled("subscriber \(seed.subscriber.msisdn.digits)")
+            }
+            for seed in rates where try tx.rates(prefix: seed.rate.prefix).contains(where: {
+                $0.prefix == seed.rate.prefix && $0.kind == seed.rate.kind
+            }) {
+                throw Failure.alreadyInstalled("rate \(seed.rate.prefix) \(seed.rate.kind.rawValue)")
             }
             for (seed, hash) in zip(accounts, accountHashes) {
                 try tx.saveAccount(Account(name: seed.name, role: seed.role, passwordHash: hash))
@@ -142,6 +178,7 @@ public enum DemoData {
                     try tx.addBill(Bill(period: billPeriod, amount: amount), of: msisdn)
                 }
             }
+            for seed in rates { try tx.setRate(seed.rate) }
         }
     }
 

@@ -118,6 +118,95 @@ public enum Migrations {
                 """)
         }
 
+        // rates: the operator's price list, one price per number range and kind. `prefix`
+        // is canonical digits (PhoneNumber.normalisedPrefix: 0690 is stored as 3690, so it
+        // matches Destination digits); the longest prefix of a number wins. WITHOUT ROWID
+        // on (prefix, kind): a lookup probes the primary key with every prefix of the
+        // number (at most 20 point lookups in one statement), never a scan.
+        // - kind: premium (MO SMS), premium-mt (received premium SMS), subscription
+        //   (monthly fee, charged on start), donation (fixed per SMS).
+        // - adult: 1 when the range is refused to minors.
+        migrator.registerMigration("v2-rates") { db in
+            try db.execute(sql: """
+                CREATE TABLE rates(
+                    prefix TEXT    NOT NULL CHECK (length(prefix) BETWEEN 1 AND 20 AND prefix NOT GLOB '*[^0-9]*'),
+                    kind   TEXT    NOT NULL CHECK (kind IN ('premium', 'premium-mt', 'subscription', 'donation')),
+                    price  INTEGER NOT NULL CHECK (price >= 0),
+                    adult  INTEGER NOT NULL DEFAULT 0 CHECK (adult IN (0, 1)),
+                    PRIMARY KEY (prefix, kind)
+                ) WITHOUT ROWID, STRICT
+                """)
+        }
+
+        // subscriptions: running subscriptions (InfoSMS topics `777:SPORT`, partner
+        // services `partner:36308080712`, `horoscope`), at most one per service and
+        // subscriber. `fee` is the monthly fee charged (as a ledger post) when it started;
+        // `detail` is service-specific (the horoscope's birth date). Keyed by subscriber
+        // first: "my subscriptions" is one primary-key range.
+        migrator.registerMigration("v2-subscriptions") { db in
+            try db.execute(sql: """
+                CREATE TABLE subscriptions(
+                    msisdn     TEXT    NOT NULL REFERENCES subscribers(msisdn),
+                    service    TEXT    NOT NULL,
+                    fee        INTEGER NOT NULL,
+                    started_at INTEGER NOT NULL,
+                    detail     TEXT,
+                    PRIMARY KEY (msisdn, service)
+                ) WITHOUT ROWID, STRICT
+                """)
+        }
+
+        // settings: a small key/value map per subscriber (premium MT unblock, range bars,
+        // favourite numbers, call forwarding, barring, CLIR …). A new setting needs no
+        // migration; an unset one has no row.
+        migrator.registerMigration("v2-settings") { db in
+            try db.execute(sql: """
+                CREATE TABLE settings(
+                    msisdn TEXT NOT NULL REFERENCES subscribers(msisdn),
+                    key    TEXT NOT NULL,
+                    value  TEXT NOT NULL,
+                    PRIMARY KEY (msisdn, key)
+                ) WITHOUT ROWID, STRICT
+                """)
+        }
+
+        // counters: how many times something happened to a subscriber in a period, for
+        // limits (call-me-back per pair per day, top-ups received per month …). `period`
+        // is free text chosen by the rule (`2026-01-15`, `2026-01`); old periods are
+        // simply never read again.
+        migrator.registerMigration("v2-counters") { db in
+            try db.execute(sql: """
+                CREATE TABLE counters(
+                    msisdn TEXT    NOT NULL REFERENCES subscribers(msisdn),
+                    name   TEXT    NOT NULL,
+                    period TEXT    NOT NULL,
+                    count  INTEGER NOT NULL CHECK (count >= 0),
+                    PRIMARY KEY (msisdn, name, period)
+                ) WITHOUT ROWID, STRICT
+                """)
+        }
+
+        // outbox: SMS the gateway sends (confirmations, partner messages, call-me-back),
+        // written in the same transaction as their cause so nothing is announced that was
+        // not kept. `id` is the queue order; `delivered_at` stays NULL until the gateway
+        // hands the message on. `recipient` may be any number (no foreign key). The
+        // partial indexes hold pending rows only, so they stay small however long the
+        // history grows: one serves "pending for this recipient", the other "all pending".
+        migrator.registerMigration("v2-outbox") { db in
+            try db.execute(sql: """
+                CREATE TABLE outbox(
+                    id           INTEGER PRIMARY KEY,
+                    at           INTEGER NOT NULL,
+                    sender       TEXT    NOT NULL,
+                    recipient    TEXT    NOT NULL,
+                    text         TEXT    NOT NULL,
+                    delivered_at INTEGER
+                ) STRICT;
+                CREATE INDEX outbox_pending_by_recipient ON outbox(recipient, id) WHERE delivered_at IS NULL;
+                CREATE INDEX outbox_pending ON outbox(id) WHERE delivered_at IS NULL;
+                """)
+        }
+
         return migrator
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import Model
 import Numbering
 
@@ -358,5 +359,25 @@ extension SQLiteStore {
     /// invariant on purpose (`@testable import Store`).
     func unsafeExecute(_ sql: String) throws {
         try access { db in try db.execute(sql: sql) }
+    }
+
+    /// The `EXPLAIN QUERY PLAN` details of `sql`, to check a statement is index-driven.
+    func queryPlan(_ sql: String) throws -> [String] {
+        try access { db in
+            let statement = try db.makeStatement(sql: "EXPLAIN QUERY PLAN " + sql)
+            // Every parameter NULL: the plan does not depend on the values.
+            let parameters = Int(sqlite3_bind_parameter_count(statement.sqliteStatement))
+            let arguments = StatementArguments(Array(repeating: DatabaseValue.null, count: parameters))
+            return try Row.fetchAll(statement, arguments: arguments).map { $0["detail"] }
+        }
+    }
+
+    /// Creates (or migrates) the database at `path` with the migrations up to and including
+    /// `lastMigration` only, then runs `sql` in it: an older release's file, for migration tests.
+    static func createOlderDatabase(path: String, upTo lastMigration: String, sql: String) throws {
+        let queue = try DatabaseQueue(path: path)
+        try Migrations.migrator.migrate(queue, upTo: lastMigration)
+        try queue.write { db in try db.execute(sql: sql) }
+        try queue.close()
     }
 }

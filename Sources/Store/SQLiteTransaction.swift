@@ -188,6 +188,265 @@ final class SQLiteTransaction: StoreTransaction {
         _ = try step(s)
     }
 
+    // MARK: Rates
+
+    func rate(for number: String, kind: RateKind) throws -> Rate? {
+        let s = try prepared(.rateFor)
+        defer { sqlite3_reset(s) }
+        bind(s, 1, kind.rawValue)
+        // ?2…?21: every prefix of the number, longest first; NULL matches nothing.
+        var candidate = Substring(number.prefix(Rate.maximumPrefixDigits))
+        for index in 0..<Int32(Rate.maximumPrefixDigits) {
+            if candidate.isEmpty {
+                sqlite3_bind_null(s, 2 + index)
+            } else {
+                bind(s, 2 + index, String(candidate))
+                candidate = candidate.dropLast()
+            }
+        }
+        guard try step(s) else { return nil }
+        return Rate(prefix: text(s, 0), price: sqlite3_column_int64(s, 1), kind: kind,
+                    adult: sqlite3_column_int64(s, 2) != 0)
+    }
+
+    func rates(prefix: String?) throws -> [Rate] {
+        let s = try prepared(.rates)
+        defer { sqlite3_reset(s) }
+        bind(s, 1, prefix ?? "")
+        var rates: [Rate] = []
+        while try step(s) { rates.append(try rate(s)) }
+        return rates
+    }
+
+    @discardableResult
+    func setRate(_ rate: Rate) throws -> Rate? {
+        if let problem = rate.problem { throw StoreError.invalidRate(problem) }
+        let previous = try exactRate(prefix: rate.prefix, kind: rate.kind)
+        let s = try prepared(.setRate)
+        defer { sqlite3_reset(s) }
+        bind(s, 1, rate.prefix)
+        bind(s, 2, rate.kind.rawValue)
+        sqlite3_bind_int64(s, 3, rate.price)
+        sqlite3_bind_int64(s, 4, rate.adult ? 1 : 0)
+        _ = try step(s)
+        return previous
+    }
+
+    @discardableResult
+    func deleteRates(prefix: String, kind: RateKind?) throws -> [Rate] {
+        let s = try prepared(.deleteRates)
+        defer { sqlite3_reset(s) }
+        bind(s, 1, prefix)
+        bind(s, 2, kind?.rawValue)
+        var deleted: [Rate] = []
+        while try step(s) { deleted.append(try rate(s)) }
+        // RETURNING has no defined order.
+        return deleted.sorted { $0.kind.rawValue < $1.kind.rawValue }
+    }
+
+    private func exactRate(prefix: String, kind: RateKind) throws -> Rate? {
+        let s = try prepared(.exactRate)
+        defer { sqlite3_reset(s) }
+        bind(s, 1, prefix)
+        bind(s, 2, kind.rawValue)
+        guard try step(s) else { return nil }
+        return Rate(prefix: prefix, price: sqlite3_column_int64(s, 0), kind: kind, adult: sqlite3_column_int64(s, 1) != 0)
+    }
+
+    /// A rate from columns prefix, kind, price, adult.
+    private func rate(_ s: SQLiteStatement) throws -> Rate {
+        let kindText = text(s, 1)
+        guard let kind = RateKind(rawValue: kindText) else { throw StoreFailure.corruptRow("rate kind \(kindText)") }
+        return Rate(prefix: text(s, 0), price: sqlite3_column_int64(s, 2), kind: kind, adult: sqlite3_column_int64(s, 3) != 0)
+    }
+
+    // MARK: Subscriber profile
+
+    func updateProfile(_ subscriber: Subscriber) throws {
+        let s = try prepared(.updateProfile)
+        defer { sqlite3_reset(s) }
+        bind(s, 1, subscriber.product.rawValue)
+        bind(s, 2, subscriber.status.rawValue)
+        bind(s, 3, subscriber.birthDate?.iso)
+        bind(s, 4, subscriber.language.rawValue)
+        bind(s, 5, subscriber.msisdn.digits)
+        _ = try step(s)
+        if sqlite3_changes(connection) == 0 { throw StoreError.unknownSubscriber(subscriber.msisdn.digits) }
+    }
+
+    // MARK: Subscriptions
+
+    func subscriptions(of msisdn: MSISDN) throws -> [Subscription] {
+        let s = try prepared(.subscriptions)
+        defer { sqlite3_reset(s) }
+        bind(s, 1, msisdn.digits)
+        var subscriptions: [Subscription] = []
+        while try step(s) {
+            subscriptions.append(Subscription(service: text(s, 0), fee: sqlite3_column_int64(s, 1),
+                                              startedAt: sqlite3_column_int64(s, 2), detail: optionalText(s, 3)))
+        }
+        return subscriptions
+    }
+
+    func subscription(_ service: String, of msisdn: MSISDN) throws -> Subscription? {
+        let s = try prepared(.subscription)
+        defer { sqlite3_reset(s) }
+        bind(s, 1, msisdn.digits)
+        bind(s, 2, service)
+        guard try step(s) else { return nil }
+        return Subscription(service: service, fee: sqlite3_column_int64(s, 0), startedAt: sqlite3_column_int64(s, 1),
+                            detail: optionalText(s, 2))
+    }
+
+    @discardableResult
+    func addSubscription(_ subscription: Subscription, of msisdn: MSISDN) throws -> Bool {
+        let s = try prepared(.addSubscription)
+        defer { sqlite3_reset(s) }
+        bind(s, 1, msisdn.digits)
+        bind(s, 2, subscription.service)
+        sqlite3_bind_int64(s, 3, subscription.fee)
+        sqlite3_bind_int64(s, 4, subscription.startedAt)
+        bind(s, 5, subscription.detail)
+        _ = try step(s)
+        if sqlite3_changes(connection) == 1 { return true }
+        // Nothing inserted: the service exists, or the subscriber does not.
+        try requireSubscriber(msisdn)
+        return false
+    }
+
+    @discardableResult
+    func removeSubscription(_ service: String, of msisdn: MSISDN) throws -> Bool {
+        let s = try prepared(.removeSubscription)
+        defer { sqlite3_reset(s) }
+        bind(s, 1, msisdn.digits)
+        bind(s, 2, service)
+        _ = try step(s)
+        return sqlite3_changes(connection) > 0
+    }
+
+    // MARK: Settings
+
+    func setting(_ key: String, of msisdn: MSISDN) throws -> String? {
+        let s = try prepared(.setting)
+        defer { sqlite3_reset(s) }
+        bind(s, 1, msisdn.digits)
+        bind(s, 2, key)
+        guard try step(s) else { return nil }
+        return text(s, 0)
+    }
+
+    func settings(of msisdn: MSISDN) throws -> [String: String] {
+        let s = try prepared(.settings)
+        defer { sqlite3_reset(s) }
+        bind(s, 1, msisdn.digits)
+        var settings: [String: String] = [:]
+        while try step(s) { settings[text(s, 0)] = text(s, 1) }
+        return settings
+    }
+
+    func setSetting(_ key: String, to value: String?, of msisdn: MSISDN) throws {
+        let s = try prepared(value == nil ? .deleteSetting : .setSetting)
+        defer { sqlite3_reset(s) }
+        bind(s, 1, msisdn.digits)
+        bind(s, 2, key)
+        if let value { bind(s, 3, value) }
+        _ = try step(s)
+        // The upsert inserts nothing only when the subscriber does not exist.
+        if value != nil, sqlite3_changes(connection) == 0 { throw StoreError.unknownSubscriber(msisdn.digits) }
+    }
+
+    // MARK: Counters
+
+    func counter(_ name: String, period: String, of msisdn: MSISDN) throws -> Int {
+        let s = try prepared(.counter)
+        defer { sqlite3_reset(s) }
+        bind(s, 1, msisdn.digits)
+        bind(s, 2, name)
+        bind(s, 3, period)
+        guard try step(s) else { return 0 }
+        return Int(sqlite3_column_int64(s, 0))
+    }
+
+    @discardableResult
+    func incrementCounter(_ name: String, period: String, of msisdn: MSISDN) throws -> Int {
+        let s = try prepared(.incrementCounter)
+        defer { sqlite3_reset(s) }
+        bind(s, 1, msisdn.digits)
+        bind(s, 2, name)
+        bind(s, 3, period)
+        // No row back: the subscriber does not exist.
+        guard try step(s) else { throw StoreError.unknownSubscriber(msisdn.digits) }
+        let value = Int(sqlite3_column_int64(s, 0))
+        _ = try step(s)  // to SQLITE_DONE: the statement is complete
+        return value
+    }
+
+    // MARK: Outbox
+
+    @discardableResult
+    func enqueue(_ sms: OutgoingSMS) throws -> Int64 {
+        let s = try prepared(.enqueue)
+        defer { sqlite3_reset(s) }
+        sqlite3_bind_int64(s, 1, sms.at)
+        bind(s, 2, sms.sender)
+        bind(s, 3, sms.recipient.digits)
+        bind(s, 4, sms.text)
+        _ = try step(s)
+        return sqlite3_last_insert_rowid(connection)
+    }
+
+    func pendingOutbox(recipient: MSISDN?, limit: Int) throws -> [OutboxMessage] {
+        guard limit > 0 else { return [] }  // SQLite reads a negative LIMIT as "no limit"
+        let s = try prepared(recipient == nil ? .pendingOutbox : .pendingOutboxTo)
+        defer { sqlite3_reset(s) }
+        sqlite3_bind_int64(s, 1, Int64(limit))
+        if let recipient { bind(s, 2, recipient.digits) }
+        var messages: [OutboxMessage] = []
+        while try step(s) {
+            messages.append(OutboxMessage(id: sqlite3_column_int64(s, 0), sender: text(s, 1), recipient: text(s, 2),
+                                          text: text(s, 3), at: sqlite3_column_int64(s, 4)))
+        }
+        return messages
+    }
+
+    func markDelivered(_ ids: [Int64], at: Int64) throws {
+        let s = try prepared(.markDelivered)
+        defer { sqlite3_reset(s) }
+        sqlite3_bind_int64(s, 1, at)
+        for id in ids {
+            sqlite3_bind_int64(s, 2, id)
+            _ = try step(s)
+            sqlite3_reset(s)  // keeps the bindings
+        }
+    }
+
+    // MARK: Audit
+
+    func auditEntries(msisdn: String?, since: Int64?, limit: Int) throws -> [AuditRecord] {
+        guard limit > 0 else { return [] }  // SQLite reads a negative LIMIT as "no limit"
+        let s = try prepared(.auditEntries)
+        defer { sqlite3_reset(s) }
+        bind(s, 1, msisdn)
+        bind(s, 2, since)
+        sqlite3_bind_int64(s, 3, Int64(limit))
+        var records: [AuditRecord] = []
+        while try step(s) {
+            records.append(AuditRecord(
+                id: sqlite3_column_int64(s, 0),
+                entry: AuditEntry(at: sqlite3_column_int64(s, 1), account: optionalText(s, 2), channel: text(s, 3),
+                                  msisdn: optionalText(s, 4), request: text(s, 5), outcome: text(s, 6))))
+        }
+        return records
+    }
+
+    /// Throws ``StoreError/unknownSubscriber`` unless the number exists.
+    private func requireSubscriber(_ msisdn: MSISDN) throws {
+        let s = try prepared(.exists)
+        defer { sqlite3_reset(s) }
+        bind(s, 1, msisdn.digits)
+        guard try step(s) else { throw StoreError.unknownSubscriber(msisdn.digits) }
+    }
+
     // MARK: Statements
 
     /// The SQL of every per-request statement.
@@ -195,6 +454,10 @@ final class SQLiteTransaction: StoreTransaction {
         case subscriber, pin, setPIN, lastPurchase, lastBill, addBill, account, saveAccount
         case addSubscriber, exists, postBalance, postUniversal, postUnbilled, postAllowance
         case ledger, audit
+        case rateFor, rates, exactRate, setRate, deleteRates, updateProfile
+        case subscriptions, subscription, addSubscription, removeSubscription
+        case setting, settings, setSetting, deleteSetting, counter, incrementCounter
+        case enqueue, pendingOutbox, pendingOutboxTo, markDelivered, auditEntries
 
         var text: String {
             switch self {
@@ -246,6 +509,94 @@ final class SQLiteTransaction: StoreTransaction {
                 return "INSERT INTO ledger(at, msisdn, bucket, amount, kind, ref) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
             case .audit:
                 return "INSERT INTO audit(at, account, channel, msisdn, request, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+            case .rateFor:
+                // ?2…?21 are the prefixes of the number: at most 20 primary-key probes.
+                let candidates = (2...(1 + Rate.maximumPrefixDigits)).map { "?\($0)" }.joined(separator: ", ")
+                return """
+                    SELECT prefix, price, adult FROM rates WHERE kind = ?1 AND prefix IN (\(candidates))
+                    ORDER BY length(prefix) DESC LIMIT 1
+                    """
+            case .rates:
+                // Prefixes are digits, which sort below ':': the range is a primary-key
+                // range; the substr test keeps the meaning exact for any filter text.
+                return """
+                    SELECT prefix, kind, price, adult FROM rates
+                    WHERE prefix >= ?1 AND prefix < ?1 || ':' AND substr(prefix, 1, length(?1)) = ?1
+                    ORDER BY prefix, kind
+                    """
+            case .exactRate:
+                return "SELECT price, adult FROM rates WHERE prefix = ?1 AND kind = ?2"
+            case .setRate:
+                return """
+                    INSERT INTO rates(prefix, kind, price, adult) VALUES (?1, ?2, ?3, ?4)
+                    ON CONFLICT(prefix, kind) DO UPDATE SET price = excluded.price, adult = excluded.adult
+                    """
+            case .deleteRates:
+                return "DELETE FROM rates WHERE prefix = ?1 AND (?2 IS NULL OR kind = ?2) RETURNING prefix, kind, price, adult"
+            case .updateProfile:
+                // No bucket column: money moves only through post.
+                return "UPDATE subscribers SET product = ?1, status = ?2, birth_date = ?3, language = ?4 WHERE msisdn = ?5"
+            case .subscriptions:
+                return "SELECT service, fee, started_at, detail FROM subscriptions WHERE msisdn = ?1 ORDER BY service"
+            case .subscription:
+                return "SELECT fee, started_at, detail FROM subscriptions WHERE msisdn = ?1 AND service = ?2"
+            case .addSubscription:
+                // Inserts nothing when the service exists or the subscriber does not.
+                return """
+                    INSERT INTO subscriptions(msisdn, service, fee, started_at, detail)
+                    SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM subscribers WHERE msisdn = ?1)
+                    ON CONFLICT(msisdn, service) DO NOTHING
+                    """
+            case .removeSubscription:
+                return "DELETE FROM subscriptions WHERE msisdn = ?1 AND service = ?2"
+            case .setting:
+                return "SELECT value FROM settings WHERE msisdn = ?1 AND key = ?2"
+            case .settings:
+                return "SELECT key, value FROM settings WHERE msisdn = ?1"
+            case .setSetting:
+                return """
+                    INSERT INTO settings(msisdn, key, value)
+                    SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM subscribers WHERE msisdn = ?1)
+                    ON CONFLICT(msisdn, key) DO UPDATE SET value = excluded.value
+                    """
+            case .deleteSetting:
+                return "DELETE FROM settings WHERE msisdn = ?1 AND key = ?2"
+            case .counter:
+                return "SELECT count FROM counters WHERE msisdn = ?1 AND name = ?2 AND period = ?3"
+            case .incrementCounter:
+                // One statement; no row back when the subscriber does not exist.
+                return """
+                    INSERT INTO counters(msisdn, name, period, count)
+                    SELECT ?1, ?2, ?3, 1 WHERE EXISTS (SELECT 1 FROM subscribers WHERE msisdn = ?1)
+                    ON CONFLICT(msisdn, name, period) DO UPDATE SET count = count + 1
+                    RETURNING count
+                    """
+            case .enqueue:
+                return "INSERT INTO outbox(at, sender, recipient, text) VALUES (?1, ?2, ?3, ?4)"
+            case .pendingOutbox:
+                // Served by the partial index outbox_pending.
+                return """
+                    SELECT id, sender, recipient, text, at FROM outbox WHERE delivered_at IS NULL
+                    ORDER BY id LIMIT ?1
+                    """
+            case .pendingOutboxTo:
+                // Served by the partial index outbox_pending_by_recipient.
+                return """
+                    SELECT id, sender, recipient, text, at FROM outbox WHERE recipient = ?2 AND delivered_at IS NULL
+                    ORDER BY id LIMIT ?1
+                    """
+            case .markDelivered:
+                return "UPDATE outbox SET delivered_at = ?1 WHERE id = ?2 AND delivered_at IS NULL"
+            case .auditEntries:
+                // Walks the rowid backwards from the newest row (no audit index, see v1-audit)
+                // and stops after `limit` matches; the outer query puts them back in id order.
+                return """
+                    SELECT id, at, account, channel, msisdn, request, outcome FROM (
+                        SELECT id, at, account, channel, msisdn, request, outcome FROM audit
+                        WHERE (?1 IS NULL OR msisdn = ?1) AND (?2 IS NULL OR at >= ?2)
+                        ORDER BY id DESC LIMIT ?3
+                    ) ORDER BY id
+                    """
             }
         }
 

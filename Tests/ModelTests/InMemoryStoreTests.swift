@@ -317,4 +317,39 @@ struct InMemoryStoreTests {
         }
         #expect(store.state.audit == [first, second])
     }
+
+    // MARK: Services' state
+
+    /// Undoing a change gives back the very same State, so tests may compare states.
+    @Test func undoneServiceChangesLeaveNoEmptyEntriesBehind() throws {
+        let store = try makeStore()
+        let before = store.state
+        try store.write { tx throws in
+            try tx.setRate(Rate(prefix: "3690", price: 300, kind: .premium))
+            try tx.addSubscription(Subscription(service: "horoscope", fee: 600, startedAt: 1), of: Self.alice)
+            try tx.setSetting("clir", to: "on", of: Self.bob)
+        }
+        #expect(store.state.rates["3690"]?[.premium]?.price == 300)
+        #expect(store.state.subscriptions[Self.alice]?["horoscope"]?.fee == 600)
+        #expect(store.state.settings[Self.bob] == ["clir": "on"])
+        try store.write { tx throws in
+            try tx.deleteRates(prefix: "3690", kind: .premium)
+            try tx.removeSubscription("horoscope", of: Self.alice)
+            try tx.setSetting("clir", to: nil, of: Self.bob)
+        }
+        #expect(store.state == before)
+    }
+
+    @Test func outboxDeliveryKeepsTheFirstTimeAndIgnoresUnknownIds() throws {
+        let store = try makeStore()
+        try store.write { tx throws in
+            try tx.markDelivered([1], at: 5)  // nothing queued yet
+            #expect(try tx.enqueue(OutgoingSMS(sender: "1430", recipient: Self.alice, text: "a", at: 1)) == 1)
+            #expect(try tx.enqueue(OutgoingSMS(sender: "1430", recipient: Self.bob, text: "b", at: 2)) == 2)
+            try tx.markDelivered([2, 0, -1, 3], at: 10)
+            try tx.markDelivered([2, 1], at: 20)
+        }
+        #expect(store.state.delivered == [1: 20, 2: 10])
+        #expect(store.state.outbox.map(\.recipient) == [Self.alice.digits, Self.bob.digits])
+    }
 }

@@ -58,6 +58,44 @@ import Testing
         #expect(try store.ledgerEntries(msisdn: "36302222222").map(\.amount).reduce(0, +) == 3_450)
     }
 
+    @Test func installsARateForEveryService() throws {
+        let dir = try TempDir()
+        let store = try SQLiteStore(path: dir.db())
+        try DemoData.install(into: store, now: now)
+        try store.write { tx in
+            #expect(try tx.rates(prefix: nil).count == DemoData.rates.count)
+            // Destinations as a subscriber would dial them.
+            for (destination, kind, price, adult) in [
+                ("06 90 123 456", RateKind.premium, Int64(300), false),
+                ("0691123456", .premium, 500, true),
+                ("16123", .premium, 150, false),
+                ("0690123456", .premiumMT, 100, false),
+                ("0691123456", .premiumMT, 250, true),
+                ("16800", .premiumMT, 60, false),
+                ("777", .subscription, 500, false),
+                ("06308080712", .subscription, 400, false),
+                ("+36 30 808 0799", .subscription, 400, false),
+                ("06303030440", .subscription, 600, false),
+                ("1356", .donation, 250, false),
+            ] {
+                let digits = try #require(Destination(parsing: destination)).digits
+                let rate = try #require(try tx.rate(for: digits, kind: kind), "\(destination) \(kind)")
+                #expect(rate.price == price && rate.adult == adult, "\(destination) \(kind)")
+            }
+            for (destination, kind) in [("1730", RateKind.premium), ("06308080800", .subscription),
+                                        ("06303030441", .subscription), ("0692123456", .premium),
+                                        ("1356", .premium), ("777", .premium)] {
+                let digits = try #require(Destination(parsing: destination)).digits
+                #expect(try tx.rate(for: digits, kind: kind) == nil, "\(destination) \(kind)")
+            }
+            // Premium MT stays blocked: no demo subscriber has settings.
+            for seed in DemoData.subscribers {
+                #expect(try tx.settings(of: seed.subscriber.msisdn).isEmpty)
+                #expect(try tx.subscriptions(of: seed.subscriber.msisdn).isEmpty)
+            }
+        }
+    }
+
     @Test func seedsDescribeWhatIsInstalled() {
         for seed in DemoData.subscribers {
             for bucket in Bucket.allCases {
@@ -65,6 +103,13 @@ import Testing
                 #expect(seed.subscriber[bucket] == sum, "\(seed.subscriber.msisdn) \(bucket)")
             }
         }
+        for seed in DemoData.rates {
+            #expect(seed.rate.problem == nil)
+            #expect(seed.summary.contains("\(seed.rate.price) Ft"), "\(seed.summary)")
+            #expect(seed.summary.contains("adult") == seed.rate.adult, "\(seed.summary)")
+        }
+        #expect(Set(DemoData.rates.map { "\($0.rate.prefix) \($0.rate.kind)" }).count == DemoData.rates.count)
+        #expect(Set(DemoData.rates.map(\.rate.kind)) == Set(RateKind.allCases))
         #expect(DemoData.accounts.map(\.name) == ["simulator", "ops"])
         #expect(DemoData.subscribers.map(\.subscriber.msisdn.digits)
                 == ["36301111111", "36302222222", "36303333333", "36304444444", "36305555555"])

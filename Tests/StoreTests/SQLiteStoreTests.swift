@@ -21,7 +21,8 @@ import Testing
         let dir = try TempDir()
         let store = try SQLiteStore(path: dir.db())
         #expect(try store.appliedMigrations() == Migrations.names)
-        #expect(Migrations.names == ["v1-subscribers", "v1-accounts", "v1-ledger", "v1-audit", "v1-bills"])
+        #expect(Migrations.names == ["v1-subscribers", "v1-accounts", "v1-ledger", "v1-audit", "v1-bills",
+                                     "v2-rates", "v2-subscriptions", "v2-settings", "v2-counters", "v2-outbox"])
         try store.addPrepaid("36301234567", balance: 100)
         try store.close()
 

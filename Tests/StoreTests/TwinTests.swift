@@ -108,6 +108,90 @@ import Testing
             try tx.audit(AuditEntry(at: 2, account: nil, channel: "line", msisdn: nil,
                                     request: "AUTH ops ****", outcome: "535 failed"))
         }
+        write("audit query") { tx in
+            record("audit all") { try tx.auditEntries(msisdn: nil, since: nil, limit: 10) }
+            record("audit last") { try tx.auditEntries(msisdn: nil, since: nil, limit: 1) }
+            record("audit a") { try tx.auditEntries(msisdn: a.digits, since: 1, limit: 10) }
+            record("audit since") { try tx.auditEntries(msisdn: nil, since: 2, limit: 10) }
+            record("audit none") { try tx.auditEntries(msisdn: nil, since: nil, limit: 0) }
+        }
+        write("rates") { tx in
+            for (prefix, price, kind, adult) in [
+                ("3690", Int64(300), RateKind.premium, false), ("3691", 500, .premium, true), ("369", 200, .premium, false),
+                ("3690", 100, .premiumMT, false), ("16", 150, .premium, false), ("777", 500, .subscription, false),
+                ("3691", 450, .premium, false), ("1356", 250, .donation, false), ("3690", -1, .premium, false),
+                ("06a", 1, .premium, false), ("", 1, .donation, false),
+            ] {
+                record("set \(prefix) \(kind) \(price)") { try tx.setRate(Rate(prefix: prefix, price: price, kind: kind, adult: adult)) }
+            }
+            for number in ["3690123456", "3691123456", "3692000000", "16123", "1730", "7771", "1356", "", "3"] {
+                for kind in RateKind.allCases {
+                    record("rate \(number) \(kind)") { try tx.rate(for: number, kind: kind) }
+                }
+            }
+            for prefix in [nil, "", "369", "3690", "1", "9", "x"] as [String?] {
+                record("rates \(prefix ?? "nil")") { try tx.rates(prefix: prefix) }
+            }
+            record("delete 369") { try tx.deleteRates(prefix: "369", kind: nil) }
+            record("delete 3690 mt") { try tx.deleteRates(prefix: "3690", kind: .premiumMT) }
+            record("delete 36") { try tx.deleteRates(prefix: "36", kind: nil) }
+            record("rates after delete") { try tx.rates(prefix: nil) }
+        }
+        write("profile") { tx in
+            record("update a") {
+                try tx.updateProfile(Subscriber(msisdn: a, product: .mix, status: .suspended, birthDate: nil,
+                                                language: .en, balance: 1, universalBalance: 2, unbilled: 3, allowance: 4))
+            }
+            record("update missing") { try tx.updateProfile(Subscriber(msisdn: missing, product: .prepaid)) }
+            record("subscriber a") { try tx.subscriber(a) }
+        }
+        write("subscriptions") { tx in
+            let sport = Subscription(service: "777:SPORT", fee: 500, startedAt: 10)
+            record("add sport a") { try tx.addSubscription(sport, of: a) }
+            record("add horoscope a") {
+                try tx.addSubscription(Subscription(service: "horoscope", fee: 600, startedAt: 11, detail: "1985-03-21"), of: a)
+            }
+            record("add sport again") { try tx.addSubscription(Subscription(service: "777:SPORT", fee: 1, startedAt: 1), of: a) }
+            record("add sport b") { try tx.addSubscription(sport, of: b) }
+            record("add missing") { try tx.addSubscription(sport, of: missing) }
+            record("list a") { try tx.subscriptions(of: a) }
+            record("one a") { try tx.subscription("horoscope", of: a) }
+            record("one b") { try tx.subscription("horoscope", of: b) }
+            record("remove b") { try tx.removeSubscription("777:SPORT", of: b) }
+            record("remove b again") { try tx.removeSubscription("777:SPORT", of: b) }
+            record("remove missing") { try tx.removeSubscription("777:SPORT", of: missing) }
+            record("list b") { try tx.subscriptions(of: b) }
+        }
+        write("settings and counters") { tx in
+            record("set") { try tx.setSetting("premium-mt", to: "unblocked", of: a) }
+            record("set forward") { try tx.setSetting("forward", to: "36201111111", of: a) }
+            record("replace forward") { try tx.setSetting("forward", to: "36202222222", of: a) }
+            record("set missing") { try tx.setSetting("forward", to: "1", of: missing) }
+            record("delete missing") { try tx.setSetting("forward", to: nil, of: missing) }
+            record("get forward") { try tx.setting("forward", of: a) }
+            record("all a") { try tx.settings(of: a).sorted { $0.key < $1.key } }
+            record("delete forward") { try tx.setSetting("forward", to: nil, of: a) }
+            record("all a after") { try tx.settings(of: a).sorted { $0.key < $1.key } }
+            record("all b") { try tx.settings(of: b) }
+            for (name, period, number) in [("cmb", "2026-01-15", a), ("cmb", "2026-01-15", a), ("cmb", "2026-01-16", a),
+                                           ("topups", "2026-01", b), ("topups", "2026-01", missing)] {
+                record("increment \(name) \(period) \(number)") { try tx.incrementCounter(name, period: period, of: number) }
+            }
+            record("counter cmb") { try tx.counter("cmb", period: "2026-01-15", of: a) }
+            record("counter none") { try tx.counter("cmb", period: "2026-01-17", of: a) }
+            record("counter missing") { try tx.counter("topups", period: "2026-01", of: missing) }
+        }
+        write("outbox") { tx in
+            for (sender, recipient, text) in [("1430", a, "one"), ("777", b, "two"), ("1430", a, "three"), ("1430", missing, "four")] {
+                record("enqueue \(text)") { try tx.enqueue(OutgoingSMS(sender: sender, recipient: recipient, text: text, at: 7)) }
+            }
+            record("pending") { try tx.pendingOutbox(recipient: nil, limit: 10) }
+            record("pending 2") { try tx.pendingOutbox(recipient: nil, limit: 2) }
+            record("pending a") { try tx.pendingOutbox(recipient: a, limit: 10) }
+            record("deliver") { try tx.markDelivered([1, 4, 42], at: 8) }
+            record("pending after") { try tx.pendingOutbox(recipient: nil, limit: 10) }
+            record("pending a after") { try tx.pendingOutbox(recipient: a, limit: 10) }
+        }
         // A failing write keeps nothing; the next one sees the state before it.
         write("rolled back") { tx in
             try tx.post(LedgerEntry(msisdn: a, bucket: .balance, amount: 1_000, kind: .topup, at: 9))
@@ -115,6 +199,13 @@ import Testing
             try tx.addBill(Bill(period: "2025-03", amount: 1), of: a)
             try tx.audit(AuditEntry(at: 9, account: nil, channel: "line", msisdn: nil, request: "lost", outcome: "lost"))
             try tx.addSubscriber(Subscriber(msisdn: missing, product: .prepaid), pin: PINRecord(hash: nil))
+            try tx.setRate(Rate(prefix: "1", price: 1, kind: .premium))
+            try tx.updateProfile(Subscriber(msisdn: a, product: .postpaid))
+            try tx.addSubscription(Subscription(service: "lost", fee: 1, startedAt: 9), of: a)
+            try tx.setSetting("lost", to: "lost", of: a)
+            try tx.incrementCounter("cmb", period: "2026-01-15", of: a)
+            try tx.enqueue(OutgoingSMS(sender: "1", recipient: a, text: "lost", at: 9))
+            try tx.markDelivered([2, 3], at: 9)
             try tx.post(LedgerEntry(msisdn: a, bucket: .balance, amount: .max, kind: .topup, at: 9))
         }
         write("after rollback") { tx in
@@ -123,6 +214,12 @@ import Testing
             record("last bill a") { try tx.lastBill(of: a) }
             record("last purchase a") { try tx.lastPurchase(of: a) }
             record("subscriber missing") { try tx.subscriber(missing) }
+            record("rates") { try tx.rates(prefix: nil) }
+            record("subscriptions a") { try tx.subscriptions(of: a) }
+            record("settings a") { try tx.settings(of: a) }
+            record("counter cmb") { try tx.counter("cmb", period: "2026-01-15", of: a) }
+            record("pending") { try tx.pendingOutbox(recipient: nil, limit: 10) }
+            record("enqueue after rollback") { try tx.enqueue(OutgoingSMS(sender: "1", recipient: b, text: "kept", at: 10)) }
         }
         record("write returns the body's value") { try store.write { tx in try tx.subscriber(b)?.universalBalance } }
         return log
@@ -145,6 +242,11 @@ import Testing
         #expect(sqliteLog.contains("duplicate: error subscriber 36301234567 exists"))
         #expect(sqliteLog.contains("set missing: error unknown subscriber 36700000000"))
         #expect(sqliteLog.contains("rolled back: error amount out of range"))
+        #expect(sqliteLog.contains("set 3690 premium -1: error invalid rate: price -1 is negative"))
+        #expect(sqliteLog.contains("add sport again: false"))
+        #expect(sqliteLog.contains("increment topups 2026-01 36700000000: error unknown subscriber 36700000000"))
+        #expect(sqliteLog.contains("update missing: error unknown subscriber 36700000000"))
+        #expect(sqliteLog.contains("enqueue after rollback: 5"))
 
         // What is stored, row for row.
         #expect(try sqlite.ledgerEntries(msisdn: nil) == memory.state.ledger)
@@ -172,5 +274,6 @@ import Testing
             #expect(try look(sqlite) == look(memory))
         }
         #expect(try sqlite.ledgerEntries(msisdn: nil) == memory.state.ledger)
+        #expect(try sqlite.write { tx in try tx.rates(prefix: nil) } == memory.write { tx in try tx.rates(prefix: nil) })
     }
 }
