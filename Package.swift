@@ -49,7 +49,7 @@ let package = Package(
         ]),
         // The command language as data (Grammars/): reply texts per language today,
         // keywords, destinations, MMI codes and menus as the issues add them.
-        .target(name: "Grammar"),
+        .target(name: "Grammar", dependencies: ["Model", "Numbering"]),
         // Transport-agnostic domain logic: (channel, msisdn, destination, text) -> outcome.
         .target(name: "Engine", dependencies: ["Model", "Numbering", "Grammar"]),
         // The line protocol as pure code: a byte-level line decoder and the request parser.
@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(name: "LineProtocolTests", dependencies: ["TestSupport", "LineProtocol"]),
         .testTarget(name: "ModelTests", dependencies: ["TestSupport", "Model"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Model"]),
-        .testTarget(name: "GrammarTests", dependencies: ["Grammar"]),
+        .testTarget(name: "GrammarTests", dependencies: ["TestSupport", "Grammar", "Model", "Numbering"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Model", "Grammar"]),
         // Starts the real `selfcare` process (built by `swift build`) on a free port
         // with a temporary SQLite file; replays Transcripts/*.transcript.
