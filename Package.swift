@@ -49,7 +49,7 @@ let package = Package(
         ]),
         // The command language as data (Grammars/): reply texts per language today,
         // keywords, destinations, MMI codes and menus as the issues add them.
-        .target(name: "Grammar"),
+        .target(name: "Grammar", dependencies: ["Model", "Numbering"]),
         // GSM 03.38 7-bit alphabet, transliteration, SMS segmentation, USSD screen size.
         .target(name: "SMSText"),
         // 3GPP TS 22.030 MMI codes (supplementary services, USSD) as a pure parser over
@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(name: "LineProtocolTests", dependencies: ["TestSupport", "LineProtocol"]),
         .testTarget(name: "ModelTests", dependencies: ["TestSupport", "Model"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Model"]),
-        .testTarget(name: "GrammarTests", dependencies: ["Grammar"]),
+        .testTarget(name: "GrammarTests", dependencies: ["TestSupport", "Grammar", "Model", "Numbering"]),
         .testTarget(name: "SMSTextTests", dependencies: ["TestSupport", "SMSText"]),
         .testTarget(name: "MMITests", dependencies: ["TestSupport", "MMI", "Grammar"]),
         .testTarget(name: "MenusTests", dependencies: ["TestSupport", "Menus", "SMSText", "Model", "Grammar"]),

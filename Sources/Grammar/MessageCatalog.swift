@@ -33,7 +33,7 @@ public struct MessageCatalog: Sendable {
     public init(parsing text: String, file: String) throws(GrammarError) {
         var pending: (key: String, value: String, line: Int)?
         var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for rawLine in text.fileLines() {
             lineNumber += 1
             var line = Substring(rawLine)
             if line.hasSuffix("\r") { line = line.dropLast() }
@@ -145,5 +145,13 @@ extension StringProtocol {
         while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
         while let l = s.last, l == " " || l == "\t" { s.removeLast() }
         return String(s)
+    }
+}
+
+extension String {
+    /// The lines of a grammar file. A CR LF pair is one `Character` in Swift, so splitting
+    /// on `"\n"` alone would leave a Windows-edited file as one line.
+    func fileLines() -> [Substring] {
+        split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
     }
 }

@@ -46,4 +46,10 @@ struct MessageCatalogTests {
         let partial = try MessageCatalog(parsing: "balance.prepaid = x", file: "messages.hu")
         #expect(throws: GrammarError.self) { try Grammar(messages: ["hu": partial]) }
     }
+
+    @Test func windowsLineEndsAreLinesToo() throws {
+        let catalog = try MessageCatalog(parsing: "# c\r\na = x\r\nb = y\r\n", file: "t")
+        #expect(catalog.render("a") == "x")
+        #expect(catalog.render("b") == "y")
+    }
 }
