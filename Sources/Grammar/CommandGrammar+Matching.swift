@@ -107,17 +107,18 @@ struct Attempt {
             let left = tokens.count - t
             let most = min(left, ArgumentParsing.maximumWords(slot.type, in: grammar))
             var best: Failure?
-            if slot.type == .text ? left > 0 : true {
-                for count in stride(from: slot.type == .text ? left : most, through: 1, by: -1) {
-                    let words = tokens[t..<(t + count)]
-                    let range = words.first!.range.lowerBound..<words.last!.range.upperBound
-                    guard let argument = ArgumentParsing.parse(slot.type, raw: text[range], folded: words, grammar: grammar)
-                    else { continue }
-                    captures.append(Capture(slot: slot, argument: argument, range: range))
-                    guard let failure = match(elements, from: e + 1, at: t + count) else { return nil }
-                    captures.removeLast()
-                    best = failure.further(best)
-                }
+            // A text takes every word left (at least one); the others try their longest
+            // reading first.
+            let fewest = slot.type == .text ? max(left, 1) : 1
+            for count in stride(from: most, through: fewest, by: -1) {
+                let words = tokens[t..<(t + count)]
+                let range = words.first!.range.lowerBound..<words.last!.range.upperBound
+                guard let argument = ArgumentParsing.parse(slot.type, raw: text[range], folded: words, grammar: grammar)
+                else { continue }
+                captures.append(Capture(slot: slot, argument: argument, range: range))
+                guard let failure = match(elements, from: e + 1, at: t + count) else { return nil }
+                captures.removeLast()
+                best = failure.further(best)
             }
             return Failure(element: e, slot: slot).further(best)
         }

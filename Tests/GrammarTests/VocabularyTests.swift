@@ -1,3 +1,4 @@
+import Foundation
 import Grammar
 import Model
 import Numbering
@@ -108,6 +109,21 @@ struct VocabularyTests {
                 #expect(match("1430", "lang \(name.lowercased())")?.arguments["language"] == .language(language))
             }
         }
+    }
+
+    @Test func theREADMEDocumentsTheWholeVocabulary() throws {
+        let readme = try String(contentsOfFile: shippedFolder + "/README.md", encoding: .utf8)
+        var names: [String] = Action.allCases.map(\.rawValue) + CommandGrammar.SlotType.allCases.map(\.rawValue)
+        for service in shipped.commands.services {
+            names.append(service.name)
+            for rule in service.rules {
+                for case .keywords(let alternatives) in rule.elements { names += alternatives.map(\.written) }
+                names += rule.slots.map(\.name)
+            }
+        }
+        names += shipped.commands.topics.flatMap(\.names)
+        names += shipped.commands.languageNames.flatMap { [$0.language.rawValue] + $0.names }
+        for name in names { #expect(readme.contains("`\(name)`"), "README lacks `\(name)`") }
     }
 
     @Test(arguments: [
