@@ -60,12 +60,12 @@ let package = Package(
         // Transport-agnostic domain logic: (channel, msisdn, destination, text) -> outcome.
         .target(name: "Engine", dependencies: ["Model", "Numbering", "Grammar"]),
         // The line protocol as pure code: a byte-level line decoder and the request parser.
-        .target(name: "LineProtocol", dependencies: ["Numbering"]),
+        .target(name: "LineProtocol", dependencies: ["Numbering", "Model"]),
         // A small blocking client of the line protocol: `selfcare send`, tests, examples.
         .target(name: "LineClient"),
         // The transports on the event loop; group commit of each loop pass.
         .target(name: "Gateway", dependencies: [
-            "EventLoop", "LineProtocol", "Engine", "Model", "Store",
+            "EventLoop", "LineProtocol", "Engine", "Grammar", "Model", "Store",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "SelfcareCLI", dependencies: [
@@ -78,14 +78,14 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "LineClient"]),
         .testTarget(name: "NumberingTests", dependencies: ["TestSupport", "Numbering"]),
-        .testTarget(name: "LineProtocolTests", dependencies: ["TestSupport", "LineProtocol"]),
+        .testTarget(name: "LineProtocolTests", dependencies: ["TestSupport", "LineProtocol", "Model", "Numbering"]),
         .testTarget(name: "ModelTests", dependencies: ["TestSupport", "Model"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Model"]),
         .testTarget(name: "GrammarTests", dependencies: ["TestSupport", "Grammar", "Model", "Numbering"]),
         .testTarget(name: "SMSTextTests", dependencies: ["TestSupport", "SMSText"]),
         .testTarget(name: "MMITests", dependencies: ["TestSupport", "MMI", "Grammar"]),
         .testTarget(name: "MenusTests", dependencies: ["TestSupport", "Menus", "SMSText", "Model", "Grammar"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Model", "Grammar"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Model", "Grammar", "Store"]),
         // Starts the real `selfcare` process (built by `swift build`) on a free port
         // with a temporary SQLite file; replays Transcripts/*.transcript.
         .testTarget(

@@ -3,8 +3,9 @@ import Model
 import Numbering
 
 /// The domain logic of Selfcare, transport-agnostic: a command and its context in, an
-/// ``Outcome`` out, its changes (and the audit row) written through the
-/// ``StoreTransaction`` it is given. The engine knows no sockets and no SQL.
+/// ``Outcome`` out, its changes (ledger rows, settings, outgoing SMS and the audit row)
+/// written through the ``StoreTransaction`` it is given. The engine knows no sockets and
+/// no SQL; the grammar tells it which action a text asks for.
 ///
 /// ```swift
 /// let store = InMemoryStore()
@@ -14,40 +15,64 @@ import Numbering
 ///                        RequestContext(channel: "line", account: "simulator", request: "SMS …", now: now),
 ///                        in: tx)
 /// }
-/// outcome.reply   // ["Egyenleg: 5 000 Ft, univerzális egyenleg: 1 000 Ft. …"]
+/// outcome.reply   // "Egyenleg: 5 000 Ft, univerzális egyenleg: 1 000 Ft. …"
 /// ```
 public struct Engine: Sendable {
     public let grammar: Grammar
     /// Each language's catalog, looked up once here rather than per request.
-    private let hungarian: Messages
-    private let english: Messages
+    let hungarian: Messages
+    let english: Messages
+    /// Where one-time purchase codes come from (S12); tests may fix it.
+    let codeSource: @Sendable () -> String
 
-    /// Service short codes known before the grammar issue moves routing into `Grammars/`.
-    public static let balanceShortCode = "1730"
-
-    public init(grammar: Grammar) {
+    public init(grammar: Grammar, codeSource: (@Sendable () -> String)? = nil) {
         self.grammar = grammar
         let hu = grammar.messages["hu"] ?? MessageCatalog()
         hungarian = Messages(language: .hu, catalog: hu)
         english = Messages(language: .en, catalog: grammar.messages["en"] ?? hu)
+        self.codeSource = codeSource ?? Engine.randomCode
     }
 
     /// Runs one command and writes its audit row. Refusals are outcomes, not errors:
     /// an error thrown here is a store failure and the caller's transaction rolls back.
     public func execute(_ command: Command, _ context: RequestContext, in tx: any StoreTransaction) throws -> Outcome {
+        var audited = context.request
         let outcome: Outcome
-        let msisdn: MSISDN
+        let msisdn: String?
         switch command {
         case .sms(let from, let to, let text):
-            msisdn = from
-            outcome = try sms(from: from, to: to, text: text, context, tx)
+            msisdn = from.digits
+            let recognition = grammar.recognize(destination: to, text: text)
+            audited = Engine.masking(context.request, text: text, with: recognition.maskedText ?? text)
+            outcome = try sms(from: from, to: to, recognition, context, tx)
+        case .mt(let from, let to, let text):
+            msisdn = to.digits
+            outcome = try receivedMT(from: from, to: to, text: text, context, tx)
         case .topUp(let target, let amount):
-            msisdn = target
+            msisdn = target.digits
             outcome = try topUp(target, amount: amount, context, tx)
+        case .outbox(let recipient, let limit):
+            msisdn = recipient?.digits
+            outcome = try outbox(recipient, limit: limit, context, tx)
+        case .setRate(let rate):
+            msisdn = nil
+            outcome = try setRate(rate, tx)
+        case .deleteRates(let prefix, let kind):
+            msisdn = nil
+            outcome = try deleteRates(prefix: prefix, kind: kind, tx)
+        case .listRates(let prefix):
+            msisdn = nil
+            outcome = try listRates(prefix: prefix, tx)
+        case .addSubscriber(let subscriber, let pin):
+            msisdn = subscriber.msisdn.digits
+            outcome = try addSubscriber(subscriber, pin: pin, context, tx)
+        case .showSubscriber(let target):
+            msisdn = target.digits
+            outcome = try showSubscriber(target, tx)
         }
         try tx.audit(AuditEntry(
             at: context.now, account: context.account, channel: context.channel,
-            msisdn: msisdn.digits, request: context.request, outcome: outcome.auditText))
+            msisdn: msisdn, request: audited, outcome: outcome.auditText))
         return outcome
     }
 
@@ -62,68 +87,22 @@ public struct Engine: Sendable {
         return ok ? account : nil
     }
 
-    // MARK: SMS
-
-    func sms(from: MSISDN, to: Destination, text: String, _ context: RequestContext,
-             _ tx: any StoreTransaction) throws -> Outcome {
-        guard let subscriber = try tx.subscriber(from) else {
-            return .unknownSubscriber(messages(.hu).render("subscriber.unknown", ["msisdn": from.digits]))
-        }
-        let lang = messages(subscriber.language)
-        if case .shortCode(Engine.balanceShortCode) = to {
-            return .ok(try balance(of: subscriber, lang, tx), result: "balance")
-        }
-        return .refused(lang.render("destination.unknown", ["destination": to.digits]), reason: "unknown destination")
-    }
-
-    /// S6: the 1730 answer, for the sending number only.
-    func balance(of s: Subscriber, _ lang: Messages, _ tx: any StoreTransaction) throws -> String {
-        var text: String
-        switch s.product {
-        case .prepaid:
-            text = lang.render("balance.prepaid", ["balance": lang.money(s.balance), "universal": lang.money(s.universalBalance)])
-        case .postpaid:
-            if let bill = try tx.lastBill(of: s.msisdn) {
-                text = lang.render("balance.postpaid", [
-                    "unbilled": lang.money(s.unbilled), "bill": lang.money(bill.amount), "period": lang.period(bill.period)])
-            } else {
-                text = lang.render("balance.postpaid.nobill", ["unbilled": lang.money(s.unbilled)])
-            }
-        case .mix:
-            text = lang.render("balance.mix", [
-                "allowance": lang.money(s.allowance), "balance": lang.money(s.balance),
-                "universal": lang.money(s.universalBalance)])
-        }
-        if let purchase = try tx.lastPurchase(of: s.msisdn) {
-            text += " "
-            text += lang.render("balance.lastPurchase", ["date": lang.date(purchase.at), "amount": lang.money(purchase.amount)])
-        }
-        return text
-    }
-
-    // MARK: Operator
-
-    /// Adds forints to a prepaid (or Mix top-up) balance, with its ledger row.
-    func topUp(_ msisdn: MSISDN, amount: Int64, _ context: RequestContext, _ tx: any StoreTransaction) throws -> Outcome {
-        let lang = messages(.en)
-        guard amount > 0 else { return .invalid("amount must be positive") }
-        guard let subscriber = try tx.subscriber(msisdn) else {
-            return .unknownSubscriber(lang.render("subscriber.unknown", ["msisdn": msisdn.digits]))
-        }
-        guard subscriber.product != .postpaid else {
-            return .refused(lang.render("topup.postpaid", ["msisdn": msisdn.digits]), reason: "postpaid")
-        }
-        guard !subscriber.balance.addingReportingOverflow(amount).overflow else {
-            return .refused(lang.render("topup.overflow"), reason: "overflow")
-        }
-        let balance = try tx.post(LedgerEntry(
-            msisdn: msisdn, bucket: .balance, amount: amount, kind: .topup,
-            reference: context.account.map { "TOPUP by \($0)" } ?? "TOPUP", at: context.now))
-        return .ok(nil, result: "balance \(balance)")
-    }
-
     func messages(_ language: Language) -> Messages {
         language == .en ? english : hungarian
+    }
+
+    /// The request as audited: the SMS text replaced by the grammar's masked text (PINs as
+    /// `*****`). The transport's request ends with the text as typed.
+    static func masking(_ request: String, text: String, with masked: String) -> String {
+        guard masked != text, request.hasSuffix(text) else { return request }
+        return String(request.dropLast(text.count)) + masked
+    }
+
+    @Sendable static func randomCode() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let value = UInt32.random(in: 0..<1_000_000, using: &generator)
+        let digits = String(value)
+        return String(repeating: "0", count: 6 - digits.count) + digits
     }
 }
 
@@ -131,8 +110,24 @@ public struct Engine: Sendable {
 public enum Command: Sendable, Equatable {
     /// Subscriber `from` sent `text` to `to` (an MO SMS).
     case sms(from: MSISDN, to: Destination, text: String)
+    /// The network delivers an SMS from `from` (a premium range, a short code, a number)
+    /// to subscriber `to`: premium ones are checked against S5 and charged.
+    case mt(from: Destination, to: MSISDN, text: String)
     /// An operator adds forints to a subscriber's balance.
     case topUp(MSISDN, amount: Int64)
+    /// The network collects pending outgoing SMS (all, or one recipient's); they are
+    /// marked delivered in the same transaction.
+    case outbox(recipient: MSISDN?, limit: Int)
+    /// An operator sets a rate (insert or change).
+    case setRate(Rate)
+    /// An operator deletes the rates of a prefix (one kind, or all).
+    case deleteRates(prefix: String, kind: RateKind?)
+    /// Rates whose prefix starts with `prefix` (all when `nil`).
+    case listRates(prefix: String?)
+    /// An operator creates a subscriber; `pin` in clear (hashed here), or `nil`.
+    case addSubscriber(Subscriber, pin: String?)
+    /// What the store holds of a subscriber.
+    case showSubscriber(MSISDN)
 }
 
 /// Who asks, how, and when.
@@ -141,7 +136,8 @@ public struct RequestContext: Sendable {
     public var channel: String
     /// The authenticated account.
     public var account: String?
-    /// The request as received, with secrets masked: it goes to the audit row.
+    /// The request as received, passwords masked: it goes to the audit row (the engine
+    /// masks PINs inside SMS texts itself).
     public var request: String
     /// Unix time, seconds.
     public var now: Int64
@@ -159,7 +155,8 @@ public struct Outcome: Sendable, Equatable {
     public enum Status: String, Sendable {
         /// Applied or answered.
         case ok
-        /// Refused by a rule; nothing changed.
+        /// Refused by a rule; nothing changed (but the audit row and, for a wrong PIN,
+        /// the failure counter).
         case refused
         /// The subscriber number is not in the store; nothing changed.
         case unknownSubscriber = "unknown subscriber"
@@ -172,17 +169,23 @@ public struct Outcome: Sendable, Equatable {
     public var reply: String?
     /// A short result for the requester: `balance`, `balance 5100`, `postpaid`.
     public var result: String
+    /// Further lines for the requester (rate lists, outbox messages, a subscriber's
+    /// record), each one line of text.
+    public var lines: [String]
 
-    public init(status: Status, reply: String?, result: String) {
+    public init(status: Status, reply: String?, result: String, lines: [String] = []) {
         self.status = status
         self.reply = reply
         self.result = result
+        self.lines = lines
     }
 
-    public static func ok(_ reply: String?, result: String) -> Outcome { Outcome(status: .ok, reply: reply, result: result) }
-    public static func refused(_ reply: String, reason: String) -> Outcome { Outcome(status: .refused, reply: reply, result: reason) }
+    public static func ok(_ reply: String?, result: String, lines: [String] = []) -> Outcome {
+        Outcome(status: .ok, reply: reply, result: result, lines: lines)
+    }
+    public static func refused(_ reply: String?, reason: String) -> Outcome { Outcome(status: .refused, reply: reply, result: reason) }
     public static func unknownSubscriber(_ reply: String) -> Outcome { Outcome(status: .unknownSubscriber, reply: reply, result: "unknown subscriber") }
-    public static func invalid(_ reason: String) -> Outcome { Outcome(status: .invalid, reply: nil, result: reason) }
+    public static func invalid(_ reason: String, reply: String? = nil) -> Outcome { Outcome(status: .invalid, reply: reply, result: reason) }
 
     /// `ok: balance`, `refused: postpaid`, `unknown subscriber`.
     var auditText: String {
@@ -190,6 +193,18 @@ public struct Outcome: Sendable, Equatable {
         case .ok: return "ok: \(result)"
         case .unknownSubscriber: return status.rawValue
         default: return "\(status.rawValue): \(result)"
+        }
+    }
+}
+
+extension Recognition {
+    /// The text with PIN arguments masked, whatever was recognised.
+    var maskedText: String? {
+        switch self {
+        case .matched(let m): return m.maskedText
+        case .badArgument(_, _, _, _, let masked): return masked
+        case .noRule(_, let masked): return masked
+        case .unknownDestination: return nil
         }
     }
 }

@@ -20,6 +20,12 @@ struct Messages: Sendable {
         return language == .hu ? "\(d.year).\(pad(d.month)).\(pad(d.day))." : "\(d.year)-\(pad(d.month))-\(pad(d.day))"
     }
 
+    /// `2026.11.21. 13:05` in Hungarian, `2026-11-21 13:05` in English; Budapest time.
+    func time(_ unixTime: Int64) -> String {
+        let t = CivilTime.budapestTime(unixTime)
+        return "\(date(unixTime)) \(pad(t.hour)):\(pad(t.minute))"
+    }
+
     /// `2026-10` → `2026. október` / `October 2026`.
     func period(_ period: String) -> String {
         let parts = period.split(separator: "-")

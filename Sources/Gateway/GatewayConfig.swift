@@ -15,6 +15,8 @@ public struct GatewayConfig: Sendable {
     public var maxAuthFailures: Int = 5
     /// Longest wait for answers to drain at shutdown.
     public var shutdownGrace: Double = 5
+    /// The `Grammars/` folder RELOAD and SIGHUP read again; `nil`: reload refused.
+    public var grammarFolder: String?
     /// The greeting after `220`.
     public var banner: String = "Selfcare gateway ready"
 

@@ -1,4 +1,5 @@
 import Engine
+import Grammar
 import EventLoop
 import LineProtocol
 import Logging
@@ -256,6 +257,39 @@ public final class LineServer {
                 guard let tx else { return }
                 p.usedStore = true
                 try run(.topUp(msisdn, amount: amount), request, session, tx, now: now)
+            case .mt(let from, let to, let text):
+                guard let tx else { return }
+                p.usedStore = true
+                try run(.mt(from: from, to: to, text: text), request, session, tx, now: now)
+            case .outbox(let recipient):
+                guard let tx else { return }
+                p.usedStore = true
+                try run(.outbox(recipient: recipient, limit: Request.outboxBatch), request, session, tx, now: now)
+            case .rateSet(let rate):
+                guard let tx else { return }
+                p.usedStore = true
+                try run(.setRate(rate), request, session, tx, now: now)
+            case .rateDelete(let prefix, let kind):
+                guard let tx else { return }
+                p.usedStore = true
+                try run(.deleteRates(prefix: prefix, kind: kind), request, session, tx, now: now)
+            case .rateList(let prefix):
+                guard let tx else { return }
+                p.usedStore = true
+                try run(.listRates(prefix: prefix), request, session, tx, now: now)
+            case .subAdd(let subscriber, let pin):
+                guard let tx else { return }
+                p.usedStore = true
+                try run(.addSubscriber(subscriber, pin: pin), request, session, tx, now: now)
+            case .subShow(let msisdn):
+                guard let tx else { return }
+                p.usedStore = true
+                try run(.showSubscriber(msisdn), request, session, tx, now: now)
+            case .reload:
+                switch reload() {
+                case .success(let summary): session.out.line(.ok, summary)
+                case .failure(let error): session.out.line(.refused, "Grammar refused, the previous one stays: \(error)")
+                }
             }
         }
     }
@@ -267,8 +301,26 @@ public final class LineServer {
         write(try engine.execute(command, context, in: tx), to: &session.out)
     }
 
+    /// Reads the grammar folder again and puts a new engine in force; on any error the
+    /// engine in force stays. Runs on the loop (RELOAD, SIGHUP): a few small files.
+    @discardableResult
+    public func reload() -> Result<String, GrammarError> {
+        guard let folder = config.grammarFolder else {
+            return .failure(GrammarError(file: "", line: 0, reason: "no grammar folder configured"))
+        }
+        do {
+            let grammar = try Grammar.load(from: folder)
+            engine = try Engine(validating: grammar, folder: folder)
+            logger.notice("grammar reloaded from \(folder)")
+            return .success("Grammar reloaded from \(folder): \(grammar.services.count) services")
+        } catch {
+            logger.error("grammar reload refused, the previous one stays: \(error)")
+            return .failure(error)
+        }
+    }
+
     /// How an engine outcome reads on the line protocol: the reply SMS as lines, then
-    /// the code and the result.
+    /// the requester's lines, then the code and the result.
     func write(_ outcome: Outcome, to out: inout ResponseWriter) {
         let code: ResponseCode
         switch outcome.status {
@@ -278,6 +330,7 @@ public final class LineServer {
         case .invalid: code = .syntaxError
         }
         if let reply = outcome.reply { out.line(code, reply, last: false) }
+        for line in outcome.lines { out.line(code, line, last: false) }
         switch outcome.status {
         case .ok: out.line(code, outcome.result.isEmpty ? "OK" : "OK \(outcome.result)")
         case .refused: out.line(code, "Refused: \(outcome.result)")
@@ -327,7 +380,7 @@ public final class LineServer {
     private func help(_ session: LineSession) {
         let role = session.role
         let verbs = Request.Verb.allCases.filter { $0.isPermitted(for: role) }
-        session.out.lines(.ok, verbs.map(\.usage), final: "End of HELP")
+        session.out.lines(.ok, verbs.flatMap(\.usageLines), final: "End of HELP")
     }
 
     /// Commit failed: the sessions' auth goes back to where the pass found it, answers
@@ -405,7 +458,7 @@ extension LineServer.Pending {
     var needsStore: Bool {
         guard case .request(let request) = item else { return false }
         switch request {
-        case .auth, .sms, .topup: return true
+        case .auth, .sms, .topup, .mt, .outbox, .rateSet, .rateDelete, .rateList, .subAdd, .subShow: return true
         default: return false
         }
     }

@@ -2,15 +2,27 @@ extension Request: CustomStringConvertible {
     /// The request as a line of text, secrets masked, for the audit log: `AUTH ops ****`,
     /// `SMS 36301111111 1730 EGYENLEG`, `TOPUP 36301111111 500`; empty for ``empty``.
     ///
-    /// Numbers appear in canonical form. The SMS text is kept as received: texts that carry
-    /// a PIN are known only to the grammar and engine, which must mask them (the grammar
-    /// issue adds PIN commands; none exist yet).
+    /// Numbers appear in canonical form. The SMS text is kept as received: which words of
+    /// it are a PIN only the grammar knows, so the engine masks them before auditing.
+    /// `SUB ADD` shows `pin=*****`.
     public var maskedDescription: String {
         switch self {
         case .empty: return ""
         case .auth(let account, _): return "AUTH \(account) ****"
         case .sms(let from, let to, let text): return "SMS \(from.digits) \(to.digits) \(text)"
         case .topup(let msisdn, let amount): return "TOPUP \(msisdn.digits) \(amount)"
+        case .mt(let from, let to, let text): return "MT \(from.digits) \(to.digits) \(text)"
+        case .outbox(let recipient): return recipient.map { "OUTBOX \($0.digits)" } ?? "OUTBOX"
+        case .rateSet(let r): return "RATE SET \(r.prefix) \(r.price) \(r.kind.rawValue)\(r.adult ? " adult" : "")"
+        case .rateDelete(let prefix, let kind): return "RATE DEL \(prefix)\(kind.map { " " + $0.rawValue } ?? "")"
+        case .rateList(let prefix): return "RATE LIST\(prefix.map { " " + $0 } ?? "")"
+        case .subAdd(let s, let pin):
+            var text = "SUB ADD \(s.msisdn.digits) \(s.product.rawValue)"
+            if let birth = s.birthDate { text += " birth=\(birth.iso)" }
+            if pin != nil { text += " pin=*****" }
+            return text + " lang=\(s.language.rawValue)"
+        case .subShow(let msisdn): return "SUB SHOW \(msisdn.digits)"
+        case .reload: return "RELOAD"
         case .ping: return "PING"
         case .help: return "HELP"
         case .quit: return "QUIT"

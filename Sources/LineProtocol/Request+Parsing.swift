@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Model
 import Numbering
 
 extension Request {
@@ -47,6 +48,11 @@ public enum RequestParser {
         case .auth: return parseAuth(&arguments)
         case .sms: return parseSMS(&arguments)
         case .topup: return parseTopUp(&arguments)
+        case .mt: return parseMT(&arguments)
+        case .outbox: return parseOutbox(&arguments)
+        case .rate: return parseRate(&arguments)
+        case .sub: return parseSub(&arguments)
+        case .reload: return noArguments(&arguments, verb, .reload)
         case .ping: return noArguments(&arguments, verb, .ping)
         case .help: return noArguments(&arguments, verb, .help)
         case .quit: return noArguments(&arguments, verb, .quit)
@@ -93,6 +99,125 @@ public enum RequestParser {
         }
     }
 
+    /// `MT <from-number> <to-msisdn> <text…>`
+    static func parseMT(_ arguments: inout ArgumentScanner) -> Result<Request, RequestError> {
+        guard let fromToken = arguments.next(), let toToken = arguments.next() else {
+            return .failure(.usage(.mt))
+        }
+        let text = arguments.rest()
+        guard text.count > 0 else { return .failure(.usage(.mt)) }
+        guard fromToken.count <= maximumNumberToken, let from = Destination(parsing: string(fromToken)) else {
+            return .failure(RequestError(.syntaxError, "malformed number: from", verb: .mt))
+        }
+        guard let to = msisdn(toToken) else {
+            return .failure(RequestError(.syntaxError, "malformed number: to", verb: .mt))
+        }
+        return .success(.mt(from: from, to: to, text: string(text)))
+    }
+
+    /// `OUTBOX [<msisdn>]`
+    static func parseOutbox(_ arguments: inout ArgumentScanner) -> Result<Request, RequestError> {
+        guard let token = arguments.next() else { return .success(.outbox(recipient: nil)) }
+        guard arguments.isAtEnd() else { return .failure(.usage(.outbox)) }
+        guard let recipient = msisdn(token) else {
+            return .failure(RequestError(.syntaxError, "malformed number: msisdn", verb: .outbox))
+        }
+        return .success(.outbox(recipient: recipient))
+    }
+
+    /// `RATE SET <prefix> <price> <kind> [adult]`, `RATE DEL <prefix> [<kind>]`, `RATE LIST [<prefix>]`
+    static func parseRate(_ arguments: inout ArgumentScanner) -> Result<Request, RequestError> {
+        guard let sub = arguments.next() else { return .failure(.usage(.rate)) }
+        func prefix(_ token: UnsafeRawBufferPointer) -> String? {
+            token.count <= maximumNumberToken ? PhoneNumber.normalisedPrefix(string(token)) : nil
+        }
+        let badPrefix = RequestError(.syntaxError, "malformed prefix: digits as dialled (0690, 1690, 777) or international (3690)", verb: .rate)
+        func kind(_ token: UnsafeRawBufferPointer) -> RateKind? { RateKind(rawValue: string(token).lowercased()) }
+        let badKind = RequestError(.syntaxError, "unknown kind: premium, premium-mt, subscription or donation", verb: .rate)
+        switch string(sub).uppercased() {
+        case "SET":
+            guard let prefixToken = arguments.next(), let priceToken = arguments.next(),
+                  let kindToken = arguments.next() else { return .failure(.usage(.rate)) }
+            var adult = false
+            if let flag = arguments.next() {
+                guard string(flag).lowercased() == "adult", arguments.isAtEnd() else { return .failure(.usage(.rate)) }
+                adult = true
+            }
+            guard let p = prefix(prefixToken) else { return .failure(badPrefix) }
+            guard let k = kind(kindToken) else { return .failure(badKind) }
+            switch number(priceToken, allowZero: true, maximum: Request.maximumPrice, what: "price", verb: .rate) {
+            case .success(let price): return .success(.rateSet(Rate(prefix: p, price: price, kind: k, adult: adult)))
+            case .failure(let error): return .failure(error)
+            }
+        case "DEL":
+            guard let prefixToken = arguments.next() else { return .failure(.usage(.rate)) }
+            guard let p = prefix(prefixToken) else { return .failure(badPrefix) }
+            guard let kindToken = arguments.next() else { return .success(.rateDelete(prefix: p, kind: nil)) }
+            guard arguments.isAtEnd() else { return .failure(.usage(.rate)) }
+            guard let k = kind(kindToken) else { return .failure(badKind) }
+            return .success(.rateDelete(prefix: p, kind: k))
+        case "LIST":
+            guard let prefixToken = arguments.next() else { return .success(.rateList(prefix: nil)) }
+            guard arguments.isAtEnd() else { return .failure(.usage(.rate)) }
+            guard let p = prefix(prefixToken) else { return .failure(badPrefix) }
+            return .success(.rateList(prefix: p))
+        default:
+            return .failure(.usage(.rate))
+        }
+    }
+
+    /// `SUB ADD <msisdn> <product> [birth=…] [pin=…] [lang=…]`, `SUB SHOW <msisdn>`
+    static func parseSub(_ arguments: inout ArgumentScanner) -> Result<Request, RequestError> {
+        guard let sub = arguments.next(), let msisdnToken = arguments.next() else { return .failure(.usage(.sub)) }
+        guard let msisdn = msisdn(msisdnToken) else {
+            return .failure(RequestError(.syntaxError, "malformed number: msisdn", verb: .sub))
+        }
+        switch string(sub).uppercased() {
+        case "SHOW":
+            guard arguments.isAtEnd() else { return .failure(.usage(.sub)) }
+            return .success(.subShow(msisdn))
+        case "ADD":
+            guard let productToken = arguments.next() else { return .failure(.usage(.sub)) }
+            guard let product = Product(rawValue: string(productToken).lowercased()) else {
+                return .failure(RequestError(.syntaxError, "unknown product: prepaid, postpaid or mix", verb: .sub))
+            }
+            var subscriber = Subscriber(msisdn: msisdn, product: product)
+            var pin: String?
+            var seen: Set<String> = []
+            while let option = arguments.next() {
+                let text = string(option)
+                guard let eq = text.firstIndex(of: "=") else { return .failure(.usage(.sub)) }
+                let name = text[..<eq].lowercased()
+                let value = String(text[text.index(after: eq)...])
+                guard seen.insert(name).inserted else {
+                    return .failure(RequestError(.syntaxError, "\(name)= given twice", verb: .sub))
+                }
+                switch name {
+                case "birth":
+                    guard let date = CalendarDate(iso: value) else {
+                        return .failure(RequestError(.syntaxError, "invalid birth date: YYYY-MM-DD", verb: .sub))
+                    }
+                    subscriber.birthDate = date
+                case "pin":
+                    guard value.utf8.count == 5, value.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+                        return .failure(RequestError(.syntaxError, "invalid PIN: 5 digits", verb: .sub))
+                    }
+                    pin = value
+                case "lang":
+                    guard let language = Language(rawValue: value.lowercased()) else {
+                        return .failure(RequestError(.syntaxError, "unknown language: hu or en", verb: .sub))
+                    }
+                    subscriber.language = language
+                default:
+                    return .failure(RequestError(.syntaxError, "unknown option \(name)=: birth, pin or lang", verb: .sub))
+                }
+            }
+            return .success(.subAdd(subscriber, pin: pin))
+        default:
+            return .failure(.usage(.sub))
+        }
+    }
+
     /// `PING`, `HELP`, `QUIT`
     static func noArguments(_ arguments: inout ArgumentScanner, _ verb: Request.Verb, _ request: Request)
         -> Result<Request, RequestError>
@@ -109,6 +234,23 @@ public enum RequestParser {
     static func msisdn(_ token: UnsafeRawBufferPointer) -> MSISDN? {
         guard token.count <= maximumNumberToken else { return nil }
         return MSISDN(parsing: string(token))
+    }
+
+    /// A plain decimal number of forints, 0 or 1 … `maximum`, digits only.
+    static func number(_ token: UnsafeRawBufferPointer, allowZero: Bool, maximum: Int64, what: String,
+                       verb: Request.Verb) -> Result<Int64, RequestError> {
+        guard !token.isEmpty, token.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+            return .failure(RequestError(.syntaxError, "invalid \(what): not a whole number of forints", verb: verb))
+        }
+        var value: Int64 = 0
+        for byte in token where value <= maximum { value = value * 10 + Int64(byte - 0x30) }
+        guard value <= maximum else {
+            return .failure(RequestError(.syntaxError, "invalid \(what): more than \(maximum) Ft", verb: verb))
+        }
+        guard allowZero || value > 0 else {
+            return .failure(RequestError(.syntaxError, "invalid \(what): must be positive", verb: verb))
+        }
+        return .success(value)
     }
 
     /// A plain decimal amount of forints, 1 … ``Request/maximumTopUp``: digits only (leading

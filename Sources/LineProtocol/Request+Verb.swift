@@ -21,6 +21,11 @@ extension Request {
         case auth = "AUTH"
         case sms = "SMS"
         case topup = "TOPUP"
+        case mt = "MT"
+        case outbox = "OUTBOX"
+        case rate = "RATE"
+        case sub = "SUB"
+        case reload = "RELOAD"
         case ping = "PING"
         case help = "HELP"
         case quit = "QUIT"
@@ -33,8 +38,8 @@ extension Request {
         public var role: Role {
             switch self {
             case .auth, .ping, .help, .quit: return .none
-            case .sms: return .network
-            case .topup: return .operator
+            case .sms, .mt, .outbox: return .network
+            case .topup, .rate, .sub, .reload: return .operator
             }
         }
 
@@ -44,10 +49,20 @@ extension Request {
             case .auth: return "AUTH <account> <password>"
             case .sms: return "SMS <from-msisdn> <to-number> <text>"
             case .topup: return "TOPUP <msisdn> <amount>"
+            case .mt: return "MT <from-number> <to-msisdn> <text>"
+            case .outbox: return "OUTBOX [<msisdn>]"
+            case .rate: return "RATE SET <prefix> <price> <premium|premium-mt|subscription|donation> [adult] | RATE DEL <prefix> [<kind>] | RATE LIST [<prefix>]"
+            case .sub: return "SUB ADD <msisdn> <prepaid|postpaid|mix> [birth=YYYY-MM-DD] [pin=NNNNN] [lang=hu|en] | SUB SHOW <msisdn>"
+            case .reload: return "RELOAD"
             case .ping: return "PING"
             case .help: return "HELP"
             case .quit: return "QUIT"
             }
+        }
+
+        /// The usage as `HELP` lists it: one line per form of the verb.
+        public var usageLines: [String] {
+            usage.split(separator: " | ").map(String.init)
         }
 
         /// Whether a connection holding `role` may use the verb (``Role/none``: not

@@ -1,3 +1,4 @@
+import Model
 import Numbering
 
 /// One request of the line protocol, parsed from a line by ``parse(_:)``.
@@ -15,6 +16,25 @@ public enum Request: Hashable, Sendable {
     /// `TOPUP <msisdn> <amount>`: adds `amount` forints (1 … ``maximumTopUp``) to a
     /// prepaid balance.
     case topup(msisdn: MSISDN, amount: Int64)
+    /// `MT <from-number> <to-msisdn> <text…>`: the network delivers an SMS from `from` to
+    /// subscriber `to`; premium ones are checked (S5) and charged.
+    case mt(from: Destination, to: MSISDN, text: String)
+    /// `OUTBOX [<msisdn>]`: the pending outgoing SMS (all, or one recipient's), marked
+    /// delivered as they are handed over.
+    case outbox(recipient: MSISDN?)
+    /// `RATE SET <prefix> <price> <kind> [adult]`.
+    case rateSet(Rate)
+    /// `RATE DEL <prefix> [<kind>]`.
+    case rateDelete(prefix: String, kind: RateKind?)
+    /// `RATE LIST [<prefix>]`.
+    case rateList(prefix: String?)
+    /// `SUB ADD <msisdn> <product> [birth=YYYY-MM-DD] [pin=NNNNN] [lang=hu|en]`.
+    case subAdd(Subscriber, pin: String?)
+    /// `SUB SHOW <msisdn>`.
+    case subShow(MSISDN)
+    /// `RELOAD`: reads `Grammars/` again; a grammar with an error is refused and the one in
+    /// force stays.
+    case reload
     /// `PING`: answered `250 PONG`.
     case ping
     /// `HELP`: lists the verbs the connection may use.
@@ -27,6 +47,13 @@ public enum Request: Hashable, Sendable {
     /// nothing. Bigger credits are made in several top-ups.
     public static let maximumTopUp: Int64 = 10_000_000
 
+    /// The largest price `RATE SET` takes: 100 000 Ft, a guard against typos like the
+    /// top-up limit.
+    public static let maximumPrice: Int64 = 100_000
+
+    /// The most messages one `OUTBOX` hands over; the rest wait for the next one.
+    public static let outboxBatch = 100
+
     /// The verb of the request; `nil` for ``empty``.
     public var verb: Verb? {
         switch self {
@@ -34,6 +61,11 @@ public enum Request: Hashable, Sendable {
         case .auth: return .auth
         case .sms: return .sms
         case .topup: return .topup
+        case .mt: return .mt
+        case .outbox: return .outbox
+        case .rateSet, .rateDelete, .rateList: return .rate
+        case .subAdd, .subShow: return .sub
+        case .reload: return .reload
         case .ping: return .ping
         case .help: return .help
         case .quit: return .quit

@@ -13,6 +13,20 @@ public enum CivilTime {
         return date(days: floorDiv(unixTime + offset, 86_400))
     }
 
+    /// Seconds Budapest is ahead of UTC at `unixTime` (3600 or 7200).
+    public static func budapestOffset(_ unixTime: Int64) -> Int64 {
+        let utc = date(days: floorDiv(unixTime, 86_400))
+        return isSummerTime(unixTime, year: utc.year) ? 7200 : 3600
+    }
+
+    /// Budapest wall-clock hour and minute of a Unix time.
+    public static func budapestTime(_ unixTime: Int64) -> (hour: Int, minute: Int) {
+        let seconds = floorMod(unixTime + budapestOffset(unixTime), 86_400)
+        return (Int(seconds / 3600), Int(seconds % 3600 / 60))
+    }
+
+    public static func floorMod(_ a: Int64, _ b: Int64) -> Int64 { a - floorDiv(a, b) * b }
+
     static func isSummerTime(_ t: Int64, year: Int) -> Bool {
         let start = lastSunday(month: 3, year: year) * 86_400 + 3600
         let end = lastSunday(month: 10, year: year) * 86_400 + 3600

@@ -64,9 +64,9 @@ struct Serve: ParsableCommand {
         if let failEvery { logger.warning("SELFCARE_FAIL_COMMIT=\(failEvery): every \(failEvery)th commit fails (test hook)") }
 
         let folder = GrammarLocation.resolve(grammars)
-        let grammar: Grammar
+        let engine: Engine
         do {
-            grammar = try Grammar.load(from: folder)
+            engine = try Engine(validating: try Grammar.load(from: folder), folder: folder)
         } catch {
             throw CLIError("grammar refused: \(error)")
         }
@@ -76,11 +76,12 @@ struct Serve: ParsableCommand {
         config.listen = listen
         config.idleTimeout = idleTimeout
         config.maxConnections = maxConnections
+        config.grammarFolder = folder
 
         let loop = try EventLoop()
         let server: LineServer
         do {
-            server = try LineServer(loop: loop, store: sqlite, engine: Engine(grammar: grammar), config: config, logger: logger)
+            server = try LineServer(loop: loop, store: sqlite, engine: engine, config: config, logger: logger)
         } catch {
             throw CLIError("\(error)")
         }
@@ -91,6 +92,10 @@ struct Serve: ParsableCommand {
                 stopping = true
                 server.beginShutdown()
             }
+        }
+        // SIGHUP reads the grammar again, as RELOAD does; a bad one is logged and refused.
+        try loop.onSignal(SIGHUP) {
+            server.reload()
         }
         // The ready line: scripts and tests wait for it (and read the port from it).
         print("selfcare: listening on \(server.boundAddress)")

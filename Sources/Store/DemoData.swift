@@ -138,8 +138,8 @@ public enum DemoData {
                  summary: "partner subscription, 06 30 808 07xx (e.g. 06308080712): 400 Ft a month"),
         RateSeed(rate: Rate(prefix: "36303030440", price: 600, kind: .subscription),
                  summary: "horoscope subscription, 06 30 303 0440: 600 Ft a month"),
-        RateSeed(rate: Rate(prefix: "1356", price: 250, kind: .donation),
-                 summary: "donation SMS to 1356: 250 Ft each"),
+        RateSeed(rate: Rate(prefix: "136", price: 250, kind: .donation),
+                 summary: "donation SMS to 136xx (13600 …): 250 Ft each"),
     ]
 
     /// Installs the accounts, subscribers and rates in one transaction, dating the ledger rows

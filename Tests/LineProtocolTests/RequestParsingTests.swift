@@ -283,7 +283,11 @@ struct RequestParsingTests {
 
     @Test("verbs: name, role, usage")
     func verbs() {
-        #expect(Request.Verb.allCases.map(\.name) == ["AUTH", "SMS", "TOPUP", "PING", "HELP", "QUIT"])
+        #expect(Request.Verb.allCases.map(\.name)
+            == ["AUTH", "SMS", "TOPUP", "MT", "OUTBOX", "RATE", "SUB", "RELOAD", "PING", "HELP", "QUIT"])
+        #expect(Request.Verb.mt.role == .network && Request.Verb.outbox.role == .network)
+        #expect(Request.Verb.rate.role == .operator && Request.Verb.sub.role == .operator && Request.Verb.reload.role == .operator)
+        #expect(Request.Verb.rate.usageLines.count == 3)
         #expect(Request.Verb.auth.role == .none)
         #expect(Request.Verb.ping.role == .none)
         #expect(Request.Verb.help.role == .none)

@@ -76,7 +76,7 @@ import Testing
                 ("06308080712", .subscription, 400, false),
                 ("+36 30 808 0799", .subscription, 400, false),
                 ("06303030440", .subscription, 600, false),
-                ("1356", .donation, 250, false),
+                ("13600", .donation, 250, false),
             ] {
                 let digits = try #require(Destination(parsing: destination)).digits
                 let rate = try #require(try tx.rate(for: digits, kind: kind), "\(destination) \(kind)")
@@ -84,7 +84,7 @@ import Testing
             }
             for (destination, kind) in [("1730", RateKind.premium), ("06308080800", .subscription),
                                         ("06303030441", .subscription), ("0692123456", .premium),
-                                        ("1356", .premium), ("777", .premium)] {
+                                        ("13600", .premium), ("777", .premium)] {
                 let digits = try #require(Destination(parsing: destination)).digits
                 #expect(try tx.rate(for: digits, kind: kind) == nil, "\(destination) \(kind)")
             }

@@ -1,0 +1,55 @@
+import Grammar
+
+/// The reply texts the engine renders: a grammar whose catalogs lack one is refused at
+/// start-up and by RELOAD, so no subscriber ever gets a bare key as an answer.
+extension Engine {
+    static let fixedMessageKeys: [String] = [
+        "adult.minor", "argument.missing", "balance.lastPurchase", "balance.mix",
+        "balance.postpaid", "balance.postpaid.nobill", "balance.prepaid", "callmeback.domesticOnly",
+        "callmeback.limit", "callmeback.prepaidOnly", "callmeback.request", "callmeback.self",
+        "callmeback.sent", "change.pin", "change.premiumOn", "change.rangeUnbarred",
+        "change.suspended", "change.transfer", "charge.insufficient", "destination.unknown",
+        "donation.thanks", "donation.unavailable", "favourite.added", "favourite.already",
+        "favourite.full", "favourite.list", "favourite.none", "favourite.notForMix",
+        "favourite.notFound", "favourite.notTelekom", "favourite.removed", "favourite.self",
+        "horoscope.already", "horoscope.future", "horoscope.notSubscribed", "horoscope.subscribed",
+        "horoscope.unsubscribed", "info.already", "info.list", "info.none", "info.notSubscribed",
+        "info.subscribed", "info.unsubscribed", "info.unsubscribedAll", "language.set",
+        "notice.pinLocked", "notice.premiumAdult", "notice.premiumBlocked",
+        "notice.premiumInsufficient", "notice.security", "partner.already", "partner.notSubscribed",
+        "partner.subscribed", "partner.unsubscribed", "pin.changed", "pin.locked", "pin.lockedNow",
+        "pin.mismatch", "pin.notSet", "pin.wrong", "premium.barred", "premium.charged",
+        "premium.unavailable", "premiummt.alreadyOff", "premiummt.alreadyOn", "premiummt.blocked",
+        "premiummt.unblocked", "premiummt.unblocked.minor", "purchasecode.sent", "purchasecode.sms",
+        "range.alreadyBarred", "range.barred", "range.notBarred", "range.unbarred",
+        "reconnect.done", "reconnect.notSuspended", "subscriber.unknown", "suspend.done",
+        "suspended", "topup.overflow", "topup.postpaid", "transfer.done", "transfer.newPostpaidMax",
+        "transfer.newPostpaidMonthly", "transfer.received", "transfer.self",
+        "transfer.unknownTarget",
+    ]
+
+    /// The grammar's argument types: a malformed argument is explained by `argument.<type>`.
+    static let argumentTypes = ["topic", "date", "msisdn", "amount", "pin", "range", "language", "text"]
+
+    /// Every key, the per-service help texts and argument explanations included.
+    public static func requiredMessageKeys(for grammar: Grammar) -> [String] {
+        fixedMessageKeys
+            + grammar.services.map { "help.\($0)" }
+            + Engine.argumentTypes.map { "argument.\($0)" }
+            + Zodiac.allCases.map { "sign.\($0.rawValue)" }
+    }
+
+    /// An engine for `grammar`, once every language has every text it needs.
+    ///
+    /// - Throws: ``GrammarError`` naming the catalog file (in `folder`) and the missing key.
+    public init(validating grammar: Grammar, folder: String) throws(GrammarError) {
+        let keys = Engine.requiredMessageKeys(for: grammar)
+        for (language, catalog) in grammar.messages.sorted(by: { $0.key < $1.key }) {
+            for key in keys where !catalog.contains(key) {
+                let file = (folder.hasSuffix("/") ? folder : folder + "/") + "messages.\(language)"
+                throw GrammarError(file: file, line: 0, reason: "message `\(key)` missing (the engine needs it)")
+            }
+        }
+        self.init(grammar: grammar)
+    }
+}
