@@ -58,7 +58,7 @@ let package = Package(
         // USSD menu trees (Grammars/menus/*.menu) and the pure dialogue state machine.
         .target(name: "Menus", dependencies: ["SMSText", "Model", "Grammar"]),
         // Transport-agnostic domain logic: (channel, msisdn, destination, text) -> outcome.
-        .target(name: "Engine", dependencies: ["Model", "Numbering", "Grammar"]),
+        .target(name: "Engine", dependencies: ["Model", "Numbering", "Grammar", "SMSText"]),
         // The line protocol as pure code: a byte-level line decoder and the request parser.
         .target(name: "LineProtocol", dependencies: ["Numbering", "Model"]),
         // A small blocking client of the line protocol: `selfcare send`, tests, examples.

@@ -329,7 +329,8 @@ public final class LineServer {
         case .unknownSubscriber: code = .unknownSubscriber
         case .invalid: code = .syntaxError
         }
-        if let reply = outcome.reply { out.line(code, reply, last: false) }
+        // The reply SMS, one line per part of a concatenated SMS.
+        for part in outcome.replyParts { out.line(code, part, last: false) }
         for line in outcome.lines { out.line(code, line, last: false) }
         switch outcome.status {
         case .ok: out.line(code, outcome.result.isEmpty ? "OK" : "OK \(outcome.result)")
