@@ -90,7 +90,7 @@ let package = Package(
         // with a temporary SQLite file; replays Transcripts/*.transcript.
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["Store", "Model", "LineClient"],
+            dependencies: ["Store", "Model", "LineClient", .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["Transcripts"]
         ),
     ],
