@@ -101,7 +101,7 @@ run_pair() {  # run_pair MODE DEPTH
   port=7301
   fresh "$W/s-template.db" "$W/s.db"
   local auth=(-a "AUTH bench bench"); [ "$mode" = charge ] && auth=(-a "AUTH benchops bench")
-  taskset -c 0 "$SELFCARE" serve --db "$W/s.db" --listen 127.0.0.1:$port --grammars "$ROOT/Grammars" --log-level notice >"$W/s.out" 2>"$W/s.log" & spid=$!
+  taskset -c 0 "$SELFCARE" serve --db "$W/s.db" --listen 127.0.0.1:$port --http off --grammars "$ROOT/Grammars" --log-level notice >"$W/s.out" 2>"$W/s.log" & spid=$!
   for _ in $(seq 50); do grep -q listening "$W/s.out" 2>/dev/null && break; sleep 0.1; done
   sres=$(series $port $spid -c 50 -d "$d" -f "$W/$mode-s.txt" "${margs[@]}" "${auth[@]}")
   local hwm; hwm=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' /proc/$spid/status)

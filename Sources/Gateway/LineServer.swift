@@ -301,6 +301,10 @@ public final class LineServer {
         write(try engine.execute(command, context, in: tx), to: &session.out)
     }
 
+    /// Told of every engine a reload puts in force, so the other transports of the loop
+    /// switch with this one.
+    public var onReload: ((Engine) -> Void)?
+
     /// Reads the grammar folder again and puts a new engine in force; on any error the
     /// engine in force stays. Runs on the loop (RELOAD, SIGHUP): a few small files.
     @discardableResult
@@ -311,6 +315,7 @@ public final class LineServer {
         do {
             let grammar = try Grammar.load(from: folder)
             engine = try Engine(validating: grammar, folder: folder)
+            onReload?(engine)
             logger.notice("grammar reloaded from \(folder)")
             return .success("Grammar reloaded from \(folder): \(grammar.services.count) services")
         } catch {
