@@ -86,35 +86,85 @@ extension Engine {
 
     /// Everything the store holds of a subscriber except secrets, one `name value` line each.
     func showSubscriber(_ msisdn: MSISDN, _ tx: any StoreTransaction) throws -> Outcome {
-        guard let s = try tx.subscriber(msisdn) else {
+        guard let record = try subscriberRecord(msisdn, in: tx) else {
             return .unknownSubscriber(messages(.en).render("subscriber.unknown", ["msisdn": msisdn.digits]))
         }
+        let s = record.subscriber
         var lines = [
             "msisdn \(s.msisdn.digits)", "product \(s.product.rawValue)", "status \(s.status.rawValue)",
             "language \(s.language.rawValue)", "birth \(s.birthDate?.iso ?? "unknown")",
             "balance \(s.balance)", "universal \(s.universalBalance)", "unbilled \(s.unbilled)", "allowance \(s.allowance)",
         ]
-        let pin = try tx.pin(of: msisdn)
-        if pin?.hash == nil {
+        if !record.pin.isSet {
             lines.append("pin not set")
-        } else if let until = pin?.lockedUntil, until > 0 {
+        } else if let until = record.pin.lockedUntil {
             lines.append("pin set, locked until \(messages(.en).time(until))")
         } else {
-            lines.append("pin set, \(pin?.failures ?? 0) wrong in a row")
+            lines.append("pin set, \(record.pin.failures) wrong in a row")
         }
-        for sub in try tx.subscriptions(of: msisdn) {
+        for sub in record.subscriptions {
             lines.append("subscription \(sub.service) fee \(sub.fee) since \(CivilTime.budapestDate(sub.startedAt).iso)"
                 + (sub.detail.map { " (\($0))" } ?? ""))
         }
-        for (key, value) in try tx.settings(of: msisdn).sorted(by: { $0.key < $1.key }) {
-            // The purchase code is kept hashed; even its hash is nobody's business.
-            switch key {
-            case Engine.purchaseCodeSetting: lines.append("setting \(key) (set)")
-            case Engine.sinceSetting: lines.append("setting \(key) \(Int64(value).map { messages(.en).time($0) } ?? value)")
-            default: lines.append("setting \(key) \(value)")
+        for (key, value) in record.settings {
+            guard let value else {
+                lines.append("setting \(key) (set)")
+                continue
+            }
+            if key == Engine.sinceSetting, let at = Int64(value) {
+                lines.append("setting \(key) \(messages(.en).time(at))")
+            } else {
+                lines.append("setting \(key) \(value)")
             }
         }
         return .ok(nil, result: "subscriber \(s.msisdn.digits)", lines: lines)
+    }
+
+    /// What ``showSubscriber(_:_:)`` shows, as data (the JSON of `GET /api/subscribers/…`):
+    /// `nil` for a number that is not a subscriber. Secrets stay out: the PIN is only
+    /// "set" or not, and a secret setting's value is `nil`.
+    public func subscriberRecord(_ msisdn: MSISDN, in tx: any StoreTransaction) throws -> SubscriberRecord? {
+        guard let s = try tx.subscriber(msisdn) else { return nil }
+        let pin = try tx.pin(of: msisdn)
+        let lock = pin?.lockedUntil.flatMap { $0 > 0 ? $0 : nil }
+        let settings = try tx.settings(of: msisdn).sorted { $0.key < $1.key }.map { (key, value) in
+            (key: key, value: Engine.secretSettings.contains(key) ? nil : Optional(value))
+        }
+        return SubscriberRecord(
+            subscriber: s, pin: .init(isSet: pin?.hash != nil, failures: pin?.failures ?? 0, lockedUntil: lock),
+            subscriptions: try tx.subscriptions(of: msisdn), settings: settings)
+    }
+
+    /// Settings whose value is nobody's business, not even hashed: the purchase code.
+    static let secretSettings: Set<String> = [Engine.purchaseCodeSetting]
+
+    /// Changes language, status or birth date (`PATCH /api/subscribers/…`); the result
+    /// names each old and new value for the audit row. Money never moves here.
+    func updateSubscriber(_ msisdn: MSISDN, _ change: ProfileChange, _ context: RequestContext,
+                          _ tx: any StoreTransaction) throws -> Outcome {
+        guard !change.isEmpty else { return .invalid("nothing to change") }
+        if let birth = change.birthDate, birth > CivilTime.budapestDate(context.now) {
+            return .invalid("birth date \(birth.iso) is in the future")
+        }
+        guard var s = try tx.subscriber(msisdn) else {
+            return .unknownSubscriber(messages(.en).render("subscriber.unknown", ["msisdn": msisdn.digits]))
+        }
+        var changed: [String] = []
+        if let language = change.language, language != s.language {
+            changed.append("lang \(s.language.rawValue) -> \(language.rawValue)")
+            s.language = language
+        }
+        if let status = change.status, status != s.status {
+            changed.append("status \(s.status.rawValue) -> \(status.rawValue)")
+            s.status = status
+        }
+        if let birth = change.birthDate, birth != s.birthDate {
+            changed.append("birth \(s.birthDate?.iso ?? "unknown") -> \(birth.iso)")
+            s.birthDate = birth
+        }
+        guard !changed.isEmpty else { return .ok(nil, result: "subscriber \(msisdn.digits) unchanged") }
+        try tx.updateProfile(s)
+        return .ok(nil, result: "subscriber \(msisdn.digits) \(changed.joined(separator: ", "))")
     }
 
     // MARK: Outbox
@@ -126,5 +176,59 @@ extension Engine {
         if !messages.isEmpty { try tx.markDelivered(messages.map(\.id), at: context.now) }
         return .ok(nil, result: messages.count == 1 ? "1 message" : "\(messages.count) messages",
                    lines: messages.map { "\($0.id) \($0.sender) \($0.recipient) \($0.text)" })
+    }
+}
+
+/// What an operator changes of a subscriber's profile: any of language, status and birth
+/// date (`nil`: as it is). Money is not part of it: that is ``Command/topUp(_:amount:)``.
+public struct ProfileChange: Sendable, Equatable {
+    public var language: Language?
+    public var status: SubscriberStatus?
+    public var birthDate: CalendarDate?
+
+    public init(language: Language? = nil, status: SubscriberStatus? = nil, birthDate: CalendarDate? = nil) {
+        self.language = language
+        self.status = status
+        self.birthDate = birthDate
+    }
+
+    public var isEmpty: Bool { language == nil && status == nil && birthDate == nil }
+
+    /// `lang=en status=suspended birth=2001-02-03`: the options as `SUB ADD` writes them,
+    /// for the audit row.
+    public var options: String {
+        var words: [String] = []
+        if let language { words.append("lang=\(language.rawValue)") }
+        if let status { words.append("status=\(status.rawValue)") }
+        if let birthDate { words.append("birth=\(birthDate.iso)") }
+        return words.joined(separator: " ")
+    }
+}
+
+/// A subscriber as an operator sees it (``Engine/subscriberRecord(_:in:)``), secrets left out.
+public struct SubscriberRecord: Sendable, Equatable {
+    public struct PIN: Sendable, Equatable {
+        public var isSet: Bool
+        /// Wrong PINs in a row.
+        public var failures: Int
+        /// Unix time the lock-out ends, when one was set.
+        public var lockedUntil: Int64?
+
+        public init(isSet: Bool, failures: Int, lockedUntil: Int64?) {
+            self.isSet = isSet
+            self.failures = failures
+            self.lockedUntil = lockedUntil
+        }
+    }
+
+    public var subscriber: Subscriber
+    public var pin: PIN
+    public var subscriptions: [Subscription]
+    /// Every setting by key, in key order; the value is `nil` for a secret one.
+    public var settings: [(key: String, value: String?)]
+
+    public static func == (a: SubscriberRecord, b: SubscriberRecord) -> Bool {
+        a.subscriber == b.subscriber && a.pin == b.pin && a.subscriptions == b.subscriptions
+            && a.settings.elementsEqual(b.settings) { $0.key == $1.key && $0.value == $1.value }
     }
 }

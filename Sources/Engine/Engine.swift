@@ -70,6 +70,9 @@ public struct Engine: Sendable {
         case .showSubscriber(let target):
             msisdn = target.digits
             outcome = try showSubscriber(target, tx)
+        case .updateSubscriber(let target, let change):
+            msisdn = target.digits
+            outcome = try updateSubscriber(target, change, context, tx)
         }
         try tx.audit(AuditEntry(
             at: context.now, account: context.account, channel: context.channel,
@@ -129,6 +132,8 @@ public enum Command: Sendable, Equatable {
     case addSubscriber(Subscriber, pin: String?)
     /// What the store holds of a subscriber.
     case showSubscriber(MSISDN)
+    /// An operator changes a subscriber's language, status or birth date.
+    case updateSubscriber(MSISDN, ProfileChange)
 }
 
 /// Who asks, how, and when.

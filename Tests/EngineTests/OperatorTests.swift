@@ -49,4 +49,60 @@ struct OperatorTests {
         #expect(all.lines[0].hasPrefix("1 36301111111 36201234567 "))
         #expect(try desk.run(.outbox(recipient: nil, limit: 100), account: "simulator").lines.isEmpty)
     }
+
+    @Test func updateSubscriberChangesLanguageStatusAndBirthAndAuditsEachChange() throws {
+        let desk = try Desk()
+        let before = try #require(desk.subscriber(prepaid))
+        let changed = try desk.run(.updateSubscriber(prepaid, ProfileChange(
+            language: .en, status: .suspended, birthDate: CalendarDate(year: 1990, month: 2, day: 28))))
+        #expect(changed.status == .ok)
+        #expect(changed.result == "subscriber 36301111111 lang hu -> en, status active -> suspended, birth 1985-03-21 -> 1990-02-28")
+        #expect(desk.state.audit.last?.outcome == "ok: " + changed.result)
+        #expect(desk.state.audit.last?.msisdn == "36301111111")
+        let after = try #require(desk.subscriber(prepaid))
+        #expect(after.language == .en && after.status == .suspended && after.birthDate?.iso == "1990-02-28")
+        // Money is untouched.
+        #expect(after.balance == before.balance && after.universalBalance == before.universalBalance)
+        // Suspended now: only 1730 works, and the reply is in English.
+        #expect(try desk.sms(prepaid, "777", "SPORT").result == "suspended")
+        #expect(try desk.sms(prepaid, "1730", "x").reply?.hasPrefix("Balance") == true)
+    }
+
+    @Test func updateSubscriberRefusesNothingUnknownAndFutureBirthDatesAndChangesNothing() throws {
+        let desk = try Desk()
+        let before = desk.state
+        #expect(try desk.run(.updateSubscriber(prepaid, ProfileChange())).status == .invalid)
+        let future = try desk.run(.updateSubscriber(prepaid, ProfileChange(birthDate: CalendarDate(year: 2030, month: 1, day: 1))))
+        #expect(future.status == .invalid)
+        #expect(future.result == "birth date 2030-01-01 is in the future")
+        #expect(try desk.run(.updateSubscriber(stranger, ProfileChange(language: .en))).status == .unknownSubscriber)
+        #expect(desk.state.sameApartFromAudit(before))
+        #expect(desk.state.audit.count == before.audit.count + 3)
+        // The same values again: ok, and nothing to write.
+        let same = try desk.run(.updateSubscriber(prepaid, ProfileChange(language: .hu, status: .active)))
+        #expect(same.status == .ok)
+        #expect(same.result == "subscriber 36301111111 unchanged")
+    }
+
+    @Test func theRecordHoldsWhatSubShowListsButNoSecret() throws {
+        let desk = try Desk()
+        try desk.sms(prepaid, "777", "SPORT")
+        try desk.sms(prepaid, "1430", "KOD 11111")
+        try desk.sms(prepaid, "1430", "TILT 91")
+        let record = try #require(try desk.store.write { try desk.engine.subscriberRecord(prepaid, in: $0) })
+        #expect(record.subscriber.msisdn == prepaid)
+        #expect(record.subscriber.balance == desk.subscriber(prepaid)?.balance)
+        #expect(record.pin == SubscriberRecord.PIN(isSet: true, failures: 0, lockedUntil: nil))
+        #expect(record.subscriptions.map(\.service) == ["777:SPORT"])
+        let settings = Dictionary(uniqueKeysWithValues: record.settings.map { ($0.key, $0.value) })
+        #expect(settings["bar.91"] == .some("on"))
+        // The purchase code is there, its value is not.
+        #expect(settings.keys.contains("purchase.code"))
+        #expect(settings["purchase.code"] == .some(nil))
+        let shown = try desk.run(.showSubscriber(prepaid)).lines
+        #expect(shown.contains("setting purchase.code (set)"))
+        #expect(shown.contains("setting bar.91 on"))
+        #expect(try desk.store.write { try desk.engine.subscriberRecord(stranger, in: $0) } == nil)
+    }
 }
+
