@@ -65,7 +65,7 @@ let package = Package(
         .target(name: "LineClient"),
         // The transports on the event loop; group commit of each loop pass.
         .target(name: "Gateway", dependencies: [
-            "EventLoop", "LineProtocol", "Engine", "Grammar", "Model", "Store",
+            "EventLoop", "LineProtocol", "Engine", "Grammar", "Model", "Store", "SMSText",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "SelfcareCLI", dependencies: [

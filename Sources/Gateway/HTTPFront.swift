@@ -7,7 +7,7 @@ import Model
 public struct HTTPConfig: Sendable {
     /// `HOST:PORT`; port 0 picks a free port (tests).
     public var listen = "127.0.0.1:8080"
-    /// Larger request bodies get `413`.
+    /// Larger request bodies get `413` (bodies over 16 times this, libevent's own `413`).
     public var maxBodyBytes = 64 << 10
     /// Seconds a keep-alive connection may stay silent.
     public var idleTimeout: Double = 60
@@ -19,7 +19,8 @@ public struct HTTPConfig: Sendable {
     public init() {}
 }
 
-/// The HTTP transport on the event loop: `/healthz`, `/metrics`, and `/kannel/sms`.
+/// The HTTP transport on the event loop: `/healthz`, `/metrics`, `/kannel/sms`, and the
+/// ops JSON API under `/api/` (``OpsAPI``).
 ///
 /// Like ``LineServer``, requests that need the store are only queued by the request
 /// callback; ``commitPass()`` runs the pass's queue in one store transaction and answers
@@ -51,7 +52,9 @@ public final class HTTPFront {
         self.config = config
         self.logger = logger
         credentials = CredentialCache(lifetime: config.credentialLifetime)
-        server = try HTTPServer(loop: loop, address: config.listen, maxBodySize: config.maxBodyBytes,
+        // libevent refuses only what is far too large; the front answers the rest in the
+        // endpoint's own format (JSON for the API).
+        server = try HTTPServer(loop: loop, address: config.listen, maxBodySize: config.maxBodyBytes * 16,
                                 idleTimeout: config.idleTimeout) { [unowned self] request in
             self.received(request)
         }
@@ -64,12 +67,17 @@ public final class HTTPFront {
         let credentials: Credentials
         /// What to run once the credentials are accepted; an error answers instead
         /// (checked after authentication, so a stranger learns nothing from it).
-        let work: Result<KannelAdapter.SMS, HTTPError>
+        let work: Result<Work, HTTPError>
         var response: HTTPResponse?
         var usedStore = false
         var outcome: Outcome.Status?
         /// Credentials checked against the store in this pass: cached once committed.
         var proved: Account?
+    }
+
+    enum Work {
+        case sms(KannelAdapter.SMS)
+        case api(OpsAPI.Call)
     }
 
     // MARK: Requests
@@ -86,8 +94,11 @@ public final class HTTPFront {
         case .failure(.notFound):
             return answer(request, label: "other", HTTPError.notFound(path).response)
         case .failure(.methodNotAllowed(let allowed)):
-            let label = HTTPRoute.allCases.first { $0.path == path }?.label ?? "other"
+            let label = HTTPRoute.find(path)?.label ?? "other"
             return answer(request, label: label, HTTPError.methodNotAllowed(request.method, allowed: allowed).response)
+        }
+        if request.body.count > config.maxBodyBytes {
+            return answer(request, label: route.label, route.answer(.payloadTooLarge(limit: config.maxBodyBytes)))
         }
         switch route {
         case .healthz:
@@ -98,6 +109,9 @@ public final class HTTPFront {
                 body: Array(metricsText().utf8)))
         case .kannelSMS:
             enqueueKannel(request)
+        default:
+            // The API takes basic auth only: passwords in URLs end up in logs.
+            enqueue(request, route, parameters: HTTPParameters(), work: OpsAPI.call(route, request).map(Work.api))
         }
     }
 
@@ -107,13 +121,18 @@ public final class HTTPFront {
         case .success(let p): parameters = p
         case .failure(let error): return answer(request, label: HTTPRoute.kannelSMS.label, error.textResponse)
         }
+        enqueue(request, .kannelSMS, parameters: parameters, work: KannelAdapter.sms(parameters).map(Work.sms))
+    }
+
+    /// Queues the work for the pass once the request names its credentials.
+    private func enqueue(_ request: HTTPRequest, _ route: HTTPRoute, parameters: HTTPParameters, work: Result<Work, HTTPError>) {
         switch HTTPAuth.credentials(request, parameters: parameters) {
         case .failure(.missing):
-            answer(request, label: HTTPRoute.kannelSMS.label, HTTPError.unauthorized().textResponse)
+            answer(request, label: route.label, route.answer(.unauthorized()))
         case .failure(.malformed):
-            answer(request, label: HTTPRoute.kannelSMS.label, HTTPError.unauthorized("malformed Authorization header").textResponse)
+            answer(request, label: route.label, route.answer(.unauthorized("malformed Authorization header")))
         case .success(let who):
-            queue.append(Pending(request: request, route: .kannelSMS, credentials: who, work: KannelAdapter.sms(parameters)))
+            queue.append(Pending(request: request, route: route, credentials: who, work: work))
         }
     }
 
@@ -176,17 +195,23 @@ public final class HTTPFront {
             }
         }
         guard let account else {
-            p.response = HTTPError.unauthorized("authentication failed").textResponse
+            p.response = p.route.answer(.unauthorized("authentication failed"))
             return
         }
-        guard account.role == .network else {
-            p.response = HTTPError.forbidden("account \(account.name) is not a network account").textResponse
+        guard account.role == p.route.role else {
+            let role = p.route.role == .network ? "a network" : "an operator"
+            p.response = p.route.answer(.forbidden("account \(account.name) is not \(role) account"))
             return
         }
         switch p.work {
         case .failure(let error):
-            p.response = error.textResponse
-        case .success(let sms):
+            p.response = p.route.answer(error)
+        case .success(.api(let call)):
+            p.usedStore = true
+            let answer = try OpsAPI.run(call, engine: engine, account: account.name, now: now, in: tx)
+            p.outcome = answer.outcome
+            p.response = answer.response
+        case .success(.sms(let sms)):
             p.usedStore = true
             let context = RequestContext(channel: "http", account: account.name, request: sms.auditText, now: now)
             let outcome = try engine.execute(.sms(from: sms.from, to: sms.to, text: sms.text), context, in: tx)

@@ -5,18 +5,33 @@
 /// HTTPRoute.match(method: "GET", path: "/healthz")      // .success(.healthz)
 /// HTTPRoute.match(method: "DELETE", path: "/healthz")   // .failure(.methodNotAllowed(["GET", "HEAD"]))
 /// HTTPRoute.match(method: "GET", path: "/nope")         // .failure(.notFound)
+/// HTTPRoute.match(method: "PUT", path: "/api/rates/0690") // .success(.apiRate)
+/// HTTPRoute.apiRate.parameter(in: "/api/rates/0690")      // "0690"
 /// ```
 public enum HTTPRoute: String, Sendable, CaseIterable {
     case healthz
     case metrics
     case kannelSMS = "kannel_sms"
+    // The ops JSON API (``OpsAPI``); `{…}` is one path segment.
+    case apiRates = "api_rates"
+    case apiRate = "api_rate"
+    case apiSubscribers = "api_subscribers"
+    case apiSubscriber = "api_subscriber"
+    case apiTopUp = "api_topup"
+    case apiAudit = "api_audit"
 
-    /// The path this endpoint answers.
+    /// The path this endpoint answers; a `{name}` segment stands for any one segment.
     public var path: String {
         switch self {
         case .healthz: return "/healthz"
         case .metrics: return "/metrics"
         case .kannelSMS: return "/kannel/sms"
+        case .apiRates: return "/api/rates"
+        case .apiRate: return "/api/rates/{prefix}"
+        case .apiSubscribers: return "/api/subscribers"
+        case .apiSubscriber: return "/api/subscribers/{msisdn}"
+        case .apiTopUp: return "/api/subscribers/{msisdn}/topup"
+        case .apiAudit: return "/api/audit"
         }
     }
 
@@ -25,6 +40,10 @@ public enum HTTPRoute: String, Sendable, CaseIterable {
         switch self {
         case .healthz, .metrics: return ["GET", "HEAD"]
         case .kannelSMS: return ["GET", "HEAD", "POST"]
+        case .apiRates, .apiAudit: return ["GET", "HEAD"]
+        case .apiRate: return ["GET", "HEAD", "PUT", "DELETE"]
+        case .apiSubscribers, .apiTopUp: return ["POST"]
+        case .apiSubscriber: return ["GET", "HEAD", "PATCH"]
         }
     }
 
@@ -40,8 +59,31 @@ public enum HTTPRoute: String, Sendable, CaseIterable {
     /// The endpoint for `method` and the decoded `path`. A trailing slash is not ignored:
     /// `/healthz/` is not found.
     public static func match(method: String, path: String) -> Result<HTTPRoute, Miss> {
-        guard let route = allCases.first(where: { $0.path == path }) else { return .failure(.notFound) }
+        guard let route = find(path) else { return .failure(.notFound) }
         guard route.methods.contains(method) else { return .failure(.methodNotAllowed(route.methods)) }
         return .success(route)
+    }
+
+    /// The endpoint whose path pattern `path` fits, whatever the method.
+    public static func find(_ path: String) -> HTTPRoute? {
+        allCases.first { $0.parameter(in: path) != nil }
+    }
+
+    /// The `{…}` segment of `path` when it fits this endpoint's pattern (`""` for a
+    /// pattern without one); `nil` when it does not fit. A segment is never empty.
+    public func parameter(in path: String) -> String? {
+        let pattern = self.path.split(separator: "/", omittingEmptySubsequences: false)
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard pattern.count == segments.count else { return nil }
+        var parameter = ""
+        for (want, got) in zip(pattern, segments) {
+            if want.hasPrefix("{") {
+                guard !got.isEmpty else { return nil }
+                parameter = String(got)
+            } else if want != got {
+                return nil
+            }
+        }
+        return parameter
     }
 }

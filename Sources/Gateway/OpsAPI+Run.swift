@@ -1,0 +1,131 @@
+import Engine
+import EventLoop
+import LineProtocol
+import Model
+import Numbering
+
+extension OpsAPI {
+    /// What a call answered; `outcome` is the status of the engine command it ran, if any
+    /// (for the metrics).
+    public struct Answer: Sendable {
+        public var response: HTTPResponse
+        public var outcome: Outcome.Status?
+
+        init(_ response: HTTPResponse, _ outcome: Outcome?) {
+            self.response = response
+            self.outcome = outcome?.status
+        }
+
+        init(_ error: HTTPError, _ outcome: Outcome?) {
+            self.init(error.response, outcome)
+        }
+    }
+
+    /// Runs `call` for the operator `account` in the pass's transaction: the engine
+    /// command of the line verb, audited as that verb with channel `http`, then the JSON
+    /// of what the store holds now. Throws only store errors (the pass then fails and
+    /// answers `503`).
+    public static func run(_ call: Call, engine: Engine, account: String, now: Int64,
+                           in tx: any StoreTransaction) throws -> Answer {
+        func execute(_ command: Command, audited request: String) throws -> Outcome {
+            try engine.execute(command, RequestContext(channel: "http", account: account, request: request, now: now), in: tx)
+        }
+        func execute(_ command: Command, as request: Request) throws -> Outcome {
+            try execute(command, audited: request.maskedDescription)
+        }
+        switch call {
+        case .listRates(let prefix):
+            let outcome = try execute(.listRates(prefix: prefix), as: .rateList(prefix: prefix))
+            return Answer(.json(200, ["rates": .array(try tx.rates(prefix: prefix).map(json))]), outcome)
+
+        case .showRates(let prefix, let kind):
+            let outcome = try execute(.listRates(prefix: prefix), as: .rateList(prefix: prefix))
+            let rates = try exactRates(prefix, kind, tx)
+            guard !rates.isEmpty else { return Answer(.rateNotFound(prefix, kind), outcome) }
+            return Answer(.json(200, ["rates": .array(rates.map(json))]), outcome)
+
+        case .setRate(let rate):
+            let previous = try exactRates(rate.prefix, rate.kind, tx).first
+            let outcome = try execute(.setRate(rate), as: .rateSet(rate))
+            guard outcome.status == .ok else { return Answer(refusal(outcome), outcome) }
+            guard let previous else {
+                return Answer(.json(201, ["rate": json(rate)],
+                                    headers: [("Location", "/api/rates/\(rate.prefix)?kind=\(rate.kind.rawValue)")]), outcome)
+            }
+            return Answer(.json(200, ["rate": json(rate), "previous": json(previous)]), outcome)
+
+        case .deleteRates(let prefix, let kind):
+            let doomed = try exactRates(prefix, kind, tx)
+            let outcome = try execute(.deleteRates(prefix: prefix, kind: kind), as: .rateDelete(prefix: prefix, kind: kind))
+            guard outcome.status == .ok else { return Answer(.rateNotFound(prefix, kind), outcome) }
+            return Answer(.json(200, ["deleted": .array(doomed.map(json))]), outcome)
+
+        case .addSubscriber(let subscriber, let pin):
+            let outcome = try execute(.addSubscriber(subscriber, pin: pin), as: .subAdd(subscriber, pin: pin))
+            if outcome.status == .refused {
+                return Answer(HTTPError(status: 409, code: "subscriber_exists", message: outcome.result), outcome)
+            }
+            return try record(subscriber.msisdn, outcome, status: 201, engine, tx,
+                              headers: [("Location", "/api/subscribers/\(subscriber.msisdn.digits)")])
+
+        case .showSubscriber(let msisdn):
+            let outcome = try execute(.showSubscriber(msisdn), as: .subShow(msisdn))
+            return try record(msisdn, outcome, status: 200, engine, tx)
+
+        case .updateSubscriber(let msisdn, let change):
+            // The words `SUB ADD` would use; the line protocol has no verb for it yet.
+            let outcome = try execute(.updateSubscriber(msisdn, change), audited: "SUB SET \(msisdn.digits) \(change.options)")
+            return try record(msisdn, outcome, status: 200, engine, tx)
+
+        case .topUp(let msisdn, let amount):
+            let outcome = try execute(.topUp(msisdn, amount: amount), as: .topup(msisdn: msisdn, amount: amount))
+            guard outcome.status == .ok, let subscriber = try tx.subscriber(msisdn) else {
+                return Answer(refusal(outcome), outcome)
+            }
+            return Answer(.json(200, ["msisdn": .string(msisdn.digits), "amount": .integer(amount),
+                                      "balance": .integer(subscriber.balance)]), outcome)
+
+        case .audit(let msisdn, let since, let limit):
+            let entries = try tx.auditEntries(msisdn: msisdn, since: since, limit: limit)
+            return Answer(.json(200, ["entries": .array(entries.map(json))]), nil)
+        }
+    }
+
+    /// The rates of exactly `prefix` (of one kind, or all).
+    static func exactRates(_ prefix: String, _ kind: RateKind?, _ tx: any StoreTransaction) throws -> [Rate] {
+        try tx.rates(prefix: prefix).filter { $0.prefix == prefix && (kind == nil || $0.kind == kind) }
+    }
+
+    /// The subscriber's record as the answer to a command that went well; the refusal otherwise.
+    static func record(_ msisdn: MSISDN, _ outcome: Outcome, status: Int, _ engine: Engine,
+                       _ tx: any StoreTransaction, headers: [(String, String)] = []) throws -> Answer {
+        guard outcome.status == .ok, let record = try engine.subscriberRecord(msisdn, in: tx) else {
+            return Answer(refusal(outcome), outcome)
+        }
+        return Answer(.json(status, json(record), headers: headers), outcome)
+    }
+
+    /// The error answering an outcome that is not `ok`: an unknown subscriber is `404`,
+    /// arguments the engine refused `400`, a rule's refusal `409` (`postpaid`,
+    /// `balance_overflow`, else `refused`), with the engine's text for the operator.
+    static func refusal(_ outcome: Outcome) -> HTTPError {
+        let message = outcome.reply ?? outcome.result
+        switch outcome.status {
+        case .unknownSubscriber:
+            return HTTPError(status: 404, code: "unknown_subscriber", message: message)
+        case .invalid:
+            return HTTPError(status: 400, code: "invalid", message: message)
+        case .refused:
+            let code = ["postpaid": "postpaid", "overflow": "balance_overflow"][outcome.result] ?? "refused"
+            return HTTPError(status: 409, code: code, message: message)
+        case .ok:
+            return HTTPError(status: 500, code: "internal", message: "the command succeeded but its record is gone")
+        }
+    }
+}
+
+extension HTTPError {
+    static func rateNotFound(_ prefix: String, _ kind: RateKind?) -> HTTPError {
+        HTTPError(status: 404, code: "rate_not_found", message: "no rate for \(prefix)\(kind.map { " " + $0.rawValue } ?? "")")
+    }
+}

@@ -1,0 +1,260 @@
+import Foundation
+import Model
+import Store
+import Testing
+import TestSupport
+
+/// The ops JSON API of the real server process: every endpoint, every status, the audit.
+@Suite("Ops JSON API against the real server")
+struct OpsAPITests {
+    static let ops = [("Authorization", "Basic b3BzOm9wcw==")]  // ops:ops
+    static let json = ops + [("Content-Type", "application/json")]
+    static let simulator = [("Authorization", "Basic c2ltdWxhdG9yOnNpbXVsYXRvcg==")]  // simulator:simulator
+
+    /// The body as JSON (a failed test, not a crash, when it is not).
+    func parse(_ response: HTTPTestClient.Response) throws -> [String: Any] {
+        #expect(response.header("Content-Type") == "application/json")
+        let value = try JSONSerialization.jsonObject(with: Data(response.body))
+        return try #require(value as? [String: Any], "\(response.text)")
+    }
+
+    func send(_ c: HTTPTestClient, _ method: String, _ target: String, _ body: String? = nil,
+              headers: [(String, String)] = OpsAPITests.json) throws -> HTTPTestClient.Response {
+        try c.request(method, target, headers: headers, body: Array((body ?? "").utf8))
+    }
+
+    /// `{"error": code, …}` with that status.
+    func expectError(_ r: HTTPTestClient.Response, _ status: Int, _ code: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        #expect(r.status == status, "\(r.text)", sourceLocation: sourceLocation)
+        let body = try parse(r)
+        #expect(body["error"] as? String == code, "\(r.text)", sourceLocation: sourceLocation)
+        #expect((body["message"] as? String)?.isEmpty == false, sourceLocation: sourceLocation)
+        #expect(body.count == 2, sourceLocation: sourceLocation)
+    }
+
+    @Test func ratesListShowSetAndDeleteAndAPutAppliesToTheNextSMS() throws {
+        let store = try TemporaryStore()
+        let server = try ServerProcess(store: store)
+        let c = try HTTPTestClient(port: server.httpPort)
+
+        let all = try parse(try send(c, "GET", "/api/rates", headers: Self.ops))
+        let rates = try #require(all["rates"] as? [[String: Any]])
+        #expect(rates.count == 10)
+        #expect(rates.first?["prefix"] as? String == "136")
+        let premium = try parse(try send(c, "GET", "/api/rates?prefix=0690", headers: Self.ops))
+        #expect((premium["rates"] as? [[String: Any]])?.map { $0["kind"] as? String } == ["premium", "premium-mt"])
+        let one = try send(c, "GET", "/api/rates/0691?kind=premium", headers: Self.ops)
+        #expect(one.status == 200)
+        #expect(one.text == #"{"rates":[{"prefix":"3691","kind":"premium","price":500,"adult":true}]}"# + "\n")
+        try expectError(try send(c, "GET", "/api/rates/0699", headers: Self.ops), 404, "rate_not_found")
+        try expectError(try send(c, "GET", "/api/rates/0690?kind=donation", headers: Self.ops), 404, "rate_not_found")
+
+        // A change answers the new and the previous rate …
+        let changed = try send(c, "PUT", "/api/rates/0690", #"{"price": 350, "kind": "premium"}"#)
+        #expect(changed.status == 200)
+        #expect(changed.text == #"{"rate":{"prefix":"3690","kind":"premium","price":350,"adult":false},"previous":{"prefix":"3690","kind":"premium","price":300,"adult":false}}"# + "\n")
+        // … and applies to the next SMS.
+        let line = try server.network()
+        #expect(try line.send("SMS 36301111111 0690123456 x").last == "250 OK charged 350")
+        // A new one is 201 with its place.
+        let created = try send(c, "PUT", "/api/rates/+3690123", #"{"price": 990, "kind": "premium", "adult": true}"#)
+        #expect(created.status == 201)
+        #expect(created.header("Location") == "/api/rates/3690123?kind=premium")
+        #expect(try line.send("SMS 36301111111 0690123456 x").last == "250 OK charged 990")
+        #expect(try line.send("SMS 36304444444 0690123456 x").last == "554 Refused: adult content, subscriber under 18")
+
+        let deleted = try send(c, "DELETE", "/api/rates/0690123", headers: Self.ops)
+        #expect(deleted.status == 200)
+        #expect(deleted.text == #"{"deleted":[{"prefix":"3690123","kind":"premium","price":990,"adult":true}]}"# + "\n")
+        try expectError(try send(c, "DELETE", "/api/rates/0690123", headers: Self.ops), 404, "rate_not_found")
+        #expect(try line.send("SMS 36301111111 0690123456 x").last == "250 OK charged 350")
+        // Only one kind of a prefix goes when the kind is named.
+        #expect(try send(c, "DELETE", "/api/rates/0690?kind=premium-mt", headers: Self.ops).status == 200)
+        #expect(try send(c, "GET", "/api/rates/0690", headers: Self.ops).text.contains(#""kind":"premium","#))
+        #expect(server.stop() == 0)
+
+        // The audit rows are the line verbs', with channel http.
+        let audit = try store.open().auditEntries(msisdn: nil).filter { $0.channel == "http" && $0.request.hasPrefix("RATE") }
+        #expect(audit.map(\.request) == [
+            "RATE LIST", "RATE LIST 3690", "RATE LIST 3691", "RATE LIST 3699", "RATE LIST 3690",
+            "RATE SET 3690 350 premium", "RATE SET 3690123 990 premium adult",
+            "RATE DEL 3690123", "RATE DEL 3690123", "RATE DEL 3690 premium-mt", "RATE LIST 3690",
+        ])
+        #expect(audit.map(\.outcome)[5...9] == [
+            "ok: rate 3690 premium 300 -> 350", "ok: rate 3690123 premium new 990 adult",
+            "ok: deleted 3690123: premium 990", "refused: no rate for 3690123", "ok: deleted 3690: premium-mt 100",
+        ])
+        #expect(audit.allSatisfy { $0.account == "ops" })
+    }
+
+    @Test func subscribersAddShowPatchAndTopUpKeepTheLedger() throws {
+        let store = try TemporaryStore()
+        let server = try ServerProcess(store: store)
+        let c = try HTTPTestClient(port: server.httpPort)
+
+        let created = try send(c, "POST", "/api/subscribers",
+                               #"{"msisdn": "06-30-666-6666", "product": "prepaid", "birth": "2012-06-01", "pin": "12345", "lang": "en"}"#)
+        #expect(created.status == 201)
+        #expect(created.header("Location") == "/api/subscribers/36306666666")
+        let fresh = try parse(created)
+        #expect(fresh["msisdn"] as? String == "36306666666")
+        #expect(fresh["product"] as? String == "prepaid")
+        #expect(fresh["lang"] as? String == "en")
+        #expect(fresh["birth"] as? String == "2012-06-01")
+        #expect(fresh["balances"] as? [String: Int] == ["balance": 0, "universal": 0, "unbilled": 0, "allowance": 0])
+        #expect((fresh["pin"] as? [String: Any])?["set"] as? Bool == true)
+        #expect(!created.text.contains("12345"))
+        try expectError(try send(c, "POST", "/api/subscribers", #"{"msisdn": "36306666666", "product": "mix"}"#), 409, "subscriber_exists")
+
+        let topped = try send(c, "POST", "/api/subscribers/36306666666/topup", #"{"amount": 1500}"#)
+        #expect(topped.status == 200)
+        #expect(topped.text == #"{"msisdn":"36306666666","amount":1500,"balance":1500}"# + "\n")
+        #expect(try parse(try send(c, "POST", "/api/subscribers/06301111111/topup", #"{"amount": 1000}"#))["balance"] as? Int == 6000)
+        try expectError(try send(c, "POST", "/api/subscribers/36302222222/topup", #"{"amount": 1000}"#), 409, "postpaid")
+        try expectError(try send(c, "POST", "/api/subscribers/36309999999/topup", #"{"amount": 1000}"#), 404, "unknown_subscriber")
+
+        let patched = try send(c, "PATCH", "/api/subscribers/36306666666", #"{"lang": "hu", "status": "suspended", "birth": "2001-02-03"}"#)
+        #expect(patched.status == 200)
+        let after = try parse(patched)
+        #expect(after["lang"] as? String == "hu")
+        #expect(after["status"] as? String == "suspended")
+        #expect(after["birth"] as? String == "2001-02-03")
+        #expect((after["balances"] as? [String: Int])?["balance"] == 1500)
+        try expectError(try send(c, "PATCH", "/api/subscribers/36309999999", #"{"lang": "en"}"#), 404, "unknown_subscriber")
+        try expectError(try send(c, "PATCH", "/api/subscribers/36306666666", #"{"birth": "2999-01-01"}"#), 400, "invalid")
+
+        // What the subscriber did shows: subscriptions and settings (the purchase code without its value).
+        let line = try server.network()
+        _ = try line.send("SMS 36301111111 777 SPORT")
+        _ = try line.send("SMS 36301111111 1430 KOD 11111")
+        let shown = try send(c, "GET", "/api/subscribers/+36301111111", headers: Self.ops)
+        #expect(shown.status == 200)
+        let record = try parse(shown)
+        #expect((record["balances"] as? [String: Int])?["balance"] == 5500)
+        let subscriptions = try #require(record["subscriptions"] as? [[String: Any]])
+        #expect(subscriptions.map { $0["service"] as? String } == ["777:SPORT"])
+        #expect(subscriptions.first?["fee"] as? Int == 500)
+        let settings = try #require(record["settings"] as? [String: Any])
+        #expect(settings["purchase.code"] is NSNull)
+        #expect(!shown.text.contains("pbkdf2"))
+        try expectError(try send(c, "GET", "/api/subscribers/36309999999", headers: Self.ops), 404, "unknown_subscriber")
+        #expect(server.stop() == 0)
+
+        let db = try store.open()
+        #expect(try db.ledgerDiscrepancies() == [])
+        let topups = try db.ledgerEntries(msisdn: nil).filter { $0.kind == .topup }
+        #expect(topups.map(\.amount) == [1500, 1000])
+        #expect(topups.allSatisfy { $0.reference == "TOPUP by ops" })
+        let audit = try db.auditEntries(msisdn: nil).filter { $0.channel == "http" && !$0.request.hasPrefix("AUTH") }
+        #expect(audit.map(\.request) == [
+            "SUB ADD 36306666666 prepaid birth=2012-06-01 pin=***** lang=en", "SUB ADD 36306666666 mix lang=hu",
+            "TOPUP 36306666666 1500", "TOPUP 36301111111 1000", "TOPUP 36302222222 1000", "TOPUP 36309999999 1000",
+            "SUB SET 36306666666 lang=hu status=suspended birth=2001-02-03", "SUB SET 36309999999 lang=en",
+            "SUB SET 36306666666 birth=2999-01-01", "SUB SHOW 36301111111", "SUB SHOW 36309999999",
+        ])
+        #expect(audit.map(\.outcome) == [
+            "ok: subscriber 36306666666 added", "refused: subscriber 36306666666 exists",
+            "ok: balance 1500", "ok: balance 6000", "refused: postpaid", "unknown subscriber",
+            "ok: subscriber 36306666666 lang en -> hu, status active -> suspended, birth 2012-06-01 -> 2001-02-03",
+            "unknown subscriber", "invalid: birth date 2999-01-01 is in the future",
+            "ok: subscriber 36301111111", "unknown subscriber",
+        ])
+    }
+
+    @Test func theSameCommandOverTheLineWritesTheSameAuditRow() throws {
+        let store = try TemporaryStore()
+        let server = try ServerProcess(store: store)
+        let c = try HTTPTestClient(port: server.httpPort)
+        let line = try server.operatorConnection()
+        _ = try line.send("TOPUP 36303333333 700")
+        _ = try send(c, "POST", "/api/subscribers/36303333333/topup", #"{"amount": 700}"#)
+        _ = try line.send("RATE SET 1690 200 premium adult")
+        _ = try send(c, "PUT", "/api/rates/1690", #"{"price": 200, "kind": "premium", "adult": true}"#)
+        _ = try line.send("SUB ADD 36307777777 mix pin=77777")
+        _ = try send(c, "POST", "/api/subscribers", #"{"msisdn": "36307777777", "product": "mix", "pin": "77777"}"#)
+        server.stop()
+        let rows = try store.open().auditEntries(msisdn: nil).filter { !$0.request.hasPrefix("AUTH") }
+        #expect(rows.map(\.channel) == ["line", "http", "line", "http", "line", "http"])
+        for pair in stride(from: 0, to: rows.count, by: 2) {
+            #expect(rows[pair].request == rows[pair + 1].request)
+            #expect(rows[pair].msisdn == rows[pair + 1].msisdn)
+            #expect(rows[pair].account == rows[pair + 1].account)
+        }
+        #expect(rows.map(\.outcome) == [
+            "ok: balance 2200", "ok: balance 2900", "ok: rate 1690 premium new 200 adult",
+            "ok: rate 1690 premium 200 adult -> 200 adult", "ok: subscriber 36307777777 added",
+            "refused: subscriber 36307777777 exists",
+        ])
+    }
+
+    @Test func theAuditIsReadByNumberTimeAndLimit() throws {
+        let store = try TemporaryStore()
+        let server = try ServerProcess(store: store)
+        let c = try HTTPTestClient(port: server.httpPort)
+        let line = try server.network()
+        for text in ["a", "b", "c"] { _ = try line.send("SMS 36301111111 1730 \(text)") }
+        _ = try line.send("SMS 36302222222 1730 d")
+
+        let last2 = try parse(try send(c, "GET", "/api/audit?msisdn=06301111111&limit=2", headers: Self.ops))
+        let entries = try #require(last2["entries"] as? [[String: Any]])
+        #expect(entries.map { $0["request"] as? String } == ["SMS 36301111111 1730 b", "SMS 36301111111 1730 c"])
+        #expect(entries.allSatisfy { $0["channel"] as? String == "line" && $0["account"] as? String == "simulator" })
+        #expect(entries.allSatisfy { $0["outcome"] as? String == "ok: balance" && $0["msisdn"] as? String == "36301111111" })
+        let ids = entries.compactMap { $0["id"] as? Int }
+        #expect(ids.count == 2 && ids[0] < ids[1])
+
+        let future = Int(Date().timeIntervalSince1970) + 3600
+        #expect(try send(c, "GET", "/api/audit?since=\(future)", headers: Self.ops).text == #"{"entries":[]}"# + "\n")
+        let everything = try parse(try send(c, "GET", "/api/audit?since=0", headers: Self.ops))
+        #expect((everything["entries"] as? [Any])?.count == 6)  // 2 AUTH, 4 SMS
+        try expectError(try send(c, "GET", "/api/audit?limit=5000", headers: Self.ops), 400, "bad_parameter")
+        try expectError(try send(c, "GET", "/api/audit?msisdn=1730", headers: Self.ops), 400, "bad_parameter")
+    }
+
+    @Test func everyErrorHasItsStatusAndAJSONBody() throws {
+        let store = try TemporaryStore()
+        let server = try ServerProcess(store: store)
+        let c = try HTTPTestClient(port: server.httpPort)
+
+        let anonymous = try send(c, "GET", "/api/rates", headers: [])
+        try expectError(anonymous, 401, "unauthorized")
+        #expect(anonymous.header("WWW-Authenticate")?.hasPrefix("Basic realm=\"selfcare\"") == true)
+        try expectError(try send(c, "GET", "/api/rates", headers: [("Authorization", "Basic b3BzOndyb25n")]), 401, "unauthorized")  // ops:wrong
+        try expectError(try send(c, "GET", "/api/rates", headers: [("Authorization", "Bearer x")]), 401, "unauthorized")
+        // The API takes no password in the URL.
+        try expectError(try send(c, "GET", "/api/rates?user=ops&pass=ops", headers: []), 401, "unauthorized")
+        let network = try send(c, "GET", "/api/rates", headers: Self.simulator)
+        try expectError(network, 403, "forbidden")
+        #expect(try parse(network)["message"] as? String == "account simulator is not an operator account")
+        // A stranger learns nothing about the request: 401 before 400.
+        try expectError(try send(c, "PUT", "/api/rates/0690", "nonsense", headers: [("Content-Type", "application/json")]), 401, "unauthorized")
+
+        try expectError(try send(c, "GET", "/api/nothing", headers: Self.ops), 404, "not_found")
+        try expectError(try send(c, "GET", "/api/rates/", headers: Self.ops), 404, "not_found")
+        let wrongMethod = try send(c, "POST", "/api/rates/0690", "{}")
+        try expectError(wrongMethod, 405, "method_not_allowed")
+        #expect(wrongMethod.header("Allow") == "GET, HEAD, PUT, DELETE")
+
+        try expectError(try send(c, "PUT", "/api/rates/0690", "{\"price\": 5,", headers: Self.json), 400, "bad_json")
+        try expectError(try send(c, "PUT", "/api/rates/0690", #"{"price": 5, "kind": "premium", "colour": "red"}"#), 400, "unknown_field")
+        try expectError(try send(c, "PUT", "/api/rates/0690", #"{"price": "5", "kind": "premium"}"#), 400, "bad_field")
+        try expectError(try send(c, "PUT", "/api/rates/0120", #"{"price": 5, "kind": "premium"}"#), 400, "bad_parameter")
+        try expectError(try send(c, "POST", "/api/subscribers/36301111111/topup", #"{"amount": 1.5}"#), 400, "bad_field")
+        try expectError(try send(c, "POST", "/api/subscribers/36301111111/topup", #"{"amount": 20000000}"#), 400, "bad_field")
+        try expectError(try send(c, "POST", "/api/subscribers/36301111111/topup", "amount=5",
+                                 headers: Self.ops + [("Content-Type", "application/x-www-form-urlencoded")]), 415, "unsupported_media_type")
+        try expectError(try send(c, "POST", "/api/subscribers/36301111111/topup", #"{"amount": 5}"#, headers: Self.ops), 415, "unsupported_media_type")
+
+        let big = try HTTPTestClient(port: server.httpPort)
+        let padding = String(repeating: " ", count: 70_000)
+        try expectError(try send(big, "POST", "/api/subscribers/36301111111/topup", #"{"amount": 5}"# + padding), 413, "payload_too_large")
+        #expect(server.stop() == 0)
+
+        // None of it changed anything or reached the engine.
+        let db = try store.open()
+        #expect(try db.ledgerEntries(msisdn: nil).filter { $0.kind == .topup }.isEmpty)
+        let audit = try db.auditEntries(msisdn: nil)
+        #expect(audit.filter { !$0.request.hasPrefix("AUTH") }.isEmpty, "\(audit.map(\.request))")
+        #expect(audit.filter { $0.outcome == "refused: authentication failed" }.count == 1)
+    }
+}
