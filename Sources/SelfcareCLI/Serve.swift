@@ -22,6 +22,12 @@ struct Serve: ParsableCommand {
     @Option(help: "HOST:PORT of the HTTP front (/kannel/sms, /healthz, /metrics); port 0: any free port; off: none.")
     var http: String = "127.0.0.1:8080"
 
+    @Option(help: ArgumentHelp(
+        "Push the outbox to Kannel's sendsms URL, user and password in its query.",
+        discussion: "e.g. http://127.0.0.1:13013/cgi-bin/sendsms?username=selfcare&password=secret",
+        valueName: "url"))
+    var sendsmsURL: String?
+
     @Option(help: "The grammar folder (default: $SELFCARE_GRAMMARS, else ./Grammars).")
     var grammars: String?
 
@@ -99,6 +105,15 @@ struct Serve: ParsableCommand {
             }
             front?.lineServer = server
         }
+        var pusher: OutboxPusher?
+        if let sendsmsURL {
+            do {
+                pusher = try OutboxPusher(loop: loop, store: sqlite, config: SendSMSConfig(url: sendsmsURL), logger: logger)
+            } catch {
+                throw CLIError("sendsms: \(error)")
+            }
+            logger.info("pushing the outbox to \(pusher!.target.host):\(pusher!.target.port)")
+        }
         var stopping = false
         for signal in [SIGTERM, SIGINT] {
             try loop.onSignal(signal) {
@@ -118,16 +133,21 @@ struct Serve: ParsableCommand {
         if let front { print("selfcare: http on \(front.boundAddress)") }
         fflush(nil)
 
-        // One pass of the loop, then each transport's group commit.
+        // One pass of the loop, then each transport's group commit; a commit may have
+        // queued SMS for the pusher.
         while !stopping {
             loop.runOnce()
+            let commits = server.stats.commits + (front?.metrics.commits ?? 0)
             server.commitPass()
             front?.commitPass()
+            if server.stats.commits + (front?.metrics.commits ?? 0) != commits { pusher?.nudge() }
         }
         server.commitPass()
         front?.finishShutdown()
         server.finishShutdown()
+        pusher?.finishShutdown()
         logger.notice("stopped: \(server.stats)")
+        if let pusher { logger.notice("sendsms stopped: \(pusher.stats)") }
         if let front {
             let m = front.metrics
             logger.notice("http stopped: commits \(m.commits), failed commits \(m.failedCommits) (\(m.failedRequests) requests got 503), largest group \(m.largestGroup)")
