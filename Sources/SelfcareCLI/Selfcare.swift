@@ -6,7 +6,7 @@ struct Selfcare: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "selfcare",
         abstract: "Self-service USSD/SMS command gateway.",
-        subcommands: [Serve.self, Database.self, AccountCommand.self, Send.self]
+        subcommands: [Serve.self, Database.self, AccountCommand.self, Send.self, Phone.self]
     )
 }
 

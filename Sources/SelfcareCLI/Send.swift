@@ -16,14 +16,7 @@ struct Send: ParsableCommand {
     @Argument(help: "The text of the SMS.")
     var text: [String]
 
-    @Option(help: "HOST:PORT of the gateway.")
-    var server: String = ProcessEnvironment.get("SELFCARE_SERVER") ?? "127.0.0.1:7777"
-
-    @Option(help: "Network account.")
-    var account: String = ProcessEnvironment.get("SELFCARE_ACCOUNT") ?? "simulator"
-
-    @Option(help: "Its password.")
-    var password: String = ProcessEnvironment.get("SELFCARE_PASSWORD") ?? "simulator"
+    @OptionGroup var network: NetworkOptions
 
     func validate() throws {
         guard !text.joined().isEmpty else { throw ValidationError("the SMS needs a text") }
@@ -33,20 +26,7 @@ struct Send: ParsableCommand {
     }
 
     func run() throws {
-        guard let colon = server.lastIndex(of: ":"), let port = Int(server[server.index(after: colon)...]) else {
-            throw ValidationError("--server must be HOST:PORT")
-        }
-        let host = String(server[..<colon]).trimmingCharacters(in: "[]")
-        let client: LineClient
-        do {
-            client = try LineClient(host: host, port: port)
-        } catch {
-            throw CLIError("\(error)")
-        }
-        let auth = try client.send("AUTH \(account) \(password)")
-        guard auth.last?.hasPrefix("235") == true else {
-            throw CLIError("AUTH refused: \(auth.last ?? "")")
-        }
+        let client = try network.connect()
         let answer = try client.send("SMS \(from) \(to) \(text.joined(separator: " "))")
         for line in answer { print(line) }
         _ = try? client.send("QUIT")
