@@ -163,7 +163,7 @@ public final class HTTPFront {
             metrics.failedCommits += 1
             metrics.failedRequests += used
             logger.error("http commit failed, \(used) requests answered 503: \(failure)")
-            for i in queue.indices where queue[i].usedStore { queue[i].response = HTTPError.commitFailed.textResponse }
+            for i in queue.indices where queue[i].usedStore { queue[i].response = queue[i].route.answer(.commitFailed) }
         } else {
             if used > 0 {
                 metrics.commits += 1
