@@ -7,19 +7,8 @@ struct PhoneTests {
     /// Runs `selfcare phone ARGS` with `input` on stdin (not a terminal: plain output);
     /// exit status and stdout lines.
     func phone(_ arguments: [String], input: String) throws -> (Int32, [String]) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: selfcareBinary)
-        process.arguments = ["phone"] + arguments
-        let stdin = Pipe(), stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stdout
-        try process.run()
-        stdin.fileHandleForWriting.write(Data(input.utf8))
-        try stdin.fileHandleForWriting.close()
-        let data = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init))
+        let (status, output) = try runSelfcare(["phone"] + arguments, input: input)
+        return (status, output.split(separator: "\n").map(String.init))
     }
 
     @Test func smsRepliesAndIncomingSMSShowAsOnAPhone() throws {

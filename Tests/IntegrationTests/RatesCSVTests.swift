@@ -13,16 +13,8 @@ struct RatesCSVTests {
     func script(_ server: ServerProcess, _ csv: String, _ arguments: [String] = []) throws -> (Int32, String) {
         let file = server.store.folder + "/rates-\(UUID().uuidString.prefix(6)).csv"
         try csv.write(toFile: file, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(python3))
-        process.arguments = [repositoryRoot + "/Examples/rates-from-csv.py", file, "--url", "http://127.0.0.1:\(server.httpPort)"] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        return try runProgram(try #require(python3),
+                              [repositoryRoot + "/Examples/rates-from-csv.py", file, "--url", "http://127.0.0.1:\(server.httpPort)"] + arguments)
     }
 
     func rates(_ store: TemporaryStore) throws -> [Rate] {

@@ -47,9 +47,16 @@ final class TemporaryStore: @unchecked Sendable {
 
 /// Runs `selfcare ARGS` to completion; exit status and combined output.
 @discardableResult
-func runSelfcare(_ arguments: [String], environment: [String: String] = [:]) throws -> (Int32, String) {
+func runSelfcare(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws -> (Int32, String) {
+    try runProgram(selfcareBinary, arguments, environment: environment, input: input)
+}
+
+/// Runs a program to completion, `input` on its stdin (none: stdin as the tests have it);
+/// exit status and combined output.
+func runProgram(_ path: String, _ arguments: [String], environment: [String: String] = [:],
+                input: String? = nil) throws -> (Int32, String) {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: selfcareBinary)
+    process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
     var env = ProcessInfo.processInfo.environment
     for (k, v) in environment { env[k] = v }
@@ -57,7 +64,13 @@ func runSelfcare(_ arguments: [String], environment: [String: String] = [:]) thr
     let pipe = Pipe()
     process.standardOutput = pipe
     process.standardError = pipe
+    let stdin = Pipe()
+    if input != nil { process.standardInput = stdin }
     try process.run()
+    if let input {
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+    }
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
