@@ -121,16 +121,18 @@ public final class OutboxPusher {
         var sent = 0
         for message in pending where sent < free && !busy.contains(message.id) {
             if let retry = refused[message.id], retry.notBefore > now { continue }
-            send(message, with: client)
+            guard send(message, with: client) else { break }
             sent += 1
         }
     }
 
-    private func send(_ message: OutboxMessage, with client: HTTPClient) {
-        inFlight[message.id] = message
-        client.get(target.request(for: message)) { [weak self] response in
+    /// `false` when no connection was free (nothing sent).
+    private func send(_ message: OutboxMessage, with client: HTTPClient) -> Bool {
+        let sent = client.get(target.request(for: message)) { [weak self] response in
             self?.answered(message, response)
         }
+        if sent { inFlight[message.id] = message }
+        return sent
     }
 
     private func answered(_ message: OutboxMessage, _ response: HTTPClient.Response) {
