@@ -107,8 +107,10 @@ extension Engine {
                 + (sub.detail.map { " (\($0))" } ?? ""))
         }
         for (key, value) in try tx.settings(of: msisdn).sorted(by: { $0.key < $1.key }) {
-            // The purchase code is kept hashed; even its hash is nobody's business.
-            lines.append(key == Engine.purchaseCodeSetting ? "setting \(key) (set)" : "setting \(key) \(value)")
+            // The purchase code and the barring password are kept hashed; even their hash
+            // is nobody's business.
+            let secret = key == Engine.purchaseCodeSetting || key == Engine.barringPasswordSetting
+            lines.append(secret ? "setting \(key) (set)" : "setting \(key) \(value)")
         }
         return .ok(nil, result: "subscriber \(s.msisdn.digits)", lines: lines)
     }
