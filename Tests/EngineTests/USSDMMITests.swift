@@ -339,4 +339,15 @@ struct USSDMMITests {
         }
         #expect(Engine.ussdScreen(String(repeating: "ű", count: 300)).count == 182)
     }
+
+    @Test func theGrammarREADMEListsTheWholeTable() throws {
+        let readme = try String(contentsOfFile: grammarFolder + "/README.md", encoding: .utf8)
+        let engine = try makeEngine()
+        for service in engine.mmi.services.values {
+            #expect(readme.contains("| `\(service.code)` | `\(service.name)` | \(service.kind.rawValue) |"), "README lacks \(service.code)")
+        }
+        for group in engine.mmi.basicServices.values {
+            #expect(readme.contains("| `\(group.code)` | `\(group.name)` |"), "README lacks basic service \(group.code)")
+        }
+    }
 }

@@ -293,4 +293,14 @@ struct USSDMenuTests {
             }
         }
     }
+
+    @Test func theGrammarREADMEListsTheWholeMap() throws {
+        let readme = try String(contentsOfFile: grammarFolder + "/README.md", encoding: .utf8)
+        for item in Self.menu.allItems {
+            #expect(readme.contains("| `\(item.path)` | \(item.title.hu) | \(item.title.en) |"), "README lacks \(item.path)")
+        }
+        for action in MenuAction.allCases {
+            #expect(readme.contains("`\(action.rawValue)`"), "README lacks \(action.rawValue)")
+        }
+    }
 }
