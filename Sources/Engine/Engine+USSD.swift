@@ -99,6 +99,8 @@ extension Engine {
         switch step {
         case .screen(let text, let expectsAnswer):
             var result = place + (open.menu.expectedInput.map { " prompt \($0.rawValue)" } ?? "")
+            let menu = open.menu.menu
+            if text.hasPrefix(GSM7.transliterate(menu.invalid[open.language]) + "\n") { result += ", answer not taken" }
             if let chosen = open.menu.languageChosen, chosen != turn.subscriber.language,
                turn.subscriber.status == .active {
                 var s = turn.subscriber

@@ -79,8 +79,16 @@ struct USSDMMITests {
         try desk.ussd(prepaid, "#004#")
         settings = try desk.settings(prepaid)
         #expect(settings["cf.21"] == "on 3612345678" && settings["cf.67"] == "off 3612345678")
+        // *004# switches the conditional ones on again, not the rest.
+        #expect(try desk.ussd(prepaid, "*004#").status == .ok)
+        settings = try desk.settings(prepaid)
+        #expect(settings["cf.67"] == "on 3612345678" && settings["cf.61"] == "on 3612345678 15")
         try desk.ussd(prepaid, "##002#")
         #expect(try desk.settings(prepaid).keys.allSatisfy { !$0.hasPrefix("cf.") })
+        // Nothing registered: *002# has nothing to switch on.
+        let before = desk.state
+        #expect(try desk.ussd(prepaid, "*002#").status == .refused)
+        #expect(desk.state.sameApartFromAudit(before))
     }
 
     @Test(arguments: [5, 10, 15, 20, 25, 30])
@@ -209,6 +217,25 @@ struct USSDMMITests {
         #expect(try desk.settings(prepaid)["cb.33.16"] == "on")
         try desk.ussd(prepaid, "#330*0000#")
         #expect(try desk.settings(prepaid).keys.allSatisfy { !$0.hasPrefix("cb.3") })
+    }
+
+    /// 330, 333, 353: interrogation names each member, deactivation clears exactly the
+    /// members, activation is refused.
+    @Test(arguments: [("330", ["33", "331", "332", "35", "351"]), ("333", ["33", "331", "332"]), ("353", ["35", "351"])])
+    func barringGroupCodes(_ group: String, _ members: [String]) throws {
+        let desk = try Desk()
+        let all = ["33", "331", "332", "35", "351"]
+        for code in all { try desk.ussd(prepaid, "*\(code)*0000#") }
+        let report = try #require(try desk.ussd(prepaid, "*#\(group)#").reply)
+        #expect(report.split(separator: "\n").count == members.count + 1)
+        #expect(report.split(separator: "\n").dropFirst().allSatisfy { $0.hasSuffix(": be") })
+        let before = desk.state
+        #expect(try desk.ussd(prepaid, "*\(group)*0000#").status == .refused)
+        #expect(try desk.ussd(prepaid, "#\(group)*1111#").status == .refused)
+        #expect(desk.state.sameApartFromAudit(before))
+        #expect(try desk.ussd(prepaid, "#\(group)*0000#").status == .ok)
+        let settings = try desk.settings(prepaid)
+        for code in all { #expect((settings["cb.\(code)"] == nil) == members.contains(code), "\(code)") }
     }
 
     @Test func changingTheBarringPassword() throws {

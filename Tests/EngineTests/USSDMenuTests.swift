@@ -92,6 +92,7 @@ struct USSDMenuTests {
         #expect(invalid.reply == Self.menu.screen(of: Self.menu.root, page: 0, in: .hu, invalid: true))
         #expect(invalid.reply?.hasPrefix("Érvénytelen valasztas.\n") == true)
         #expect(invalid.dialogue?.path == "")
+        #expect(desk.state.audit.last?.outcome == "ok: menu *1412# main, answer not taken")
         #expect(try desk.ussd(prepaid, "hello").dialogue != nil)
     }
 

@@ -94,6 +94,31 @@ struct USSDTests {
         #expect(try c.send("USSD 36301111111 2").last == "250 END")
     }
 
+    /// RELOAD reads mmi.codes and the menus with the rest; a bad file is refused and the
+    /// codes in force stay.
+    @Test func reloadPutsNewMenusAndCodesInForce() throws {
+        let store = try TemporaryStore()
+        let folder = store.folder + "/Grammars"
+        try FileManager.default.copyItem(atPath: repositoryRoot + "/Grammars", toPath: folder)
+        let server = try ServerProcess(store: store, arguments: ["--grammars", folder])
+        let c = try server.network()
+        let ops = try server.operatorConnection()
+        #expect(try c.send("USSD 36301111111 *1412#").first == "251-Telekom 1412")
+        let menu = folder + "/menus/1412.menu"
+        let text = try String(contentsOfFile: menu, encoding: .utf8)
+        try text.replacingOccurrences(of: "code      *1412#", with: "code      *1414#")
+            .replacingOccurrences(of: "title     Telekom 1412 | Telekom 1412", with: "title     Telekom 1414 | Telekom 1414")
+            .write(toFile: menu, atomically: true, encoding: .utf8)
+        #expect(try ops.send("RELOAD").last?.hasPrefix("250 ") == true)
+        #expect(try c.send("USSD 36301111111 *1414#").first == "251-Telekom 1414")
+        #expect(try c.send("USSD 36301111111 *1412#").last == "554 Refused: no menu for *1412#")
+        // A broken mmi.codes: refused, the table in force stays.
+        try "forwarding 21 cfu\nforwarding 21 cfu2\n".write(toFile: folder + "/mmi.codes", atomically: true, encoding: .utf8)
+        let refused = try ops.send("RELOAD")
+        #expect(refused.last?.hasPrefix("554 ") == true && refused.last?.contains("mmi.codes") == true, "\(refused)")
+        #expect(try c.send("USSD 36301111111 *#21#").last == "250 END")
+    }
+
     @Test func oneDialoguePerSubscriberWhateverTheConnection() throws {
         let server = try ServerProcess(store: TemporaryStore())
         let a = try server.network()
