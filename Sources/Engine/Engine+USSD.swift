@@ -187,12 +187,14 @@ extension Engine {
     }
 
     /// The USSD string as audited: the answer to a PIN prompt as `*****`, the barring
-    /// password of an MMI code as `****` (`*33*****#`, `**03*330*****#`).
+    /// password of an MMI code as `****` (`*33*****#`, `**03*330*****#`). A PIN-shaped
+    /// answer with no dialogue open (it came after the timeout) is masked too.
     func maskedUSSD(_ input: String, dialogue: USSDDialogue?) -> String {
         let trimmed = input.trimmedSpaces
         if let open = dialogue, !USSDDialogue.isCode(trimmed) {
             return open.expectsPIN && !["*", "#", "0"].contains(trimmed) ? "*****" : input
         }
+        if dialogue == nil, trimmed.count == 5, trimmed.allSatisfy(\.isNumber) { return "*****" }
         return maskedCode(input)
     }
 

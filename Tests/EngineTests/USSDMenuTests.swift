@@ -160,6 +160,12 @@ struct USSDMenuTests {
         #expect(!requests.contains { $0.hasSuffix(" 11111") })
     }
 
+    @Test func aPINSentAfterTheDialogueIsGoneIsMaskedToo() throws {
+        let desk = try Desk()
+        #expect(try desk.ussd(prepaid, "11111").result == "no open dialogue to answer")
+        #expect(desk.state.audit.last?.request == "USSD 36301111111 *****")
+    }
+
     @Test func aWrongPINEndsTheDialogueAndCountsTowardTheLock() throws {
         let desk = try Desk()
         try Self.walk(desk, prepaid, to: "1.3")
