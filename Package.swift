@@ -74,9 +74,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
-        // Helpers the test targets share (seeded randomness).
+        // Helpers the test targets share (seeded randomness, a raw-socket HTTP client).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "LineClient"]),
+        .testTarget(name: "EventLoopTests", dependencies: ["TestSupport", "EventLoop", "LineClient"]),
         .testTarget(name: "NumberingTests", dependencies: ["TestSupport", "Numbering"]),
         .testTarget(name: "LineProtocolTests", dependencies: ["TestSupport", "LineProtocol", "Model", "Numbering"]),
         .testTarget(name: "ModelTests", dependencies: ["TestSupport", "Model"]),
@@ -86,11 +86,13 @@ let package = Package(
         .testTarget(name: "MMITests", dependencies: ["TestSupport", "MMI", "Grammar"]),
         .testTarget(name: "MenusTests", dependencies: ["TestSupport", "Menus", "SMSText", "Model", "Grammar"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Model", "Grammar", "Store", "MMI", "Menus", "SMSText"]),
+        // The HTTP front's pure parts: routing, credentials, the Kannel adapter, metrics.
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "EventLoop", "Engine", "Model", "Numbering"]),
         // Starts the real `selfcare` process (built by `swift build`) on a free port
         // with a temporary SQLite file; replays Transcripts/*.transcript.
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["Store", "Model", "LineClient"],
+            dependencies: ["TestSupport", "Store", "Model", "LineClient", .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["Transcripts"]
         ),
     ],

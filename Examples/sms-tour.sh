@@ -9,7 +9,7 @@
 # The demo subscribers (README): 36301111111 prepaid PIN 11111, 36302222222 postpaid
 # (English) PIN 22222, 36303333333 Mix PIN 33333, 36304444444 a minor PIN 44444,
 # 36305555555 suspended PIN 55555. The tour changes their balances: run it on a fresh
-# demo database (`make demo-db` recreates it) to see the same answers as below.
+# demo database (`rm -f data/selfcare.sqlite*` before `make run` recreates it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SELFCARE=${SELFCARE:-$(swift build --show-bin-path 2>/dev/null)/selfcare}

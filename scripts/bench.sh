@@ -32,6 +32,11 @@ printf 'Q 36300{r}\n'                    > "$W/query-c.txt"
 printf 'SMS 36300{r} 1730 EGYENLEG\n'    > "$W/query-s.txt"
 printf 'C 36300{r} 1\n'                  > "$W/charge-c.txt"
 printf 'TOPUP 36300{r} 1\n'              > "$W/charge-s.txt"
+# The mixed workload of the grammar issue: a balance query, a 777 subscription (monthly fee
+# charged), a 777 unsubscription, a premium MO charge. Random subscribers, so most
+# `STOP SPORT` find no subscription and are refused (554): loadgen counts those as
+# errors; the mixed series is judged by lost=0, the audit and the ledger instead.
+printf 'SMS 36300{r} 1730 EGYENLEG\nSMS 36300{r} 777 SPORT\nSMS 36300{r} 777 STOP SPORT\nSMS 36300{r} 0690123456 VOTE\n' > "$W/mixed-s.txt"
 
 echo "# making the stores ($N subscribers each) …"
 "$C" mkdb "$W/c-template.db" "$N" >/dev/null 2>&1
@@ -39,6 +44,8 @@ echo "# making the stores ($N subscribers each) …"
 "$SELFCARE" account set bench network --password bench --db "$W/s-template.db" >/dev/null
 "$SELFCARE" account set benchops operator --password bench --db "$W/s-template.db" >/dev/null
 sqlite3 "$W/c-template.db" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
+# Rates of the mixed workload: 1 Ft, so 100 000 Ft of opening balance never runs out.
+sqlite3 "$W/s-template.db" "INSERT INTO rates(prefix, kind, price, adult) VALUES ('777', 'subscription', 1, 0), ('3690', 'premium', 1, 0);"
 sqlite3 "$W/s-template.db" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
 
 fresh() {  # fresh TEMPLATE DB
@@ -101,7 +108,7 @@ run_pair() {  # run_pair MODE DEPTH
   port=7301
   fresh "$W/s-template.db" "$W/s.db"
   local auth=(-a "AUTH bench bench"); [ "$mode" = charge ] && auth=(-a "AUTH benchops bench")
-  taskset -c 0 "$SELFCARE" serve --db "$W/s.db" --listen 127.0.0.1:$port --grammars "$ROOT/Grammars" --log-level notice >"$W/s.out" 2>"$W/s.log" & spid=$!
+  taskset -c 0 "$SELFCARE" serve --db "$W/s.db" --listen 127.0.0.1:$port --http off --grammars "$ROOT/Grammars" --log-level notice >"$W/s.out" 2>"$W/s.log" & spid=$!
   for _ in $(seq 50); do grep -q listening "$W/s.out" 2>/dev/null && break; sleep 0.1; done
   sres=$(series $port $spid -c 50 -d "$d" -f "$W/$mode-s.txt" "${margs[@]}" "${auth[@]}")
   local hwm; hwm=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' /proc/$spid/status)
@@ -131,6 +138,33 @@ for mode in noop query charge; do
   done
 done
 
+# run_mixed DEPTH: Selfcare only (the ceiling has no grammar); compared with Selfcare's own
+# durable TOPUP figure of the same depth.
+MIXED=()
+run_mixed() {
+  local d=$1 port=7302 spid sres sm srps
+  fresh "$W/s-template.db" "$W/s.db"
+  taskset -c 0 "$SELFCARE" serve --db "$W/s.db" --listen 127.0.0.1:$port --http off --grammars "$ROOT/Grammars" --log-level notice >"$W/s.out" 2>"$W/s.log" & spid=$!
+  for _ in $(seq 50); do grep -q listening "$W/s.out" 2>/dev/null && break; sleep 0.1; done
+  sres=$(series $port $spid -c 50 -d "$d" -f "$W/mixed-s.txt" -m 1000000 -a "AUTH bench bench")
+  kill -TERM $spid; wait $spid 2>/dev/null || true
+  if printf '%s\n' "$sres" | grep -qv 'lost=0'; then echo "bench: mixed d=$d lost requests" >&2; printf '%s\n' "$sres" >&2; FAIL=1; fi
+  local served audit refused
+  served=$(sed -n 's/.*engine commands \([0-9]*\).*/\1/p' "$W/s.log" | tail -1)
+  audit=$(sqlite3 "$W/s.db" "SELECT count(*) FROM audit")
+  refused=$(sqlite3 "$W/s.db" "SELECT round(100.0 * sum(outcome LIKE 'refused%') / count(*), 1) FROM audit")
+  if [ "$served" != "$audit" ]; then echo "bench: mixed audit rows $audit != engine commands $served" >&2; FAIL=1; fi
+  if ! "$SELFCARE" db check --db "$W/s.db" >"$W/check.txt" 2>&1; then
+    echo "bench: mixed ledger check failed:" >&2; cat "$W/check.txt" >&2; FAIL=1
+  fi
+  sm=$(median_line "$sres"); srps=$(field rps <<<"$sm")
+  local topup; topup=$(printf '%s\n' "${ROWS[@]}" | awk -F'|' -v d="50,$d" '$2 ~ /charge/ && $3 ~ d { if (match($8, /\*\*[0-9]+\*\*/)) print substr($8, RSTART + 2, RLENGTH - 4) }' | head -1)
+  local ratio; ratio=$(awk -v a="$srps" -v b="$topup" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
+  MIXED+=("| mixed | 50,$d | **$(printf '%.0f' "$srps")** ($(all_rps "$sres")) | $(field p50 <<<"$sm") | $(field p99 <<<"$sm") | $(field srv_cpu <<<"$sm") | ${refused}% | $topup | **$ratio** |")
+  echo "# done: mixed d=$d selfcare $srps topup $topup ratio $ratio" >&2
+}
+for d in 1 8; do run_mixed $d; done
+
 echo
 echo "Selfcare requests: noop = \`PING\`, query = \`SMS 36300{r} 1730 EGYENLEG\`, charge = \`TOPUP 36300{r} 1\`;"
 echo "ceiling requests: \`PING\`, \`Q 36300{r}\`, \`C 36300{r} 1\`; all with \`-c 50\`, \`-m 1000000\` on $N subscribers."
@@ -138,4 +172,10 @@ echo
 echo "| mode | c,d | ceiling req/s (3 runs) | p50 µs | p99 µs | srv CPU | Selfcare req/s (3 runs) | p50 µs | p99 µs | srv CPU | loadgen CPU | Selfcare peak RSS | ratio |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 printf '%s\n' "${ROWS[@]}"
+echo
+echo "Mixed workload (Selfcare only): \`SMS 36300{r} 1730 EGYENLEG\`, \`… 777 SPORT\`, \`… 777 STOP SPORT\`, \`… 0690123456 VOTE\` in turn, \`-c 50 -m 1000000\`; ratio to Selfcare's TOPUP of the same depth (target ≥ 0.80)."
+echo
+echo "| mode | c,d | Selfcare req/s (3 runs) | p50 µs | p99 µs | srv CPU | refused (554) | TOPUP req/s | ratio to TOPUP |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+printf '%s\n' "${MIXED[@]}"
 exit $FAIL

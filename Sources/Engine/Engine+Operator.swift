@@ -98,7 +98,7 @@ extension Engine {
         if pin?.hash == nil {
             lines.append("pin not set")
         } else if let until = pin?.lockedUntil, until > 0 {
-            lines.append("pin set, locked until \(until)")
+            lines.append("pin set, locked until \(messages(.en).time(until))")
         } else {
             lines.append("pin set, \(pin?.failures ?? 0) wrong in a row")
         }
@@ -109,8 +109,11 @@ extension Engine {
         for (key, value) in try tx.settings(of: msisdn).sorted(by: { $0.key < $1.key }) {
             // The purchase code and the barring password are kept hashed; even their hash
             // is nobody's business.
-            let secret = key == Engine.purchaseCodeSetting || key == Engine.barringPasswordSetting
-            lines.append(secret ? "setting \(key) (set)" : "setting \(key) \(value)")
+            switch key {
+            case Engine.purchaseCodeSetting, Engine.barringPasswordSetting: lines.append("setting \(key) (set)")
+            case Engine.sinceSetting: lines.append("setting \(key) \(Int64(value).map { messages(.en).time($0) } ?? value)")
+            default: lines.append("setting \(key) \(value)")
+            }
         }
         return .ok(nil, result: "subscriber \(s.msisdn.digits)", lines: lines)
     }
@@ -122,7 +125,7 @@ extension Engine {
     func outbox(_ recipient: MSISDN?, limit: Int, _ context: RequestContext, _ tx: any StoreTransaction) throws -> Outcome {
         let messages = try tx.pendingOutbox(recipient: recipient, limit: limit)
         if !messages.isEmpty { try tx.markDelivered(messages.map(\.id), at: context.now) }
-        return .ok(nil, result: "\(messages.count) messages",
+        return .ok(nil, result: messages.count == 1 ? "1 message" : "\(messages.count) messages",
                    lines: messages.map { "\($0.id) \($0.sender) \($0.recipient) \($0.text)" })
     }
 }

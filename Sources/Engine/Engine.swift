@@ -3,6 +3,7 @@ import Menus
 import MMI
 import Model
 import Numbering
+import SMSText
 
 /// The domain logic of Selfcare, transport-agnostic: a command and its context in, an
 /// ``Outcome`` out, its changes (ledger rows, settings, outgoing SMS and the audit row)
@@ -211,6 +212,17 @@ public struct Outcome: Sendable, Equatable {
     public static func refused(_ reply: String?, reason: String) -> Outcome { Outcome(status: .refused, reply: reply, result: reason) }
     public static func unknownSubscriber(_ reply: String) -> Outcome { Outcome(status: .unknownSubscriber, reply: reply, result: "unknown subscriber") }
     public static func invalid(_ reason: String, reply: String? = nil) -> Outcome { Outcome(status: .invalid, reply: reply, result: reason) }
+
+    /// The reply as the SMS parts it goes out in: one when it fits (160 GSM 7-bit
+    /// characters, or 70 UCS-2 ones when a letter like ő or ű needs it), else
+    /// concatenated parts of 153 / 67.
+    public var replyParts: [String] {
+        guard let reply else { return [] }
+        // No encoding takes more than 70 characters to one SMS; UTF-8 never has fewer
+        // bytes than UCS-2 units, so a short text is one part without looking closer.
+        if reply.utf8.count <= 70 { return [reply] }
+        return SMSSegmenter.segments(reply)
+    }
 
     /// `ok: balance`, `refused: postpaid`, `unknown subscriber`.
     var auditText: String {

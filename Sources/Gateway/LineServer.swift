@@ -360,6 +360,10 @@ public final class LineServer {
         out.line(code, final)
     }
 
+    /// Told of every engine a reload puts in force, so the other transports of the loop
+    /// switch with this one.
+    public var onReload: ((Engine) -> Void)?
+
     /// Reads the grammar folder again and puts a new engine in force; on any error the
     /// engine in force stays. Runs on the loop (RELOAD, SIGHUP): a few small files.
     @discardableResult
@@ -370,6 +374,7 @@ public final class LineServer {
         do {
             let grammar = try Grammar.load(from: folder)
             engine = try Engine(validating: grammar, folder: folder)
+            onReload?(engine)
             logger.notice("grammar reloaded from \(folder)")
             return .success("Grammar reloaded from \(folder): \(grammar.services.count) services")
         } catch {
@@ -388,7 +393,8 @@ public final class LineServer {
         case .unknownSubscriber: code = .unknownSubscriber
         case .invalid: code = .syntaxError
         }
-        if let reply = outcome.reply { out.line(code, reply, last: false) }
+        // The reply SMS, one line per part of a concatenated SMS.
+        for part in outcome.replyParts { out.line(code, part, last: false) }
         for line in outcome.lines { out.line(code, line, last: false) }
         switch outcome.status {
         case .ok: out.line(code, outcome.result.isEmpty ? "OK" : "OK \(outcome.result)")

@@ -12,12 +12,15 @@ import Glibc
 
 /// `selfcare serve`: the gateway in the foreground.
 struct Serve: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Serve the line protocol in the foreground.")
+    static let configuration = CommandConfiguration(abstract: "Serve the line protocol and the HTTP front in the foreground.")
 
     @OptionGroup var store: StoreOptions
 
     @Option(help: "HOST:PORT of the line protocol (port 0: any free port).")
     var listen: String = "127.0.0.1:7777"
+
+    @Option(help: "HOST:PORT of the HTTP front (/kannel/sms, /healthz, /metrics); port 0: any free port; off: none.")
+    var http: String = "127.0.0.1:8080"
 
     @Option(help: "The grammar folder (default: $SELFCARE_GRAMMARS, else ./Grammars).")
     var grammars: String?
@@ -90,29 +93,50 @@ struct Serve: ParsableCommand {
         } catch {
             throw CLIError("\(error)")
         }
+        var front: HTTPFront?
+        if http != "off" {
+            var httpConfig = HTTPConfig()
+            httpConfig.listen = http
+            do {
+                front = try HTTPFront(loop: loop, store: sqlite, engine: server.engine, config: httpConfig, logger: logger)
+            } catch {
+                throw CLIError("http: \(error)")
+            }
+            front?.lineServer = server
+        }
         var stopping = false
         for signal in [SIGTERM, SIGINT] {
             try loop.onSignal(signal) {
                 logger.info("signal \(signal): finishing what was read, then stopping")
                 stopping = true
                 server.beginShutdown()
+                front?.beginShutdown()
             }
         }
+        server.onReload = { engine in front?.engine = engine }
         // SIGHUP reads the grammar again, as RELOAD does; a bad one is logged and refused.
         try loop.onSignal(SIGHUP) {
             server.reload()
         }
-        // The ready line: scripts and tests wait for it (and read the port from it).
+        // The ready lines: scripts and tests wait for them (and read the ports from them).
         print("selfcare: listening on \(server.boundAddress)")
+        if let front { print("selfcare: http on \(front.boundAddress)") }
         fflush(nil)
 
+        // One pass of the loop, then each transport's group commit.
         while !stopping {
             loop.runOnce()
             server.commitPass()
+            front?.commitPass()
         }
         server.commitPass()
+        front?.finishShutdown()
         server.finishShutdown()
         logger.notice("stopped: \(server.stats)")
+        if let front {
+            let m = front.metrics
+            logger.notice("http stopped: commits \(m.commits), failed commits \(m.failedCommits) (\(m.failedRequests) requests got 503), largest group \(m.largestGroup)")
+        }
     }
 }
 

@@ -63,19 +63,23 @@ func runSelfcare(_ arguments: [String], environment: [String: String] = [:]) thr
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
 
-/// A running `selfcare serve` on a free port of 127.0.0.1.
+/// A running `selfcare serve` on free ports of 127.0.0.1: the line protocol and, unless
+/// `http` is false, the HTTP front (never the default 8080: tests run in parallel).
 final class ServerProcess: @unchecked Sendable {
     let process = Process()
     let store: TemporaryStore
     private(set) var port = 0
+    /// The HTTP front's port (0 when started with `http: false`).
+    private(set) var httpPort = 0
     let logPath: String
 
-    init(store: TemporaryStore, arguments: [String] = [], environment: [String: String] = [:]) throws {
+    init(store: TemporaryStore, arguments: [String] = [], environment: [String: String] = [:], http: Bool = true) throws {
         self.store = store
         logPath = store.folder + "/server-\(UUID().uuidString.prefix(8)).log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: selfcareBinary)
         process.arguments = ["serve", "--db", store.path, "--listen", "127.0.0.1:0",
+                             "--http", http ? "127.0.0.1:0" : "off",
                              "--grammars", repositoryRoot + "/Grammars"] + arguments
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
@@ -84,21 +88,27 @@ final class ServerProcess: @unchecked Sendable {
         process.standardOutput = stdout
         process.standardError = FileHandle(forWritingAtPath: logPath)
         try process.run()
-        // The ready line carries the port: "selfcare: listening on 127.0.0.1:PORT".
+        // The ready lines carry the ports: "selfcare: listening on 127.0.0.1:PORT", then
+        // "selfcare: http on 127.0.0.1:PORT".
         var seen = Data()
         let handle = stdout.fileHandleForReading
-        while !seen.contains(0x0A) {
+        let wanted = http ? 2 : 1
+        while seen.filter({ $0 == 0x0A }).count < wanted {
             let chunk = handle.availableData
             if chunk.isEmpty {
                 throw ServerError(description: "server exited before listening: \(log)")
             }
             seen.append(chunk)
         }
-        let line = String(decoding: seen, as: UTF8.self)
-        guard let colon = line.split(separator: "\n")[0].lastIndex(of: ":"),
-              let port = Int(line.split(separator: "\n")[0][line.index(after: colon)...])
-        else { throw ServerError(description: "unexpected ready line: \(line)") }
-        self.port = port
+        let lines = String(decoding: seen, as: UTF8.self).split(separator: "\n").map(String.init)
+        func port(after prefix: String) throws -> Int {
+            guard let line = lines.first(where: { $0.hasPrefix(prefix) }),
+                  let colon = line.lastIndex(of: ":"), let port = Int(line[line.index(after: colon)...])
+            else { throw ServerError(description: "no ready line \(prefix)…: \(lines)") }
+            return port
+        }
+        self.port = try port(after: "selfcare: listening on ")
+        if http { httpPort = try port(after: "selfcare: http on ") }
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }

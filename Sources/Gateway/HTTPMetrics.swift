@@ -1,0 +1,148 @@
+import Engine
+
+/// Counters of the HTTP front, and the Prometheus text of `GET /metrics` (format 0.0.4).
+///
+/// Label values are bounded: endpoints come from ``HTTPRoute`` (`other` for unknown
+/// paths), statuses from the few the front answers, outcomes from `Outcome.Status`.
+public struct HTTPMetrics: Sendable {
+    /// Upper bounds of the latency histogram, seconds.
+    public static let buckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
+
+    struct EndpointStatus: Hashable { let endpoint: String; let status: Int }
+
+    private(set) var requests: [EndpointStatus: Int] = [:]
+    private(set) var latency: [String: Histogram] = [:]
+    /// Engine commands run through HTTP and committed, by outcome status.
+    private(set) var outcomes: [String: Int] = [:]
+    public var commits = 0
+    public var failedCommits = 0
+    /// Requests answered `503` because their commit failed.
+    public var failedRequests = 0
+    public var largestGroup = 0
+
+    struct Histogram: Sendable {
+        var counts = [Int](repeating: 0, count: HTTPMetrics.buckets.count)
+        var sum = 0.0
+        var count = 0
+    }
+
+    public init() {}
+
+    /// One answered request.
+    public mutating func record(endpoint: String, status: Int, seconds: Double) {
+        requests[EndpointStatus(endpoint: endpoint, status: status), default: 0] += 1
+        var h = latency[endpoint] ?? Histogram()
+        if let i = HTTPMetrics.buckets.firstIndex(where: { seconds <= $0 }) { h.counts[i] += 1 }
+        h.sum += seconds
+        h.count += 1
+        latency[endpoint] = h
+    }
+
+    public mutating func record(outcome: Outcome.Status) {
+        outcomes[HTTPMetrics.label(outcome), default: 0] += 1
+    }
+
+    /// `ok`, `refused`, `unknown_subscriber`, `invalid`.
+    static func label(_ status: Outcome.Status) -> String {
+        String(status.rawValue.map { $0 == " " ? "_" : $0 })
+    }
+
+    public func requestCount(endpoint: String, status: Int) -> Int {
+        requests[EndpointStatus(endpoint: endpoint, status: status)] ?? 0
+    }
+
+    /// What the rest of the server contributes to `/metrics`.
+    public struct Gauges: Sendable {
+        public var httpInFlight = 0
+        public var httpConnections = 0
+        /// The line protocol's counters and open connections, when it runs.
+        public var line: GatewayStats?
+        public var lineConnections = 0
+
+        public init() {}
+    }
+
+    /// The exposition text.
+    public func render(_ gauges: Gauges) -> String {
+        var out = ""
+        func family(_ name: String, _ type: String, _ help: String) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+        }
+        func sample(_ name: String, _ labels: [(String, String)], _ value: String) {
+            out += name
+            if !labels.isEmpty {
+                out += "{" + labels.map { "\($0.0)=\"\(HTTPMetrics.escape($0.1))\"" }.joined(separator: ",") + "}"
+            }
+            out += " \(value)\n"
+        }
+
+        family("selfcare_http_requests_total", "counter", "HTTP requests answered, by endpoint and status.")
+        for key in requests.keys.sorted(by: { ($0.endpoint, $0.status) < ($1.endpoint, $1.status) }) {
+            sample("selfcare_http_requests_total", [("endpoint", key.endpoint), ("status", String(key.status))], String(requests[key]!))
+        }
+
+        family("selfcare_http_request_duration_seconds", "histogram",
+               "Seconds from a complete HTTP request to its answer (commit included).")
+        for endpoint in latency.keys.sorted() {
+            let h = latency[endpoint]!
+            var cumulative = 0
+            for (i, bound) in HTTPMetrics.buckets.enumerated() {
+                cumulative += h.counts[i]
+                sample("selfcare_http_request_duration_seconds_bucket", [("endpoint", endpoint), ("le", HTTPMetrics.number(bound))], String(cumulative))
+            }
+            sample("selfcare_http_request_duration_seconds_bucket", [("endpoint", endpoint), ("le", "+Inf")], String(h.count))
+            sample("selfcare_http_request_duration_seconds_sum", [("endpoint", endpoint)], HTTPMetrics.number(h.sum))
+            sample("selfcare_http_request_duration_seconds_count", [("endpoint", endpoint)], String(h.count))
+        }
+
+        family("selfcare_engine_commands_total", "counter", "Engine commands committed, by channel and outcome status.")
+        for status in [Outcome.Status.ok, .refused, .unknownSubscriber, .invalid] {
+            let label = HTTPMetrics.label(status)
+            sample("selfcare_engine_commands_total", [("channel", "http"), ("status", label)], String(outcomes[label] ?? 0))
+        }
+        if let line = gauges.line {
+            // The line protocol counts its engine commands without their outcome.
+            sample("selfcare_engine_commands_total", [("channel", "line"), ("status", "any")], String(line.engineCommands))
+        }
+
+        family("selfcare_commits_total", "counter", "Group-commit transactions committed, by transport.")
+        sample("selfcare_commits_total", [("transport", "http")], String(commits))
+        if let line = gauges.line { sample("selfcare_commits_total", [("transport", "line")], String(line.commits)) }
+        family("selfcare_failed_commits_total", "counter", "Group-commit transactions that failed and were rolled back.")
+        sample("selfcare_failed_commits_total", [("transport", "http")], String(failedCommits))
+        if let line = gauges.line { sample("selfcare_failed_commits_total", [("transport", "line")], String(line.failedCommits)) }
+        family("selfcare_failed_requests_total", "counter", "Requests refused because their commit failed (HTTP 503, line 451).")
+        sample("selfcare_failed_requests_total", [("transport", "http")], String(failedRequests))
+        if let line = gauges.line { sample("selfcare_failed_requests_total", [("transport", "line")], String(line.failedRequests)) }
+
+        family("selfcare_http_requests_in_flight", "gauge", "HTTP requests received and not answered yet.")
+        sample("selfcare_http_requests_in_flight", [], String(gauges.httpInFlight))
+        family("selfcare_http_connections", "gauge", "Open HTTP connections that sent a request.")
+        sample("selfcare_http_connections", [], String(gauges.httpConnections))
+        if let line = gauges.line {
+            family("selfcare_line_connections", "gauge", "Open line-protocol connections.")
+            sample("selfcare_line_connections", [], String(gauges.lineConnections))
+            family("selfcare_line_requests_total", "counter", "Line-protocol requests answered.")
+            sample("selfcare_line_requests_total", [], String(line.requests))
+        }
+        return out
+    }
+
+    /// `0.005`, `1`, `2.5`: as Prometheus clients print bucket bounds.
+    static func number(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
+
+    static func escape(_ value: String) -> String {
+        var out = ""
+        for c in value {
+            switch c {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+}

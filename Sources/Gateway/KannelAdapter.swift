@@ -1,0 +1,75 @@
+import Engine
+import EventLoop
+import LineProtocol
+import Numbering
+
+/// Kannel's `sms-service` convention: `GET /kannel/sms?from=%p&to=%P&text=%a` (or the same
+/// as a POST form); the body of a `200` is the reply SMS, which Kannel sends back to the
+/// subscriber as an MT.
+///
+/// What the subscriber should read — the balance, a refusal, "unknown subscriber" — is a
+/// `200` with that text, because Kannel forwards only a successful answer's body. A
+/// request Kannel itself got wrong (missing or malformed parameters, bad credentials) is
+/// a `4xx` with a one-line text that Kannel logs.
+public enum KannelAdapter {
+    /// One MO SMS to run.
+    public struct SMS: Equatable, Sendable {
+        public var from: MSISDN
+        public var to: Destination
+        public var text: String
+
+        public init(from: MSISDN, to: Destination, text: String) {
+            self.from = from
+            self.to = to
+            self.text = text
+        }
+
+        /// The audit row's request text, as the line protocol writes it.
+        public var auditText: String { Request.sms(from: from, to: to, text: text).maskedDescription }
+    }
+
+    public static let formType = "application/x-www-form-urlencoded"
+
+    /// The query parameters, then those of a form body (a POST). A body of another type
+    /// is `415`; broken percent-escapes are `400`.
+    public static func parameters(_ request: HTTPRequest) -> Result<HTTPParameters, HTTPError> {
+        var parameters = request.query
+        if !request.body.isEmpty {
+            if let refusal = HTTPError.requireContentType(request, formType) { return .failure(refusal) }
+            parameters = parameters.merging(HTTPParameters(decodingForm: request.body))
+        }
+        if parameters.hadMalformedPairs {
+            return .failure(.badRequest("malformed percent-encoding (parameters must be UTF-8)"))
+        }
+        return .success(parameters)
+    }
+
+    /// `from`, `to` and `text` (which may be empty: an empty SMS is still an SMS).
+    public static func sms(_ parameters: HTTPParameters) -> Result<SMS, HTTPError> {
+        for name in ["from", "to", "text"] where parameters[name] == nil {
+            return .failure(.badRequest("missing parameter: \(name)"))
+        }
+        guard let from = MSISDN(parsing: parameters["from"]!) else {
+            return .failure(.badRequest("malformed number: from"))
+        }
+        guard let to = Destination(parsing: parameters["to"]!) else {
+            return .failure(.badRequest("malformed number: to"))
+        }
+        let text = parameters["text"]!
+        guard !text.unicodeScalars.contains("\0") else { return .failure(.badRequest("NUL in text")) }
+        return .success(SMS(from: from, to: to, text: text))
+    }
+
+    /// The engine's outcome as Kannel wants it: the reply SMS as the body of a `200`
+    /// (empty when there is none: set `omit-empty = true` in Kannel), the outcome in
+    /// `X-Selfcare-Outcome` for logs.
+    public static func response(_ outcome: Outcome) -> HTTPResponse {
+        let detail = outcome.status == .unknownSubscriber || outcome.result.isEmpty ? "" : ": " + outcome.result
+        let header = ("X-Selfcare-Outcome", outcome.status.rawValue + detail)
+        guard let reply = outcome.reply else {
+            if outcome.status == .invalid { return .text(400, outcome.result + "\n", headers: [header]) }
+            return .text(200, "", headers: [header])
+        }
+        return .text(200, reply, headers: [header])
+    }
+}
