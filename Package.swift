@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "MenusTests", dependencies: ["TestSupport", "Menus", "SMSText", "Model", "Grammar"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Model", "Grammar", "Store", "MMI", "Menus", "SMSText"]),
         // The HTTP front's pure parts: routing, credentials, the Kannel adapter, metrics.
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "EventLoop", "Engine", "Model", "Numbering"]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "EventLoop", "Engine", "Model", "Numbering", "Menus", "Grammar"]),
         // Starts the real `selfcare` process (built by `swift build`) on a free port
         // with a temporary SQLite file; replays Transcripts/*.transcript.
         .testTarget(
