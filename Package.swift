@@ -58,7 +58,7 @@ let package = Package(
         // USSD menu trees (Grammars/menus/*.menu) and the pure dialogue state machine.
         .target(name: "Menus", dependencies: ["SMSText", "Model", "Grammar"]),
         // Transport-agnostic domain logic: (channel, msisdn, destination, text) -> outcome.
-        .target(name: "Engine", dependencies: ["Model", "Numbering", "Grammar", "SMSText"]),
+        .target(name: "Engine", dependencies: ["Model", "Numbering", "Grammar", "MMI", "Menus", "SMSText"]),
         // The line protocol as pure code: a byte-level line decoder and the request parser.
         .target(name: "LineProtocol", dependencies: ["Numbering", "Model"]),
         // A small blocking client of the line protocol: `selfcare send`, tests, examples.
@@ -85,9 +85,9 @@ let package = Package(
         .testTarget(name: "SMSTextTests", dependencies: ["TestSupport", "SMSText"]),
         .testTarget(name: "MMITests", dependencies: ["TestSupport", "MMI", "Grammar"]),
         .testTarget(name: "MenusTests", dependencies: ["TestSupport", "Menus", "SMSText", "Model", "Grammar"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Model", "Grammar", "Store"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Model", "Grammar", "Store", "MMI", "Menus", "SMSText"]),
         // The HTTP front's pure parts: routing, credentials, the Kannel adapter, metrics.
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "EventLoop", "Engine", "Model", "Numbering"]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "EventLoop", "Engine", "Model", "Numbering", "Menus", "Grammar"]),
         // Starts the real `selfcare` process (built by `swift build`) on a free port
         // with a temporary SQLite file; replays Transcripts/*.transcript.
         .testTarget(

@@ -1,4 +1,6 @@
 import Grammar
+import Menus
+import MMI
 
 /// The reply texts the engine renders: a grammar whose catalogs lack one is refused at
 /// start-up and by RELOAD, so no subscriber ever gets a bare key as an answer.
@@ -31,25 +33,34 @@ extension Engine {
     /// The grammar's argument types: a malformed argument is explained by `argument.<type>`.
     static let argumentTypes = ["topic", "date", "msisdn", "amount", "pin", "range", "language", "text"]
 
-    /// Every key, the per-service help texts and argument explanations included.
-    public static func requiredMessageKeys(for grammar: Grammar) -> [String] {
-        fixedMessageKeys
+    /// Every key, the per-service help texts and argument explanations included; with
+    /// `mmi`, the name of every supplementary service and basic service group it lists.
+    public static func requiredMessageKeys(for grammar: Grammar, mmi: MMICodes = MMICodes()) -> [String] {
+        fixedMessageKeys + ussdMessageKeys
             + grammar.services.map { "help.\($0)" }
             + Engine.argumentTypes.map { "argument.\($0)" }
             + Zodiac.allCases.map { "sign.\($0.rawValue)" }
+            + mmi.services.values.map { "mmi.name.\($0.name)" }.sorted()
+            + Engine.groupMembers(mmi).map { "mmi.short.\($0.name)" }.sorted()
+            + mmi.basicServices.values.map { "mmi.bs.\($0.name)" }.sorted()
     }
 
-    /// An engine for `grammar`, once every language has every text it needs.
+    /// An engine for `grammar`, with the MMI codes (`mmi.codes`) and the menus (`menus/`)
+    /// of `folder`, once every language has every text it needs.
     ///
-    /// - Throws: ``GrammarError`` naming the catalog file (in `folder`) and the missing key.
-    public init(validating grammar: Grammar, folder: String) throws(GrammarError) {
-        let keys = Engine.requiredMessageKeys(for: grammar)
+    /// - Throws: ``GrammarError`` naming the file (in `folder`) and what is wrong with it:
+    ///   a missing reply text, an MMI table or a menu that does not parse.
+    public init(validating grammar: Grammar, folder: String,
+                codeSource: (@Sendable () -> String)? = nil) throws(GrammarError) {
+        let mmi = try MMICodes.load(from: folder)
+        let menus = try MenuCatalog.load(from: folder)
+        let keys = Engine.requiredMessageKeys(for: grammar, mmi: mmi)
         for (language, catalog) in grammar.messages.sorted(by: { $0.key < $1.key }) {
             for key in keys where !catalog.contains(key) {
                 let file = (folder.hasSuffix("/") ? folder : folder + "/") + "messages.\(language)"
                 throw GrammarError(file: file, line: 0, reason: "message `\(key)` missing (the engine needs it)")
             }
         }
-        self.init(grammar: grammar)
+        self.init(grammar: grammar, mmi: mmi, menus: menus, codeSource: codeSource)
     }
 }

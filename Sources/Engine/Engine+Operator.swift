@@ -135,8 +135,9 @@ extension Engine {
             subscriptions: try tx.subscriptions(of: msisdn), settings: settings)
     }
 
-    /// Settings whose value is nobody's business, not even hashed: the purchase code.
-    static let secretSettings: Set<String> = [Engine.purchaseCodeSetting]
+    /// Settings whose value is nobody's business, not even hashed: the purchase code and
+    /// the barring password.
+    static let secretSettings: Set<String> = [Engine.purchaseCodeSetting, Engine.barringPasswordSetting]
 
     /// Changes language, status or birth date (`PATCH /api/subscribers/…`); the result
     /// names each old and new value for the audit row. Money never moves here.

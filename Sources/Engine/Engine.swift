@@ -1,4 +1,6 @@
 import Grammar
+import Menus
+import MMI
 import Model
 import Numbering
 import SMSText
@@ -20,14 +22,23 @@ import SMSText
 /// ```
 public struct Engine: Sendable {
     public let grammar: Grammar
+    /// The supplementary-service codes of `Grammars/mmi.codes` (TS 22.030).
+    public let mmi: MMICodes
+    /// The USSD menus of `Grammars/menus/`, by the code that opens them.
+    public let menus: MenuCatalog
     /// Each language's catalog, looked up once here rather than per request.
     let hungarian: Messages
     let english: Messages
     /// Where one-time purchase codes come from (S12); tests may fix it.
     let codeSource: @Sendable () -> String
 
-    public init(grammar: Grammar, codeSource: (@Sendable () -> String)? = nil) {
+    /// An engine over `grammar`; without `mmi` no supplementary-service code is known
+    /// (every code is USSD) and without `menus` no USSD code opens a menu.
+    public init(grammar: Grammar, mmi: MMICodes = MMICodes(), menus: MenuCatalog = MenuCatalog(),
+                codeSource: (@Sendable () -> String)? = nil) {
         self.grammar = grammar
+        self.mmi = mmi
+        self.menus = menus
         let hu = grammar.messages["hu"] ?? MessageCatalog()
         hungarian = Messages(language: .hu, catalog: hu)
         english = Messages(language: .en, catalog: grammar.messages["en"] ?? hu)
@@ -73,6 +84,11 @@ public struct Engine: Sendable {
         case .updateSubscriber(let target, let change):
             msisdn = target.digits
             outcome = try updateSubscriber(target, change, context, tx)
+        case .ussd(let from, let input, let dialogue):
+            msisdn = from.digits
+            let masked = maskedUSSD(input, dialogue: dialogue)
+            audited = Engine.masking(context.request, text: input, with: masked)
+            outcome = try ussd(from: from, input: input, dialogue: dialogue, context, tx)
         }
         try tx.audit(AuditEntry(
             at: context.now, account: context.account, channel: context.channel,
@@ -134,6 +150,10 @@ public enum Command: Sendable, Equatable {
     case showSubscriber(MSISDN)
     /// An operator changes a subscriber's language, status or birth date.
     case updateSubscriber(MSISDN, ProfileChange)
+    /// Subscriber `from` sent `input` on USSD: a code (`**21*06301234567#`, `*1412#`) or,
+    /// when `dialogue` is the dialogue the transport holds open for them, an answer to its
+    /// screen. The outcome's ``Outcome/dialogue`` is what the transport keeps next.
+    case ussd(from: MSISDN, input: String, dialogue: USSDDialogue?)
 }
 
 /// Who asks, how, and when.
@@ -178,12 +198,17 @@ public struct Outcome: Sendable, Equatable {
     /// Further lines for the requester (rate lists, outbox messages, a subscriber's
     /// record), each one line of text.
     public var lines: [String]
+    /// USSD: the dialogue that waits for the subscriber's next answer, which the
+    /// transport keeps (once the transaction commits) and hands back with that answer;
+    /// `nil` when the dialogue is over (or the command was no USSD).
+    public var dialogue: USSDDialogue?
 
-    public init(status: Status, reply: String?, result: String, lines: [String] = []) {
+    public init(status: Status, reply: String?, result: String, lines: [String] = [], dialogue: USSDDialogue? = nil) {
         self.status = status
         self.reply = reply
         self.result = result
         self.lines = lines
+        self.dialogue = dialogue
     }
 
     public static func ok(_ reply: String?, result: String, lines: [String] = []) -> Outcome {

@@ -15,6 +15,9 @@ public struct GatewayConfig: Sendable {
     public var maxAuthFailures: Int = 5
     /// Longest wait for answers to drain at shutdown.
     public var shutdownGrace: Double = 5
+    /// Seconds an open USSD dialogue waits for the subscriber's answer before it is
+    /// dropped (`selfcare serve --ussd-timeout S`).
+    public var ussdTimeout: Double = 60
     /// The `Grammars/` folder RELOAD and SIGHUP read again; `nil`: reload refused.
     public var grammarFolder: String?
     /// The greeting after `220`.

@@ -4,6 +4,7 @@ import EventLoop
 import LineProtocol
 import Logging
 import Model
+import Numbering
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,6 +20,12 @@ public final class LineServer {
     let loop: EventLoop
     let store: any SubscriberStore
     public var engine: Engine
+    /// The open USSD dialogues, shared with the other transports.
+    public let ussdDialogues: USSDDialogues
+    /// What the pass in progress did to them, applied after its commit.
+    private var ussdPass = USSDDialogues.Changes()
+    /// The registry is this server's (it sweeps it and stops the sweep at shutdown).
+    private let ownsDialogues: Bool
     let config: GatewayConfig
     let logger: Logger
     private var listener: Listener?
@@ -30,12 +37,22 @@ public final class LineServer {
     /// The address actually bound, e.g. `127.0.0.1:7777`.
     public var boundAddress: String { listener?.boundAddress ?? "" }
 
-    public init(loop: EventLoop, store: any SubscriberStore, engine: Engine, config: GatewayConfig, logger: Logger) throws {
+    /// - Parameter dialogues: the USSD dialogue registry to share; by default a new one
+    ///   with the configured timeout, swept on `loop`.
+    public init(loop: EventLoop, store: any SubscriberStore, engine: Engine, config: GatewayConfig, logger: Logger,
+                dialogues: USSDDialogues? = nil) throws {
         self.loop = loop
         self.store = store
         self.engine = engine
         self.config = config
         self.logger = logger
+        ownsDialogues = dialogues == nil
+        if let dialogues {
+            ussdDialogues = dialogues
+        } else {
+            ussdDialogues = USSDDialogues(timeout: config.ussdTimeout)
+            ussdDialogues.startSweeping(on: loop)
+        }
         queue.reserveCapacity(4096)
         listener = try Listener(loop: loop, address: config.listen) { [unowned self] fd in
             self.accept(fd)
@@ -199,12 +216,18 @@ public final class LineServer {
             stats.failedCommits += 1
             stats.failedRequests += used
             logger.error("commit failed, \(used) requests answered 451: \(failure)")
+            // Nothing of the pass happened: its dialogues stay where they were.
+            ussdPass = USSDDialogues.Changes()
             redoAfterFailedCommit()
         } else if needsStore {
             let used = queue.reduce(0) { $0 + ($1.usedStore ? 1 : 0) }
             stats.commits += 1
             stats.engineCommands += used
             stats.largestGroup = max(stats.largestGroup, used)
+        }
+        if !ussdPass.isEmpty {
+            ussdDialogues.apply(ussdPass, now: loop.now)
+            ussdPass = USSDDialogues.Changes()
         }
         release()
         queue.removeAll(keepingCapacity: true)
@@ -261,6 +284,14 @@ public final class LineServer {
                 guard let tx else { return }
                 p.usedStore = true
                 try run(.mt(from: from, to: to, text: text), request, session, tx, now: now)
+            case .ussd(let msisdn, let text):
+                guard let tx else { return }
+                p.usedStore = true
+                try ussd(msisdn, text, request, session, tx, now: now)
+            case .release(let msisdn):
+                let open = ussdDialogues.dialogue(for: msisdn, now: loop.now, pending: ussdPass) != nil
+                ussdPass.set(nil, for: msisdn)
+                session.out.line(.ok, open ? "Released" : "No open dialogue")
             case .outbox(let recipient):
                 guard let tx else { return }
                 p.usedStore = true
@@ -299,6 +330,34 @@ public final class LineServer {
         let context = RequestContext(channel: "line", account: session.account?.name,
                                      request: request.maskedDescription, now: now)
         write(try engine.execute(command, context, in: tx), to: &session.out)
+    }
+
+    /// A USSD string: continues the subscriber's open dialogue (as the pass so far left
+    /// it), stages what the engine returns, and answers the screen with `251 CONTINUE`
+    /// (dialogue open), `250 END`, or the refusal.
+    private func ussd(_ msisdn: MSISDN, _ text: String, _ request: Request, _ session: LineSession,
+                      _ tx: any StoreTransaction, now: Int64) throws {
+        let context = RequestContext(channel: "line", account: session.account?.name,
+                                     request: request.maskedDescription, now: now)
+        let open = ussdDialogues.dialogue(for: msisdn, now: loop.now, pending: ussdPass)
+        let outcome = try engine.execute(.ussd(from: msisdn, input: text, dialogue: open), context, in: tx)
+        ussdPass.set(outcome.dialogue, for: msisdn)
+        writeUSSD(outcome, to: &session.out)
+    }
+
+    /// How a USSD outcome reads on the line protocol: the screen's lines, then
+    /// `251 CONTINUE`, `250 END`, `554 Refused: <reason>` or `550 Unknown subscriber`.
+    func writeUSSD(_ outcome: Outcome, to out: inout ResponseWriter) {
+        let code: ResponseCode
+        let final: String
+        switch (outcome.status, outcome.dialogue) {
+        case (.ok, .some): (code, final) = (.continues, "CONTINUE")
+        case (.ok, nil): (code, final) = (.ok, "END")
+        case (.unknownSubscriber, _): (code, final) = (.unknownSubscriber, "Unknown subscriber")
+        case (.refused, _), (.invalid, _): (code, final) = (.refused, "Refused: \(outcome.result)")
+        }
+        if let screen = outcome.reply, !screen.isEmpty { out.line(code, screen, last: false) }
+        out.line(code, final)
     }
 
     /// Told of every engine a reload puts in force, so the other transports of the loop
@@ -452,6 +511,7 @@ public final class LineServer {
             loop.runOnce()
         }
         tick.cancel()
+        if ownsDialogues { ussdDialogues.stopSweeping() }
         for session in Array(sessions.values) { remove(session) }
         listener?.close()
         listener = nil
@@ -464,7 +524,7 @@ extension LineServer.Pending {
     var needsStore: Bool {
         guard case .request(let request) = item else { return false }
         switch request {
-        case .auth, .sms, .topup, .mt, .outbox, .rateSet, .rateDelete, .rateList, .subAdd, .subShow: return true
+        case .auth, .sms, .ussd, .topup, .mt, .outbox, .rateSet, .rateDelete, .rateList, .subAdd, .subShow: return true
         default: return false
         }
     }

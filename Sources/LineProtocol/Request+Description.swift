@@ -4,7 +4,8 @@ extension Request: CustomStringConvertible {
     ///
     /// Numbers appear in canonical form. The SMS text is kept as received: which words of
     /// it are a PIN only the grammar knows, so the engine masks them before auditing.
-    /// `SUB ADD` shows `pin=*****`.
+    /// `SUB ADD` shows `pin=*****`. The USSD string is kept too: whether it answers a PIN
+    /// prompt only the engine knows (it masks PINs and barring passwords before auditing).
     public var maskedDescription: String {
         switch self {
         case .empty: return ""
@@ -12,6 +13,8 @@ extension Request: CustomStringConvertible {
         case .sms(let from, let to, let text): return "SMS \(from.digits) \(to.digits) \(text)"
         case .topup(let msisdn, let amount): return "TOPUP \(msisdn.digits) \(amount)"
         case .mt(let from, let to, let text): return "MT \(from.digits) \(to.digits) \(text)"
+        case .ussd(let msisdn, let text): return "USSD \(msisdn.digits) \(text)"
+        case .release(let msisdn): return "RELEASE \(msisdn.digits)"
         case .outbox(let recipient): return recipient.map { "OUTBOX \($0.digits)" } ?? "OUTBOX"
         case .rateSet(let r): return "RATE SET \(r.prefix) \(r.price) \(r.kind.rawValue)\(r.adult ? " adult" : "")"
         case .rateDelete(let prefix, let kind): return "RATE DEL \(prefix)\(kind.map { " " + $0.rawValue } ?? "")"

@@ -50,6 +50,8 @@ public enum RequestParser {
         case .topup: return parseTopUp(&arguments)
         case .mt: return parseMT(&arguments)
         case .outbox: return parseOutbox(&arguments)
+        case .ussd: return parseUSSD(&arguments)
+        case .release: return parseRelease(&arguments)
         case .rate: return parseRate(&arguments)
         case .sub: return parseSub(&arguments)
         case .reload: return noArguments(&arguments, verb, .reload)
@@ -123,6 +125,32 @@ public enum RequestParser {
             return .failure(RequestError(.syntaxError, "malformed number: msisdn", verb: .outbox))
         }
         return .success(.outbox(recipient: recipient))
+    }
+
+    /// `USSD <msisdn> <string…>`: the string is the rest of the line, trailing spaces and
+    /// tabs dropped (a number may be typed with spaces).
+    static func parseUSSD(_ arguments: inout ArgumentScanner) -> Result<Request, RequestError> {
+        guard let token = arguments.next() else { return .failure(.usage(.ussd)) }
+        var rest = arguments.rest()[...]
+        while let last = rest.last, ArgumentScanner.isSeparator(last) { rest = rest.dropLast() }
+        guard !rest.isEmpty else { return .failure(.usage(.ussd)) }
+        guard let msisdn = msisdn(token) else {
+            return .failure(RequestError(.syntaxError, "malformed number: msisdn", verb: .ussd))
+        }
+        let text = string(UnsafeRawBufferPointer(rebasing: rest))
+        guard text.count <= Request.maximumUSSD else {
+            return .failure(RequestError(.syntaxError, "USSD string longer than \(Request.maximumUSSD) characters", verb: .ussd))
+        }
+        return .success(.ussd(msisdn: msisdn, text: text))
+    }
+
+    /// `RELEASE <msisdn>`
+    static func parseRelease(_ arguments: inout ArgumentScanner) -> Result<Request, RequestError> {
+        guard let token = arguments.next(), arguments.isAtEnd() else { return .failure(.usage(.release)) }
+        guard let msisdn = msisdn(token) else {
+            return .failure(RequestError(.syntaxError, "malformed number: msisdn", verb: .release))
+        }
+        return .success(.release(msisdn))
     }
 
     /// `RATE SET <prefix> <price> <kind> [adult]`, `RATE DEL <prefix> [<kind>]`, `RATE LIST [<prefix>]`

@@ -23,6 +23,8 @@ extension Request {
         case topup = "TOPUP"
         case mt = "MT"
         case outbox = "OUTBOX"
+        case ussd = "USSD"
+        case release = "RELEASE"
         case rate = "RATE"
         case sub = "SUB"
         case reload = "RELOAD"
@@ -38,7 +40,7 @@ extension Request {
         public var role: Role {
             switch self {
             case .auth, .ping, .help, .quit: return .none
-            case .sms, .mt, .outbox: return .network
+            case .sms, .mt, .outbox, .ussd, .release: return .network
             case .topup, .rate, .sub, .reload: return .operator
             }
         }
@@ -51,6 +53,8 @@ extension Request {
             case .topup: return "TOPUP <msisdn> <amount>"
             case .mt: return "MT <from-number> <to-msisdn> <text>"
             case .outbox: return "OUTBOX [<msisdn>]"
+            case .ussd: return "USSD <msisdn> <string>"
+            case .release: return "RELEASE <msisdn>"
             case .rate: return "RATE SET <prefix> <price> <premium|premium-mt|subscription|donation> [adult] | RATE DEL <prefix> [<kind>] | RATE LIST [<prefix>]"
             case .sub: return "SUB ADD <msisdn> <prepaid|postpaid|mix> [birth=YYYY-MM-DD] [pin=NNNNN] [lang=hu|en] | SUB SHOW <msisdn>"
             case .reload: return "RELOAD"

@@ -16,6 +16,12 @@ public enum Request: Hashable, Sendable {
     /// `TOPUP <msisdn> <amount>`: adds `amount` forints (1 … ``maximumTopUp``) to a
     /// prepaid balance.
     case topup(msisdn: MSISDN, amount: Int64)
+    /// `USSD <msisdn> <string…>`: subscriber `msisdn` dialled a code (`*#21#`, `*1412#`)
+    /// or answered the screen of the dialogue open for them. The string is the rest of
+    /// the line, at most ``maximumUSSD`` characters, trailing spaces dropped.
+    case ussd(msisdn: MSISDN, text: String)
+    /// `RELEASE <msisdn>`: the subscriber cancelled the open USSD dialogue.
+    case release(MSISDN)
     /// `MT <from-number> <to-msisdn> <text…>`: the network delivers an SMS from `from` to
     /// subscriber `to`; premium ones are checked (S5) and charged.
     case mt(from: Destination, to: MSISDN, text: String)
@@ -54,6 +60,9 @@ public enum Request: Hashable, Sendable {
     /// The most messages one `OUTBOX` hands over; the rest wait for the next one.
     public static let outboxBatch = 100
 
+    /// The longest USSD string: one screen, 182 characters (TS 23.038).
+    public static let maximumUSSD = 182
+
     /// The verb of the request; `nil` for ``empty``.
     public var verb: Verb? {
         switch self {
@@ -62,6 +71,8 @@ public enum Request: Hashable, Sendable {
         case .sms: return .sms
         case .topup: return .topup
         case .mt: return .mt
+        case .ussd: return .ussd
+        case .release: return .release
         case .outbox: return .outbox
         case .rateSet, .rateDelete, .rateList: return .rate
         case .subAdd, .subShow: return .sub

@@ -15,8 +15,12 @@ public enum ResponseCode: Int, Hashable, Sendable, CaseIterable {
     case bye = 221
     /// `235 …`: `AUTH` succeeded.
     case authenticated = 235
-    /// `250 …`: done (`PONG`, a balance, an applied or answered request).
+    /// `250 …`: done (`PONG`, a balance, an applied or answered request); `250 END`
+    /// ends a USSD dialogue.
     case ok = 250
+    /// `251 CONTINUE`: the USSD screen on the lines before it waits for the subscriber's
+    /// answer (the next `USSD` of the same number); the dialogue stays open.
+    case continues = 251
     /// `421 …`: the server closes the connection: too many connections, idle too long,
     /// too many authentication failures, or shutting down.
     case closing = 421

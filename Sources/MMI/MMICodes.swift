@@ -73,6 +73,9 @@ public struct MMICodes: Sendable {
     /// The no-reply timer's allowed values, seconds (TS 22.030 Annex B: 5…30 step 5).
     public private(set) var timer = MMITimerRule(lowest: 5, highest: 30, step: 5)
 
+    /// No codes at all: every string ending in `#` is USSD.
+    public init() {}
+
     /// Reads `mmi.codes` from `directory`.
     public static func load(from directory: String) throws(GrammarError) -> MMICodes {
         let path = directory.hasSuffix("/") ? directory + fileName : directory + "/" + fileName

@@ -207,6 +207,9 @@ struct MenuParser {
 public struct MenuCatalog: Sendable {
     public let menus: [String: Menu]
 
+    /// No menus: every USSD string is refused.
+    public init() { menus = [:] }
+
     public init(menus: [Menu]) throws(GrammarError) {
         var byCode: [String: Menu] = [:]
         for menu in menus {

@@ -57,6 +57,16 @@ public struct MenuDialogue: Sendable {
         return (dialogue, dialogue.show())
     }
 
+    /// What the prompt on screen asks for (a PIN, a number), or nil on a menu screen: a
+    /// transport masks the answer to a PIN prompt before it logs or audits it.
+    public var expectedInput: MenuInput.Kind? {
+        guard let prompting else { return nil }
+        return prompting.item.inputs[prompting.answers.count].kind
+    }
+
+    /// The dotted path of the sub-menu on screen (`2.1`; empty: the main menu).
+    public var path: String { position.joined(separator: ".") }
+
     /// The current sub-menu.
     var node: MenuItem {
         menu.item(at: position.joined(separator: ".")) ?? menu.root
@@ -135,5 +145,16 @@ public struct MenuDialogue: Sendable {
         isOver = true
         prompting = nil
         return step
+    }
+}
+
+extension MenuDialogue: Equatable {
+    /// Two dialogues are equal when they show the same screen of the same menu and
+    /// would take the next answer alike.
+    public static func == (a: MenuDialogue, b: MenuDialogue) -> Bool {
+        a.language == b.language && a.languageChosen == b.languageChosen && a.isOver == b.isOver
+            && a.position == b.position && a.page == b.page
+            && a.prompting?.item == b.prompting?.item && a.prompting?.answers == b.prompting?.answers
+            && a.menu.code == b.menu.code && a.menu == b.menu
     }
 }

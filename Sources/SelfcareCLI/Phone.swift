@@ -15,7 +15,8 @@ import Glibc
 /// 💬 1430: Az emelt díjas SMS-ek fogadását engedélyezted.
 /// 📩 from 1430: Biztonsági értesítés: emelt díjas SMS fogadás engedélyezve (…). …
 /// > *1412#
-/// 📟 1412 …
+/// 📟 Telekom 1412
+///    1 Önkiszolgalo ügyfélszolgalat …
 /// ```
 struct Phone: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -34,6 +34,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Seconds of silence before a connection is closed (0: never).")
     var idleTimeout: Double = 300
 
+    @Option(help: "Seconds an open USSD dialogue waits for the next answer before it is dropped.")
+    var ussdTimeout: Double = 60
+
     @Option(help: "Connections beyond this get 421.")
     var maxConnections: Int = 10_000
 
@@ -42,6 +45,7 @@ struct Serve: ParsableCommand {
 
     func validate() throws {
         guard idleTimeout >= 0 else { throw ValidationError("--idle-timeout must be 0 or more") }
+        guard ussdTimeout > 0 else { throw ValidationError("--ussd-timeout must be positive") }
         guard maxConnections > 0 else { throw ValidationError("--max-connections must be positive") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
     }
@@ -85,6 +89,7 @@ struct Serve: ParsableCommand {
         config.listen = listen
         config.idleTimeout = idleTimeout
         config.maxConnections = maxConnections
+        config.ussdTimeout = ussdTimeout
         config.grammarFolder = folder
 
         let loop = try EventLoop()

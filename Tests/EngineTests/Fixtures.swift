@@ -14,9 +14,9 @@ let grammarFolder: String = {
 
 func makeEngine() throws -> Engine {
     let grammar = try Grammar.load(from: grammarFolder)
-    // Validating: a reply text the engine needs and the catalogs lack fails every test.
-    _ = try Engine(validating: grammar, folder: grammarFolder)
-    return Engine(grammar: grammar, codeSource: { "424242" })
+    // Validating: a reply text the engine needs and the catalogs lack fails every test;
+    // it also reads mmi.codes and the menus.
+    return try Engine(validating: grammar, folder: grammarFolder, codeSource: { "424242" })
 }
 
 /// 2026-11-21 12:00:00 UTC
@@ -90,10 +90,38 @@ extension InMemoryStore {
 struct Desk {
     let engine: Engine
     let store: InMemoryStore
+    /// The open USSD dialogues, kept as a transport keeps them (after the commit).
+    let dialogues = Dialogues()
+
+    final class Dialogues: @unchecked Sendable {
+        var open: [MSISDN: USSDDialogue] = [:]
+    }
 
     init() throws {
         engine = try makeEngine()
         store = try makeStore()
+    }
+
+    /// Subscriber `from` dials or answers `input` on USSD, with the dialogue the desk
+    /// holds for them; the desk keeps the dialogue the outcome returns.
+    @discardableResult
+    func ussd(_ from: MSISDN, _ input: String, at time: Int64 = now) throws -> Outcome {
+        let open = dialogues.open[from]
+        let outcome = try store.write { tx in
+            try engine.execute(.ussd(from: from, input: input, dialogue: open),
+                               RequestContext(channel: "test", account: "simulator",
+                                              request: "USSD \(from.digits) \(input)", now: time), in: tx)
+        }
+        dialogues.open[from] = outcome.dialogue
+        return outcome
+    }
+
+    /// The dialogue open for `msisdn`, if any.
+    func dialogue(_ msisdn: MSISDN) -> USSDDialogue? { dialogues.open[msisdn] }
+
+    /// The subscriber's settings as stored.
+    func settings(_ msisdn: MSISDN) throws -> [String: String] {
+        try store.write { try $0.settings(of: msisdn) }
     }
 
     /// Subscriber `from` texts `text` to `to` (as dialled).
@@ -131,13 +159,17 @@ struct Desk {
 }
 
 extension InMemoryStore.State {
-    /// Everything but the audit (which every command appends to) and PIN counters.
+    /// Everything but the audit (which every command appends to) and the PIN and
+    /// barring-password failure counters.
     func sameApartFromAudit(_ other: InMemoryStore.State) -> Bool {
         var a = self, b = other
         a.audit = []
         b.audit = []
         a.pins = [:]
         b.pins = [:]
+        func counted(_ key: String) -> Bool { key == "cb.failures" || key == "cb.locked" }
+        a.settings = a.settings.mapValues { $0.filter { !counted($0.key) } }.filter { !$0.value.isEmpty }
+        b.settings = b.settings.mapValues { $0.filter { !counted($0.key) } }.filter { !$0.value.isEmpty }
         return a == b
     }
 }

@@ -22,9 +22,12 @@ struct PhoneTests {
             12 x
             777   SPORT
             *1412#
+            0
+            **21*06201234567#
+            1730 x
             """)
         #expect(status == 0)
-        #expect(out.count == 7, "\(out)")
+        #expect(out.count == 15, "\(out)")
         #expect(out[0].hasPrefix("1730: Egyenleg: 5 000 Ft, univerzális egyenleg: 1 000 Ft. Utolsó vásárlás: "))
         #expect(out[1] == "1430: Az emelt díjas SMS-ek fogadását engedélyezted.")
         // The security notice of the change arrives as an SMS from 1430.
@@ -32,8 +35,15 @@ struct PhoneTests {
         #expect(out[3] == "An SMS needs a number and a text, e.g. `1730 EGYENLEG`.")
         #expect(out[4] == "! 501 malformed number: to")
         #expect(out[5] == "777: Feliratkoztál: SPORT. Havidíj: 500 Ft. Leiratkozás: STOP SPORT")
-        // Without the USSD verb the phone says so; with it, the 1412 menu's first screen.
-        #expect(out[6] == "! USSD is not available on this gateway (500 unknown command)" || out[6].hasPrefix("USSD: "), "\(out[6])")
+        // The 1412 menu: its screen, one line of the display each.
+        #expect(out[6] == "USSD: Telekom 1412")
+        #expect(out[7] == "      1 Önkiszolgalo ügyfélszolgalat")
+        #expect(out[11] == "      *:Vissza 0:Ügyintézo")
+        // "0" answers the open menu (the agent), which ends the dialogue.
+        #expect(out[12].hasPrefix("USSD: Ügyintézonk hamarosan visszahivja"))
+        #expect(out[13] == "USSD: Hivasatiranyitas bekapcsolva: +36 20 123 4567")
+        // No dialogue open after an MMI code: "1730 x" is an SMS again.
+        #expect(out[14].hasPrefix("1730: Egyenleg: 4 500 Ft"))
 
         // Someone else's call-me-back request reaches this phone after its next action.
         let (_, other) = try phone(["06301111111", "--server", "127.0.0.1:\(server.port)"], input: "1430 HIVJ 06302222222\n")

@@ -192,7 +192,7 @@ struct RequestParsingTests {
 
     @Test("unknown verbs are 500", arguments: [
         "FOO", "PINGX", "PIN", "PINGPING", "SMSX 36301111111 1730 hi", "TOP UP 36301111111 5", "ÁRVÍZ",
-        "PING\r", "\rPING", "-PING", "USSD *102#", "RELEASE", "  hello world  ", "P", "😀",
+        "PING\r", "\rPING", "-PING", "USSDX *102#", "RELEASEX", "  hello world  ", "P", "😀",
     ])
     func unknownVerb(line: String) {
         let result = parse(line)
@@ -284,7 +284,7 @@ struct RequestParsingTests {
     @Test("verbs: name, role, usage")
     func verbs() {
         #expect(Request.Verb.allCases.map(\.name)
-            == ["AUTH", "SMS", "TOPUP", "MT", "OUTBOX", "RATE", "SUB", "RELOAD", "PING", "HELP", "QUIT"])
+            == ["AUTH", "SMS", "TOPUP", "MT", "OUTBOX", "USSD", "RELEASE", "RATE", "SUB", "RELOAD", "PING", "HELP", "QUIT"])
         #expect(Request.Verb.mt.role == .network && Request.Verb.outbox.role == .network)
         #expect(Request.Verb.rate.role == .operator && Request.Verb.sub.role == .operator && Request.Verb.reload.role == .operator)
         #expect(Request.Verb.rate.usageLines.count == 3)

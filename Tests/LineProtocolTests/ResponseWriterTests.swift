@@ -127,7 +127,7 @@ struct ResponseWriterTests {
     @Test("the documented codes")
     func codes() {
         let codes: [(ResponseCode, Int)] = [
-            (.greeting, 220), (.bye, 221), (.authenticated, 235), (.ok, 250), (.closing, 421),
+            (.greeting, 220), (.bye, 221), (.authenticated, 235), (.ok, 250), (.continues, 251), (.closing, 421),
             (.commitFailed, 451), (.unknownCommand, 500), (.syntaxError, 501), (.authenticationRequired, 530),
             (.authenticationFailed, 535), (.unknownSubscriber, 550), (.refused, 554),
         ]

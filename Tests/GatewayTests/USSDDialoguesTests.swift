@@ -1,0 +1,89 @@
+import Engine
+import EventLoop
+import Gateway
+import Grammar
+import Menus
+import Model
+import Numbering
+import Testing
+
+@Suite("USSD dialogue registry")
+struct USSDDialoguesTests {
+    static let menu: Menu = {
+        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast(3)
+        return try! Menu.load(file: parts.joined(separator: "/") + "/Grammars/menus/1412.menu")
+    }()
+
+    static func dialogue(at keys: [String] = []) -> USSDDialogue {
+        var walk = MenuDialogue(menu: menu, language: .hu)
+        for key in keys { _ = walk.answer(key) }
+        return USSDDialogue(code: menu.code, menu: walk)
+    }
+
+    let a = MSISDN(canonical: "36301111111")
+    let b = MSISDN(canonical: "36302222222")
+
+    @Test func aDialogueIsKeptOnlyOnceItsPassIsApplied() {
+        let dialogues = USSDDialogues(timeout: 60)
+        var pass = USSDDialogues.Changes()
+        pass.set(Self.dialogue(), for: a)
+        // Seen by the rest of the pass, not by anyone else yet.
+        #expect(dialogues.dialogue(for: a, now: 0, pending: pass) == Self.dialogue())
+        #expect(dialogues.dialogue(for: a, now: 0) == nil)
+        dialogues.apply(pass, now: 0)
+        #expect(dialogues.dialogue(for: a, now: 1) == Self.dialogue())
+        #expect(dialogues.dialogue(for: b, now: 1) == nil)
+        #expect(dialogues.count == 1)
+    }
+
+    @Test func aPassCanMoveOrEndADialogueAndADiscardedOneChangesNothing() {
+        let dialogues = USSDDialogues(timeout: 60)
+        var first = USSDDialogues.Changes()
+        first.set(Self.dialogue(), for: a)
+        dialogues.apply(first, now: 0)
+        var moved = USSDDialogues.Changes()
+        moved.set(Self.dialogue(at: ["5"]), for: a)
+        #expect(dialogues.dialogue(for: a, now: 1, pending: moved)?.path == "5")
+        // The pass's commit failed: it is dropped, the dialogue is where it was.
+        #expect(dialogues.dialogue(for: a, now: 1)?.path == "")
+        var ended = USSDDialogues.Changes()
+        ended.set(nil, for: a)
+        #expect(dialogues.dialogue(for: a, now: 1, pending: ended) == nil)
+        dialogues.apply(ended, now: 1)
+        #expect(dialogues.dialogue(for: a, now: 1) == nil && dialogues.count == 0)
+    }
+
+    @Test func anIdleDialogueIsGoneAfterTheTimeoutAndSwept() {
+        let dialogues = USSDDialogues(timeout: 60)
+        var pass = USSDDialogues.Changes()
+        pass.set(Self.dialogue(), for: a)
+        pass.set(Self.dialogue(), for: b)
+        dialogues.apply(pass, now: 100)
+        var answer = USSDDialogues.Changes()
+        answer.set(Self.dialogue(at: ["2"]), for: b)
+        dialogues.apply(answer, now: 150)
+        // 60 s idle is still within the timeout; 61 s is not.
+        #expect(dialogues.dialogue(for: a, now: 160) != nil)
+        #expect(dialogues.dialogue(for: a, now: 161) == nil)
+        #expect(dialogues.dialogue(for: b, now: 161)?.path == "2")
+        #expect(dialogues.count == 2)
+        #expect(dialogues.sweep(now: 161) == 1)
+        #expect(dialogues.count == 1)
+        #expect(dialogues.sweep(now: 211) == 1)
+        #expect(dialogues.count == 0)
+    }
+
+    @Test func theSweepingTimerRunsOnTheLoop() throws {
+        let loop = try EventLoop()
+        let dialogues = USSDDialogues(timeout: 0.1)
+        var pass = USSDDialogues.Changes()
+        pass.set(Self.dialogue(), for: a)
+        dialogues.apply(pass, now: loop.now)
+        dialogues.startSweeping(on: loop)
+        let deadline = loop.now + 5
+        while dialogues.count > 0, loop.now < deadline { loop.runOnce() }
+        #expect(dialogues.count == 0)
+        dialogues.stopSweeping()
+    }
+}
