@@ -89,6 +89,7 @@ struct OperatorTests {
         try desk.sms(prepaid, "777", "SPORT")
         try desk.sms(prepaid, "1430", "KOD 11111")
         try desk.sms(prepaid, "1430", "TILT 91")
+        try desk.store.write { try $0.setSetting("cb.password", to: PasswordHash.make("1234", rounds: 1000), of: prepaid) }
         let record = try #require(try desk.store.write { try desk.engine.subscriberRecord(prepaid, in: $0) })
         #expect(record.subscriber.msisdn == prepaid)
         #expect(record.subscriber.balance == desk.subscriber(prepaid)?.balance)
@@ -99,8 +100,10 @@ struct OperatorTests {
         // The purchase code is there, its value is not.
         #expect(settings.keys.contains("purchase.code"))
         #expect(settings["purchase.code"] == .some(nil))
+        #expect(settings["cb.password"] == .some(nil))
         let shown = try desk.run(.showSubscriber(prepaid)).lines
         #expect(shown.contains("setting purchase.code (set)"))
+        #expect(shown.contains("setting cb.password (set)"))
         #expect(shown.contains("setting bar.91 on"))
         #expect(try desk.store.write { try desk.engine.subscriberRecord(stranger, in: $0) } == nil)
     }
