@@ -250,7 +250,7 @@ extension Engine {
             .refused(.refused(lang.render(key, ["number": shown]), reason: reason))
         }
         if case .shortCode(let code)? = Destination(parsing: dialled) {
-            return Engine.premiumRange(code) != nil
+            return isPremium(.shortCode(code))
                 ? refuse("cf.target.premium", code, "premium target \(code)")
                 : refuse("cf.target.short", code, "short-code target \(code)")
         }
@@ -259,7 +259,7 @@ extension Engine {
         }
         let shown = number.displayed
         guard number.isHungarian else { return refuse("cf.target.foreign", shown, "foreign target \(number.digits)") }
-        if Engine.premiumRange(number.digits) != nil {
+        if isPremium(.number(number.digits)) {
             return refuse("cf.target.premium", shown, "premium target \(number.digits)")
         }
         guard number != turn.msisdn else { return refuse("cf.target.self", shown, "own number as target") }

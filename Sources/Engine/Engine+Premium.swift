@@ -1,3 +1,4 @@
+import Grammar
 import Model
 import Numbering
 
@@ -9,13 +10,21 @@ extension Engine {
 
     static func barSetting(_ range: String) -> String { "bar.\(range)" }
 
-    /// The premium range a number belongs to (`90`, `91`, `16`), for the subscriber's
-    /// own bars; `nil` for any other number.
-    static func premiumRange(_ digits: String) -> String? {
-        if digits.hasPrefix("3690") { return "90" }
-        if digits.hasPrefix("3691") { return "91" }
-        if digits.hasPrefix("16") { return "16" }
-        return nil
+    /// The range a premium number belongs to, as subscribers name it in `TILT`/`ENGED`
+    /// (the grammar's `range` values): the two digits after the country code of a
+    /// national number (`3690…` → `90`), the first two of a short code (`16123` → `16`).
+    static func premiumRange(_ digits: String) -> String {
+        let national = digits.hasPrefix("36") && digits.utf8.count > 6 ? digits.dropFirst(2) : Substring(digits)
+        return String(national.prefix(2))
+    }
+
+    /// Whether the grammar sends SMS to `destination` to the premium action: the premium
+    /// ranges are grammar data (`Grammars/sms.grammar`), not Swift.
+    func isPremium(_ destination: Destination) -> Bool {
+        if case .matched(let match) = grammar.recognize(destination: destination, text: "?") {
+            return match.action == .premium
+        }
+        return false
     }
 
     // MARK: S4
@@ -25,8 +34,8 @@ extension Engine {
         guard let rate = try turn.tx.rate(for: number, kind: .premium) else {
             return .refused(turn.lang.render("premium.unavailable", ["number": number]), reason: "no premium rate for \(number)")
         }
-        if let range = Engine.premiumRange(number),
-           try turn.tx.setting(Engine.barSetting(range), of: turn.msisdn) == "on" {
+        let range = Engine.premiumRange(number)
+        if try turn.tx.setting(Engine.barSetting(range), of: turn.msisdn) == "on" {
             return .refused(turn.lang.render("premium.barred", ["range": range]), reason: "range \(range) barred by the subscriber")
         }
         if rate.adult, isMinor(turn.subscriber, now: turn.now) {
