@@ -235,4 +235,20 @@ struct KannelEndToEndTests {
         ])
         #expect(audit.allSatisfy { $0.account == "simulator" })
     }
+
+    @Test func kannelSendsA503AgainAndTheSubscriberStillGetsOneReply() throws {
+        let store = try TemporaryStore()
+        // Every 2nd commit fails: the first MO commits, the second is answered 503 and
+        // Kannel (http-request-retry) sends it again a second later.
+        let server = try ServerProcess(store: store, environment: ["SELFCARE_FAIL_COMMIT": "2"])
+        let kannel = try KannelBoxes(folder: store.folder, selfcareHTTPPort: server.httpPort)
+        defer { kannel.stop() }
+        #expect(try kannel.sendMO(from: "36302222222", to: "1730", text: "first")?.hasPrefix("Unbilled this month: ") == true)
+        #expect(try kannel.sendMO(from: "36302222222", to: "1730", text: "second")?.hasPrefix("Unbilled this month: ") == true)
+        kannel.stop()
+        server.stop()
+        #expect(server.log.contains("http commit failed, 1 requests answered 503"))
+        let requests = try store.open().auditEntries(msisdn: "36302222222").map(\.request)
+        #expect(requests == ["SMS 36302222222 1730 first", "SMS 36302222222 1730 second"])
+    }
 }
