@@ -24,7 +24,8 @@ public enum HTTPRoute: String, Sendable, CaseIterable {
     public var methods: [String] {
         switch self {
         case .healthz, .metrics: return ["GET", "HEAD"]
-        case .kannelSMS: return ["GET", "HEAD", "POST"]
+        // No HEAD: it would run (and audit) the SMS for nothing.
+        case .kannelSMS: return ["GET", "POST"]
         }
     }
 
