@@ -39,7 +39,8 @@ public enum HTTPRoute: String, Sendable, CaseIterable {
     public var methods: [String] {
         switch self {
         case .healthz, .metrics: return ["GET", "HEAD"]
-        case .kannelSMS: return ["GET", "HEAD", "POST"]
+        // No HEAD: it would run (and audit) the SMS for nothing.
+        case .kannelSMS: return ["GET", "POST"]
         case .apiRates, .apiAudit: return ["GET", "HEAD"]
         case .apiRate: return ["GET", "HEAD", "PUT", "DELETE"]
         case .apiSubscribers, .apiTopUp: return ["POST"]

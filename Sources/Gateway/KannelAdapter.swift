@@ -62,14 +62,25 @@ public enum KannelAdapter {
 
     /// The engine's outcome as Kannel wants it: the reply SMS as the body of a `200`
     /// (empty when there is none: set `omit-empty = true` in Kannel), the outcome in
-    /// `X-Selfcare-Outcome` for logs.
+    /// `X-Selfcare-Outcome` for logs. A reply the GSM 7-bit alphabet cannot carry (most
+    /// Hungarian: á, í, ó, ő, ú, ű) asks for UCS-2 with `X-Kannel-Coding: 2`, which Kannel
+    /// obeys with `accept-x-kannel-headers = true`; otherwise it would send `?` instead.
     public static func response(_ outcome: Outcome) -> HTTPResponse {
         let detail = outcome.status == .unknownSubscriber || outcome.result.isEmpty ? "" : ": " + outcome.result
-        let header = ("X-Selfcare-Outcome", outcome.status.rawValue + detail)
+        var headers = [("X-Selfcare-Outcome", outcome.status.rawValue + detail)]
         guard let reply = outcome.reply else {
-            if outcome.status == .invalid { return .text(400, outcome.result + "\n", headers: [header]) }
-            return .text(200, "", headers: [header])
+            if outcome.status == .invalid { return .text(400, outcome.result + "\n", headers: headers) }
+            return .text(200, "", headers: headers)
         }
-        return .text(200, reply, headers: [header])
+        if !fitsGSM7(reply) { headers.append(("X-Kannel-Coding", "2")) }
+        return .text(200, reply, headers: headers)
     }
+
+    /// True when every character is in the GSM 03.38 default alphabet or its extension.
+    public static func fitsGSM7(_ text: String) -> Bool {
+        text.unicodeScalars.allSatisfy(gsm7.contains)
+    }
+
+    static let gsm7 = Set(("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+        + "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà" + "^{}\\[~]|€\u{0C}").unicodeScalars)
 }

@@ -13,7 +13,8 @@ struct HTTPRouteTests {
         #expect(HTTPRoute.match(method: "GET", path: "/kannel/sms") == .success(.kannelSMS))
         #expect(HTTPRoute.match(method: "POST", path: "/kannel/sms") == .success(.kannelSMS))
         #expect(HTTPRoute.match(method: "POST", path: "/healthz") == .failure(.methodNotAllowed(["GET", "HEAD"])))
-        #expect(HTTPRoute.match(method: "DELETE", path: "/kannel/sms") == .failure(.methodNotAllowed(["GET", "HEAD", "POST"])))
+        #expect(HTTPRoute.match(method: "DELETE", path: "/kannel/sms") == .failure(.methodNotAllowed(["GET", "POST"])))
+        #expect(HTTPRoute.match(method: "HEAD", path: "/kannel/sms") == .failure(.methodNotAllowed(["GET", "POST"])))
     }
 
     @Test func unknownPathsAreNotFoundWhateverTheMethod() {
