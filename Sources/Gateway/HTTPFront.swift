@@ -19,8 +19,8 @@ public struct HTTPConfig: Sendable {
     public init() {}
 }
 
-/// The HTTP transport on the event loop: `/healthz`, `/metrics`, `/kannel/sms`, and the
-/// ops JSON API under `/api/` (``OpsAPI``).
+/// The HTTP transport on the event loop: `/healthz`, `/metrics`, `/kannel/sms`, the USSD
+/// callback `/ussd` (``USSDCallback``), and the ops JSON API under `/api/` (``OpsAPI``).
 ///
 /// Like ``LineServer``, requests that need the store are only queued by the request
 /// callback; ``commitPass()`` runs the pass's queue in one store transaction and answers
@@ -41,11 +41,22 @@ public final class HTTPFront {
     public weak var lineServer: LineServer?
     public private(set) var isStopping = false
     private var draining = false
+    /// The USSD dialogues, shared with the line protocol (``LineServer/ussdDialogues``).
+    public let ussdDialogues: USSDDialogues
+    /// What the pass in progress did to them, applied after its commit.
+    private var ussdPass = USSDDialogues.Changes()
+    private let ussdSessions: USSDCallback.Sessions
+    private var sessionPass = USSDCallback.Sessions.Changes()
 
     /// The address actually bound, e.g. `127.0.0.1:8080`.
     public var boundAddress: String { server?.boundAddress ?? "" }
 
-    public init(loop: EventLoop, store: any SubscriberStore, engine: Engine, config: HTTPConfig, logger: Logger) throws {
+    /// - Parameter dialogues: the USSD dialogue registry to share with the line protocol;
+    ///   by default one of this front's own (not swept: lookups check the timeout).
+    public init(loop: EventLoop, store: any SubscriberStore, engine: Engine, config: HTTPConfig, logger: Logger,
+                dialogues: USSDDialogues? = nil) throws {
+        ussdDialogues = dialogues ?? USSDDialogues(timeout: 60)
+        ussdSessions = USSDCallback.Sessions(timeout: ussdDialogues.timeout)
         self.loop = loop
         self.store = store
         self.engine = engine
@@ -71,6 +82,8 @@ public final class HTTPFront {
         var response: HTTPResponse?
         var usedStore = false
         var outcome: Outcome.Status?
+        /// The `service` label of the engine command run, for `selfcare_commands_total`.
+        var service: String?
         /// Credentials checked against the store in this pass: cached once committed.
         var proved: Account?
     }
@@ -78,6 +91,7 @@ public final class HTTPFront {
     enum Work {
         case sms(KannelAdapter.SMS)
         case api(OpsAPI.Call)
+        case ussd(USSDCallback.Turn)
     }
 
     // MARK: Requests
@@ -108,20 +122,24 @@ public final class HTTPFront {
                 status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],
                 body: Array(metricsText().utf8)))
         case .kannelSMS:
-            enqueueKannel(request)
+            enqueueForm(request, route) { KannelAdapter.sms($0).map(Work.sms) }
+        case .ussd:
+            enqueueForm(request, route) { USSDCallback.turn($0).map(Work.ussd) }
         default:
             // The API takes basic auth only: passwords in URLs end up in logs.
             enqueue(request, route, parameters: HTTPParameters(), work: OpsAPI.call(route, request).map(Work.api))
         }
     }
 
-    private func enqueueKannel(_ request: HTTPRequest) {
-        let parameters: HTTPParameters
+    /// Kannel's and the USSD callback's parameters (query and form), then their work.
+    private func enqueueForm(_ request: HTTPRequest, _ route: HTTPRoute,
+                             work: (HTTPParameters) -> Result<Work, HTTPError>) {
         switch KannelAdapter.parameters(request) {
-        case .success(let p): parameters = p
-        case .failure(let error): return answer(request, label: HTTPRoute.kannelSMS.label, error.textResponse)
+        case .success(let parameters):
+            enqueue(request, route, parameters: parameters, work: work(parameters))
+        case .failure(let error):
+            answer(request, label: route.label, error.textResponse)
         }
-        enqueue(request, .kannelSMS, parameters: parameters, work: KannelAdapter.sms(parameters).map(Work.sms))
     }
 
     /// Queues the work for the pass once the request names its credentials.
@@ -164,14 +182,28 @@ public final class HTTPFront {
             metrics.failedRequests += used
             logger.error("http commit failed, \(used) requests answered 503: \(failure)")
             for i in queue.indices where queue[i].usedStore { queue[i].response = queue[i].route.answer(.commitFailed) }
+            // Nothing of the pass happened: dialogues and sessions stay where they were.
+            ussdPass = USSDDialogues.Changes()
+            sessionPass = USSDCallback.Sessions.Changes()
         } else {
+            if !ussdPass.isEmpty {
+                ussdDialogues.apply(ussdPass, now: loop.now)
+                ussdPass = USSDDialogues.Changes()
+            }
+            if !sessionPass.isEmpty {
+                ussdSessions.apply(sessionPass, now: loop.now)
+                sessionPass = USSDCallback.Sessions.Changes()
+            }
             if used > 0 {
                 metrics.commits += 1
                 metrics.largestGroup = max(metrics.largestGroup, used)
             }
             for p in queue {
                 if let account = p.proved { credentials.remember(p.credentials, as: account, now: loop.now) }
-                if let outcome = p.outcome { metrics.record(outcome: outcome) }
+                if let outcome = p.outcome {
+                    metrics.record(outcome: outcome)
+                    if let service = p.service { metrics.commands.record(service: service, outcome: outcome) }
+                }
             }
         }
         for p in queue {
@@ -210,14 +242,41 @@ public final class HTTPFront {
             p.usedStore = true
             let answer = try OpsAPI.run(call, engine: engine, account: account.name, now: now, in: tx)
             p.outcome = answer.outcome
+            p.service = p.route.service
             p.response = answer.response
         case .success(.sms(let sms)):
             p.usedStore = true
             let context = RequestContext(channel: "http", account: account.name, request: sms.auditText, now: now)
-            let outcome = try engine.execute(.sms(from: sms.from, to: sms.to, text: sms.text), context, in: tx)
+            let command = Command.sms(from: sms.from, to: sms.to, text: sms.text)
+            let outcome = try engine.execute(command, context, in: tx)
             p.outcome = outcome.status
+            p.service = CommandCounts.service(of: command, grammar: engine.grammar)
             p.response = KannelAdapter.response(outcome)
+        case .success(.ussd(let turn)):
+            p.usedStore = true
+            try ussd(&p, turn, account: account.name, tx, now: now)
         }
+    }
+
+    /// A USSD callback: answered again when it brings no new answer, else the code (first
+    /// request) or the newest answer goes to the engine with the subscriber's open
+    /// dialogue, as the line protocol's `USSD` verb does.
+    private func ussd(_ p: inout Pending, _ turn: USSDCallback.Turn, account: String,
+                      _ tx: any StoreTransaction, now: Int64) throws {
+        if let body = ussdSessions.repeated(turn, now: loop.now, pending: sessionPass) {
+            p.response = USSDCallback.response(body, outcome: "repeated")
+            return
+        }
+        let context = RequestContext(channel: "http", account: account, request: turn.auditText, now: now)
+        let open = turn.answers.isEmpty ? nil : ussdDialogues.dialogue(for: turn.msisdn, now: loop.now, pending: ussdPass)
+        let outcome = try engine.execute(.ussd(from: turn.msisdn, input: turn.input, dialogue: open), context, in: tx)
+        ussdPass.set(outcome.dialogue, for: turn.msisdn)
+        let body = USSDCallback.body(outcome)
+        sessionPass.record(turn, body: body)
+        p.outcome = outcome.status
+        p.service = "ussd"
+        let detail = outcome.status == .unknownSubscriber || outcome.result.isEmpty ? "" : ": " + outcome.result
+        p.response = USSDCallback.response(body, outcome: outcome.status.rawValue + detail)
     }
 
     // MARK: Metrics
@@ -230,6 +289,12 @@ public final class HTTPFront {
         if let lineServer {
             gauges.line = lineServer.stats
             gauges.lineConnections = lineServer.openConnections
+        }
+        gauges.openDialogues = ussdDialogues.count
+        do {
+            gauges.outboxDepth = try store.pendingOutboxCount()
+        } catch {
+            logger.warning("metrics: outbox depth not read: \(error)")
         }
         return metrics.render(gauges)
     }
@@ -260,5 +325,18 @@ public final class HTTPFront {
         tick.cancel()
         server?.close()
         server = nil
+    }
+}
+
+extension HTTPRoute {
+    /// The `service` label of the API's engine commands (their line verb).
+    var service: String? {
+        switch self {
+        case .apiRates, .apiRate: return "rate"
+        case .apiSubscribers, .apiSubscriber: return "sub"
+        case .apiTopUp: return "topup"
+        case .apiAudit: return "audit"
+        default: return nil
+        }
     }
 }

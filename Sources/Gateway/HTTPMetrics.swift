@@ -14,6 +14,8 @@ public struct HTTPMetrics: Sendable {
     private(set) var latency: [String: Histogram] = [:]
     /// Engine commands run through HTTP and committed, by outcome status.
     private(set) var outcomes: [String: Int] = [:]
+    /// Engine commands run through HTTP and committed, by service and outcome.
+    public var commands = CommandCounts()
     public var commits = 0
     public var failedCommits = 0
     /// Requests answered `503` because their commit failed.
@@ -58,6 +60,10 @@ public struct HTTPMetrics: Sendable {
         /// The line protocol's counters and open connections, when it runs.
         public var line: GatewayStats?
         public var lineConnections = 0
+        /// USSD dialogues open (all transports share them).
+        public var openDialogues = 0
+        /// Outbox messages waiting for delivery; `nil` when the store could not be read.
+        public var outboxDepth: Int?
 
         public init() {}
     }
@@ -103,6 +109,21 @@ public struct HTTPMetrics: Sendable {
         if let line = gauges.line {
             // The line protocol counts its engine commands without their outcome.
             sample("selfcare_engine_commands_total", [("channel", "line"), ("status", "any")], String(line.engineCommands))
+        }
+
+        family("selfcare_commands_total", "counter",
+               "Engine commands committed (line and HTTP), by service (SMS: the grammar's service; else the verb) and outcome.")
+        var commands = self.commands
+        if let line = gauges.line { commands.add(line.commands) }
+        for key in commands.counts.keys.sorted() {
+            sample("selfcare_commands_total", [("service", key.service), ("outcome", key.outcome)], String(commands.counts[key]!))
+        }
+
+        family("selfcare_ussd_dialogues_open", "gauge", "USSD dialogues waiting for the subscriber's answer.")
+        sample("selfcare_ussd_dialogues_open", [], String(gauges.openDialogues))
+        if let depth = gauges.outboxDepth {
+            family("selfcare_outbox_pending", "gauge", "Outbox SMS waiting for delivery.")
+            sample("selfcare_outbox_pending", [], String(depth))
         }
 
         family("selfcare_commits_total", "counter", "Group-commit transactions committed, by transport.")

@@ -12,6 +12,8 @@ public enum HTTPRoute: String, Sendable, CaseIterable {
     case healthz
     case metrics
     case kannelSMS = "kannel_sms"
+    /// The aggregators' USSD callback (``USSDCallback``).
+    case ussd
     // The ops JSON API (``OpsAPI``); `{…}` is one path segment.
     case apiRates = "api_rates"
     case apiRate = "api_rate"
@@ -26,6 +28,7 @@ public enum HTTPRoute: String, Sendable, CaseIterable {
         case .healthz: return "/healthz"
         case .metrics: return "/metrics"
         case .kannelSMS: return "/kannel/sms"
+        case .ussd: return "/ussd"
         case .apiRates: return "/api/rates"
         case .apiRate: return "/api/rates/{prefix}"
         case .apiSubscribers: return "/api/subscribers"
@@ -43,7 +46,7 @@ public enum HTTPRoute: String, Sendable, CaseIterable {
         case .kannelSMS: return ["GET", "POST"]
         case .apiRates, .apiAudit: return ["GET", "HEAD"]
         case .apiRate: return ["GET", "HEAD", "PUT", "DELETE"]
-        case .apiSubscribers, .apiTopUp: return ["POST"]
+        case .ussd, .apiSubscribers, .apiTopUp: return ["POST"]
         case .apiSubscriber: return ["GET", "HEAD", "PATCH"]
         }
     }

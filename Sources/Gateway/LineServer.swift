@@ -24,6 +24,8 @@ public final class LineServer {
     public let ussdDialogues: USSDDialogues
     /// What the pass in progress did to them, applied after its commit.
     private var ussdPass = USSDDialogues.Changes()
+    /// Commands the pass ran, counted into ``stats`` once it commits.
+    private var passCommands = CommandCounts()
     /// The registry is this server's (it sweeps it and stops the sweep at shutdown).
     private let ownsDialogues: Bool
     let config: GatewayConfig
@@ -218,12 +220,15 @@ public final class LineServer {
             logger.error("commit failed, \(used) requests answered 451: \(failure)")
             // Nothing of the pass happened: its dialogues stay where they were.
             ussdPass = USSDDialogues.Changes()
+            passCommands = CommandCounts()
             redoAfterFailedCommit()
         } else if needsStore {
             let used = queue.reduce(0) { $0 + ($1.usedStore ? 1 : 0) }
             stats.commits += 1
             stats.engineCommands += used
             stats.largestGroup = max(stats.largestGroup, used)
+            stats.commands.add(passCommands)
+            passCommands = CommandCounts()
         }
         if !ussdPass.isEmpty {
             ussdDialogues.apply(ussdPass, now: loop.now)
@@ -329,7 +334,9 @@ public final class LineServer {
                      _ tx: any StoreTransaction, now: Int64) throws {
         let context = RequestContext(channel: "line", account: session.account?.name,
                                      request: request.maskedDescription, now: now)
-        write(try engine.execute(command, context, in: tx), to: &session.out)
+        let outcome = try engine.execute(command, context, in: tx)
+        passCommands.record(service: CommandCounts.service(of: command, grammar: engine.grammar), outcome: outcome.status)
+        write(outcome, to: &session.out)
     }
 
     /// A USSD string: continues the subscriber's open dialogue (as the pass so far left
@@ -342,6 +349,7 @@ public final class LineServer {
         let open = ussdDialogues.dialogue(for: msisdn, now: loop.now, pending: ussdPass)
         let outcome = try engine.execute(.ussd(from: msisdn, input: text, dialogue: open), context, in: tx)
         ussdPass.set(outcome.dialogue, for: msisdn)
+        passCommands.record(service: "ussd", outcome: outcome.status)
         writeUSSD(outcome, to: &session.out)
     }
 

@@ -169,8 +169,9 @@ public enum OpsAPI {
 }
 
 extension HTTPRoute {
-    /// Who may call it: Kannel's path is the network's, the API the operators'.
-    var role: Role { self == .kannelSMS ? .network : .operator }
+    /// Who may call it: Kannel's path and the USSD callback are the network's, the API
+    /// the operators'.
+    var role: Role { self == .kannelSMS || self == .ussd ? .network : .operator }
 
     /// API endpoints answer errors in JSON, Kannel's in one line of text.
     func answer(_ error: HTTPError) -> HTTPResponse {

@@ -222,6 +222,10 @@ public final class InMemoryStore: SubscriberStore, @unchecked Sendable {
                 .prefix(limit))
         }
 
+        func pendingOutboxCount() throws -> Int {
+            state.outbox.count - state.delivered.count
+        }
+
         func markDelivered(_ ids: [Int64], at: Int64) throws {
             // Ids are 1...last: the outbox is append-only.
             let known = 1..<((state.outbox.last?.id ?? 0) + 1)

@@ -104,6 +104,8 @@ public protocol StoreTransaction {
     /// Undelivered messages, oldest first, to one recipient (all when `nil`), at most
     /// `limit` (none when `limit` ≤ 0).
     func pendingOutbox(recipient: MSISDN?, limit: Int) throws -> [OutboxMessage]
+    /// How many messages wait for delivery (the outbox depth of `/metrics`).
+    func pendingOutboxCount() throws -> Int
     /// Marks messages delivered at `at`. Unknown ids and messages already delivered
     /// are left as they are.
     func markDelivered(_ ids: [Int64], at: Int64) throws
@@ -120,6 +122,13 @@ public protocol SubscriberStore: AnyObject {
     /// Runs `body` in one write transaction and commits it; when `body` or the commit
     /// throws, nothing of it is kept and the error is rethrown.
     func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T
+    /// How many outbox messages wait for delivery, read without taking the write lock
+    /// where the store can (a metrics scrape must not queue behind the writers).
+    func pendingOutboxCount() throws -> Int
+}
+
+extension SubscriberStore {
+    public func pendingOutboxCount() throws -> Int { try write { try $0.pendingOutboxCount() } }
 }
 
 public enum StoreError: Error, Equatable, CustomStringConvertible {

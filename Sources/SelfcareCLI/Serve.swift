@@ -104,7 +104,8 @@ struct Serve: ParsableCommand {
             var httpConfig = HTTPConfig()
             httpConfig.listen = http
             do {
-                front = try HTTPFront(loop: loop, store: sqlite, engine: server.engine, config: httpConfig, logger: logger)
+                front = try HTTPFront(loop: loop, store: sqlite, engine: server.engine, config: httpConfig, logger: logger,
+                                     dialogues: server.ussdDialogues)
             } catch {
                 throw CLIError("http: \(error)")
             }

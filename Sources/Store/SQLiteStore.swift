@@ -246,6 +246,12 @@ public final class SQLiteStore: SubscriberStore, @unchecked Sendable {
     /// Number of audit rows.
     public func auditCount() throws -> Int { try count("audit") }
 
+    /// Outbox messages not delivered yet: one read transaction, counted on the partial
+    /// index `outbox_pending`, so a `/metrics` scrape does not take the write lock.
+    public func pendingOutboxCount() throws -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox WHERE delivered_at IS NULL") ?? 0 }
+    }
+
     private func count(_ table: String) throws -> Int {
         try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)") ?? 0 }
     }

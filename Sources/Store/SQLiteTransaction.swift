@@ -409,6 +409,13 @@ final class SQLiteTransaction: StoreTransaction {
         return messages
     }
 
+    func pendingOutboxCount() throws -> Int {
+        let s = try prepared(.pendingOutboxCount)
+        defer { sqlite3_reset(s) }
+        _ = try step(s)
+        return Int(sqlite3_column_int64(s, 0))
+    }
+
     func markDelivered(_ ids: [Int64], at: Int64) throws {
         let s = try prepared(.markDelivered)
         defer { sqlite3_reset(s) }
@@ -457,7 +464,7 @@ final class SQLiteTransaction: StoreTransaction {
         case rateFor, rates, exactRate, setRate, deleteRates, updateProfile
         case subscriptions, subscription, addSubscription, removeSubscription
         case setting, settings, setSetting, deleteSetting, counter, incrementCounter
-        case enqueue, pendingOutbox, pendingOutboxTo, markDelivered, auditEntries
+        case enqueue, pendingOutbox, pendingOutboxTo, pendingOutboxCount, markDelivered, auditEntries
 
         var text: String {
             switch self {
@@ -585,6 +592,9 @@ final class SQLiteTransaction: StoreTransaction {
                     SELECT id, sender, recipient, text, at FROM outbox WHERE recipient = ?2 AND delivered_at IS NULL
                     ORDER BY id LIMIT ?1
                     """
+            case .pendingOutboxCount:
+                // Served by the partial index outbox_pending.
+                return "SELECT count(*) FROM outbox WHERE delivered_at IS NULL"
             case .markDelivered:
                 return "UPDATE outbox SET delivered_at = ?1 WHERE id = ?2 AND delivered_at IS NULL"
             case .auditEntries:
