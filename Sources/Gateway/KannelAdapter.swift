@@ -1,3 +1,4 @@
+import SMSText
 import Engine
 import EventLoop
 import LineProtocol
@@ -78,9 +79,6 @@ public enum KannelAdapter {
 
     /// True when every character is in the GSM 03.38 default alphabet or its extension.
     public static func fitsGSM7(_ text: String) -> Bool {
-        text.unicodeScalars.allSatisfy(gsm7.contains)
+        GSM7.isEncodable(text)
     }
-
-    static let gsm7 = Set(("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-        + "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà" + "^{}\\[~]|€\u{0C}").unicodeScalars)
 }
