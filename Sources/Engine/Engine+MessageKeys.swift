@@ -30,15 +30,12 @@ extension Engine {
         "transfer.unknownTarget",
     ]
 
-    /// The grammar's argument types: a malformed argument is explained by `argument.<type>`.
-    static let argumentTypes = ["topic", "date", "msisdn", "amount", "pin", "range", "language", "text"]
-
     /// Every key, the per-service help texts and argument explanations included; with
     /// `mmi`, the name of every supplementary service and basic service group it lists.
     public static func requiredMessageKeys(for grammar: Grammar, mmi: MMICodes = MMICodes()) -> [String] {
         fixedMessageKeys + ussdMessageKeys
             + grammar.services.map { "help.\($0)" }
-            + Engine.argumentTypes.map { "argument.\($0)" }
+            + CommandGrammar.SlotType.allCases.map { "argument.\($0.rawValue)" }
             + Zodiac.allCases.map { "sign.\($0.rawValue)" }
             + mmi.services.values.map { "mmi.name.\($0.name)" }.sorted()
             + Engine.groupMembers(mmi).map { "mmi.short.\($0.name)" }.sorted()

@@ -73,12 +73,7 @@ public enum KannelAdapter {
             if outcome.status == .invalid { return .text(400, outcome.result + "\n", headers: headers) }
             return .text(200, "", headers: headers)
         }
-        if !fitsGSM7(reply) { headers.append(("X-Kannel-Coding", "2")) }
+        if !GSM7.isEncodable(reply) { headers.append(("X-Kannel-Coding", "2")) }
         return .text(200, reply, headers: headers)
-    }
-
-    /// True when every character is in the GSM 03.38 default alphabet or its extension.
-    public static func fitsGSM7(_ text: String) -> Bool {
-        GSM7.isEncodable(text)
     }
 }
