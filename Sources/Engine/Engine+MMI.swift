@@ -221,24 +221,10 @@ extension Engine {
         case refused(Outcome)
     }
 
-    /// Hungarian mobile network codes (20, 30, 31, 50, 70) and geographic area codes
-    /// (1 is Budapest): the numbers calls may be forwarded to (S7: domestic mobile or
-    /// fixed, or the voicemail, which is a mobile-range number).
-    static let mobileCodes: Set<String> = ["20", "30", "31", "50", "70"]
-    static let areaCodes: Set<String> = [
-        "22", "23", "24", "25", "26", "27", "28", "29", "32", "33", "34", "35", "36", "37", "42", "44", "45",
-        "46", "47", "48", "49", "52", "53", "54", "56", "57", "59", "62", "63", "66", "68", "69", "72", "73",
-        "74", "75", "76", "77", "78", "79", "82", "83", "84", "85", "87", "88", "89", "92", "93", "94", "95",
-        "96", "99",
-    ]
-
     /// The subscriber's own voicemail box: the mobile code, 9, and the last 6 digits of
     /// the number (`+36 30 911 1111` for `+36 30 111 1111`); nil for a non-mobile number.
     public static func voicemail(of msisdn: MSISDN) -> MSISDN? {
-        let national = msisdn.digits.dropFirst(2)
-        guard msisdn.digits.hasPrefix("36"), national.count == 9, mobileCodes.contains(String(national.prefix(2))) else {
-            return nil
-        }
+        guard msisdn.isHungarianMobile, let national = msisdn.nationalDigits else { return nil }
         return MSISDN(canonical: "36" + national.prefix(2) + "9" + national.suffix(6))
     }
 
@@ -263,10 +249,7 @@ extension Engine {
             return refuse("cf.target.premium", shown, "premium target \(number.digits)")
         }
         guard number != turn.msisdn else { return refuse("cf.target.self", shown, "own number as target") }
-        let national = number.digits.dropFirst(2)
-        let mobile = national.count == 9 && Engine.mobileCodes.contains(String(national.prefix(2)))
-        let fixed = national.count == 8 && (national.hasPrefix("1") || Engine.areaCodes.contains(String(national.prefix(2))))
-        guard mobile || fixed else {
+        guard number.isHungarianMobile || number.isHungarianFixed else {
             return refuse("cf.target.other", shown, "target \(number.digits) is no mobile or fixed number")
         }
         return .accepted(number)

@@ -24,7 +24,7 @@ extension Engine {
         guard turn.subscriber.product == .prepaid else {
             return .refused(lang.render("callmeback.prepaidOnly"), reason: "call-me-back is for prepaid only")
         }
-        guard target.digits.hasPrefix("36") else {
+        guard target.isHungarian else {
             return .refused(lang.render("callmeback.domesticOnly"), reason: "foreign target")
         }
         guard target != turn.msisdn else {
