@@ -49,7 +49,7 @@ public struct Engine: Sendable {
     /// an error thrown here is a store failure and the caller's transaction rolls back.
     public func execute(_ command: Command, _ context: RequestContext, in tx: any StoreTransaction) throws -> Outcome {
         var audited = context.request
-        let outcome: Outcome
+        var outcome: Outcome
         let msisdn: String?
         switch command {
         case .sms(let from, let to, let text):
@@ -57,6 +57,7 @@ public struct Engine: Sendable {
             let recognition = grammar.recognize(destination: to, text: text)
             audited = Engine.masking(context.request, text: text, with: recognition.maskedText ?? text)
             outcome = try sms(from: from, to: to, recognition, context, tx)
+            outcome.service = recognition.service ?? "unknown"
         case .mt(let from, let to, let text):
             msisdn = to.digits
             outcome = try receivedMT(from: from, to: to, text: text, context, tx)
@@ -90,10 +91,24 @@ public struct Engine: Sendable {
             audited = Engine.masking(context.request, text: input, with: masked)
             outcome = try ussd(from: from, input: input, dialogue: dialogue, context, tx)
         }
+        if outcome.service.isEmpty { outcome.service = Engine.service(of: command) }
         try tx.audit(AuditEntry(
             at: context.now, account: context.account, channel: context.channel,
             msisdn: msisdn, request: audited, outcome: outcome.auditText))
         return outcome
+    }
+
+    /// The service label of a command that is no SMS: its verb family.
+    static func service(of command: Command) -> String {
+        switch command {
+        case .sms: return "unknown"
+        case .mt: return "mt"
+        case .topUp: return "topup"
+        case .outbox: return "outbox"
+        case .setRate, .deleteRates, .listRates: return "rate"
+        case .addSubscriber, .showSubscriber, .updateSubscriber: return "sub"
+        case .ussd: return "ussd"
+        }
     }
 
     /// Checks an account's password; audits the attempt either way (the password masked).
@@ -202,6 +217,10 @@ public struct Outcome: Sendable, Equatable {
     /// transport keeps (once the transaction commits) and hands back with that answer;
     /// `nil` when the dialogue is over (or the command was no USSD).
     public var dialogue: USSDDialogue?
+    /// What served it, for metrics: an SMS's grammar service (`infosms`, `balance` …;
+    /// `unknown` for a number no service has), else the verb family (`topup`, `mt`,
+    /// `ussd`, `rate`, `sub`, `outbox`). Set by ``Engine/execute(_:_:in:)``.
+    public var service = ""
 
     public init(status: Status, reply: String?, result: String, lines: [String] = [], dialogue: USSDDialogue? = nil) {
         self.status = status
@@ -232,9 +251,9 @@ public struct Outcome: Sendable, Equatable {
     /// `ok: balance`, `refused: postpaid`, `unknown subscriber`.
     var auditText: String {
         switch status {
-        case .ok: return "ok: \(result)"
+        case .ok: return String(concatenating: ["ok: ", result])
         case .unknownSubscriber: return status.rawValue
-        default: return "\(status.rawValue): \(result)"
+        default: return String(concatenating: [status.rawValue, ": ", result])
         }
     }
 }

@@ -1,5 +1,4 @@
 import Engine
-import Grammar
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -42,46 +41,5 @@ public struct GatewayStats: Sendable, CustomStringConvertible {
             }
         }
         return 0
-    }
-}
-
-/// Engine commands committed, by service and outcome: the `selfcare_commands_total` of
-/// `/metrics`. An SMS counts under its grammar service (`infosms`, `balance` …), other
-/// commands under their verb (`topup`, `mt`, `ussd`, `rate`, `sub`, `outbox`). Labels
-/// stay bounded: services come from the grammar, outcomes from `Outcome.Status`.
-public struct CommandCounts: Sendable, Equatable {
-    public struct Key: Hashable, Sendable, Comparable {
-        public let service: String
-        public let outcome: String
-
-        public static func < (a: Key, b: Key) -> Bool { (a.service, a.outcome) < (b.service, b.outcome) }
-    }
-
-    public private(set) var counts: [Key: Int] = [:]
-
-    public init() {}
-
-    public mutating func record(service: String, outcome: Outcome.Status) {
-        counts[Key(service: service, outcome: HTTPMetrics.label(outcome)), default: 0] += 1
-    }
-
-    /// Adds another transport's (or a committed pass's) counts.
-    public mutating func add(_ other: CommandCounts) {
-        for (key, n) in other.counts { counts[key, default: 0] += n }
-    }
-
-    public subscript(service: String, outcome: String) -> Int { counts[Key(service: service, outcome: outcome)] ?? 0 }
-
-    /// The service label of `command`; `unknown` for an SMS to a number no service has.
-    public static func service(of command: Command, grammar: Grammar) -> String {
-        switch command {
-        case .sms(_, let to, _): return grammar.service(for: to) ?? "unknown"
-        case .mt: return "mt"
-        case .topUp: return "topup"
-        case .outbox: return "outbox"
-        case .setRate, .deleteRates, .listRates: return "rate"
-        case .addSubscriber, .showSubscriber, .updateSubscriber: return "sub"
-        case .ussd: return "ussd"
-        }
     }
 }

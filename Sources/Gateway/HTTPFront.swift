@@ -250,7 +250,7 @@ public final class HTTPFront {
             let command = Command.sms(from: sms.from, to: sms.to, text: sms.text)
             let outcome = try engine.execute(command, context, in: tx)
             p.outcome = outcome.status
-            p.service = CommandCounts.service(of: command, grammar: engine.grammar)
+            p.service = outcome.service
             p.response = KannelAdapter.response(outcome)
         case .success(.ussd(let turn)):
             p.usedStore = true

@@ -335,7 +335,7 @@ public final class LineServer {
         let context = RequestContext(channel: "line", account: session.account?.name,
                                      request: request.maskedDescription, now: now)
         let outcome = try engine.execute(command, context, in: tx)
-        passCommands.record(service: CommandCounts.service(of: command, grammar: engine.grammar), outcome: outcome.status)
+        passCommands.record(service: outcome.service, outcome: outcome.status)
         write(outcome, to: &session.out)
     }
 
@@ -405,8 +405,8 @@ public final class LineServer {
         for part in outcome.replyParts { out.line(code, part, last: false) }
         for line in outcome.lines { out.line(code, line, last: false) }
         switch outcome.status {
-        case .ok: out.line(code, outcome.result.isEmpty ? "OK" : "OK \(outcome.result)")
-        case .refused: out.line(code, "Refused: \(outcome.result)")
+        case .ok: out.line(code, outcome.result.isEmpty ? "OK" : String(concatenating: ["OK ", outcome.result]))
+        case .refused: out.line(code, String(concatenating: ["Refused: ", outcome.result]))
         case .unknownSubscriber: out.line(code, "Unknown subscriber")
         case .invalid: out.line(code, outcome.result)
         }

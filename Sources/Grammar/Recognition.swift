@@ -73,4 +73,13 @@ public enum Recognition: Hashable, Sendable {
     case noRule(service: String, maskedText: String)
     /// No rule knows this destination.
     case unknownDestination
+
+    /// The grammar service the destination belongs to; `nil` for an unknown destination.
+    public var service: String? {
+        switch self {
+        case .matched(let match): return match.service
+        case .badArgument(let service, _, _, _, _), .noRule(let service, _): return service
+        case .unknownDestination: return nil
+        }
+    }
 }

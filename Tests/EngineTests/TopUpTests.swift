@@ -15,7 +15,8 @@ struct TopUpTests {
     @Test func topUpAddsALedgerRowAndAnswersTheNewBalance() throws {
         let store = try makeStore()
         let outcome = try topUp(prepaid, 1_000, store)
-        #expect(outcome == .ok(nil, result: "balance 6000"))
+        #expect(outcome.status == .ok && outcome.reply == nil && outcome.result == "balance 6000")
+        #expect(outcome.service == "topup")
         #expect(store.state.subscribers[prepaid]?.balance == 6_000)
         let row = try #require(store.state.ledger.last)
         #expect(row.kind == .topup && row.amount == 1_000 && row.bucket == .balance)
