@@ -207,6 +207,57 @@ public enum Migrations {
                 """)
         }
 
+        // v3: the subscriber row as the hot path reads it.
+        // - The 1730 answer names the last purchase. Looking it up in the ledger was a
+        //   second statement and index descent on every balance query; the row now
+        //   carries it (`at` and the ledger `amount`, negative, of the latest purchase
+        //   row), written by the same UPDATE that moves the bucket. The ledger stays the
+        //   record: `selfcare db check` compares the two. The index that served the ledger
+        //   look-up only cost every purchase a page write, so it goes.
+        // - The PIN (hash, failures, lock) moves to `pins`: only PIN commands read it, and
+        //   its 100-byte hash tripled the row every subscriber look-up walks past.
+        // - 12 columns, not 13+2: SQLite compares the keys of a WITHOUT ROWID table with
+        //   its fast string comparator only while the row has at most 13 columns.
+        // Rebuilt the documented way (new table, copy, drop, rename); GRDB runs it with
+        // foreign keys off and checks them before committing.
+        migrator.registerMigration("v3-subscriber-row") { db in
+            try db.execute(sql: """
+                CREATE TABLE subscribers_v3(
+                    msisdn               TEXT    NOT NULL PRIMARY KEY,
+                    product              TEXT    NOT NULL CHECK (product IN ('prepaid', 'postpaid', 'mix')),
+                    status               TEXT    NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'suspended')),
+                    birth_date           TEXT    CHECK (birth_date IS NULL OR birth_date GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+                    language             TEXT    NOT NULL DEFAULT 'hu' CHECK (language IN ('hu', 'en')),
+                    balance              INTEGER NOT NULL DEFAULT 0,
+                    universal_balance    INTEGER NOT NULL DEFAULT 0,
+                    unbilled             INTEGER NOT NULL DEFAULT 0,
+                    allowance            INTEGER NOT NULL DEFAULT 0,
+                    last_purchase_at     INTEGER,
+                    last_purchase_amount INTEGER,
+                    created_at           INTEGER NOT NULL DEFAULT (CAST(strftime('%s', 'now') AS INTEGER))
+                ) WITHOUT ROWID, STRICT;
+                INSERT INTO subscribers_v3
+                SELECT s.msisdn, s.product, s.status, s.birth_date, s.language, s.balance, s.universal_balance,
+                       s.unbilled, s.allowance, l.at, l.amount, s.created_at
+                FROM subscribers s
+                LEFT JOIN (SELECT msisdn, max(id) AS id FROM ledger WHERE kind = 'purchase' GROUP BY msisdn) m
+                    ON m.msisdn = s.msisdn
+                LEFT JOIN ledger l ON l.id = m.id;
+                CREATE TABLE pins(
+                    msisdn       TEXT    NOT NULL PRIMARY KEY REFERENCES subscribers(msisdn),
+                    hash         TEXT,
+                    failures     INTEGER NOT NULL DEFAULT 0 CHECK (failures >= 0),
+                    locked_until INTEGER
+                ) WITHOUT ROWID, STRICT;
+                INSERT INTO pins(msisdn, hash, failures, locked_until)
+                SELECT msisdn, pin_hash, pin_failures, pin_locked_until FROM subscribers
+                WHERE pin_hash IS NOT NULL OR pin_failures != 0 OR pin_locked_until IS NOT NULL;
+                DROP TABLE subscribers;
+                ALTER TABLE subscribers_v3 RENAME TO subscribers;
+                DROP INDEX ledger_purchases;
+                """)
+        }
+
         return migrator
     }
 }

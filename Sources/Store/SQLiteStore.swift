@@ -48,7 +48,7 @@ public final class SQLiteStore: SubscriberStore, @unchecked Sendable {
     /// of a few million subscribers; the kernel keeps only what is touched).
     public static let mmapBytes = 1 << 30
 
-    // @unchecked Sendable: all mutable state (`writes`, the connection) is touched only
+    // @unchecked Sendable: all mutable state (`writes`, the bind arena, the connection) is touched only
     // inside the DatabaseQueue's serial closures.
 
     /// The database file.
@@ -69,6 +69,8 @@ public final class SQLiteStore: SubscriberStore, @unchecked Sendable {
     /// Set by `close()`: GRDB treats any later use of the connection as a programmer
     /// error and crashes, so every access checks this first.
     private var closed = false
+    /// Text parameters of the write in progress (touched only inside `write`).
+    private let bindArena = BindArena()
 
     /// Opens (creating it and its directory if needed) and migrates the database at `path`.
     ///
@@ -157,7 +159,8 @@ public final class SQLiteStore: SubscriberStore, @unchecked Sendable {
             try db.inTransaction(.immediate) {
                 // Created per write so the statements it holds are released before the
                 // connection can be closed; within the write each is looked up once.
-                let tx = SQLiteTransaction(db)
+                let tx = SQLiteTransaction(db, arena: bindArena)
+                defer { tx.finish() }
                 result = try body(tx)
                 // A half-done `post` (its ledger insert failed after the bucket update)
                 // must not be committed even if the caller swallowed the error.
@@ -172,7 +175,8 @@ public final class SQLiteStore: SubscriberStore, @unchecked Sendable {
     // MARK: - Operations outside the protocol
 
     /// The subscribers and buckets where the bucket differs from the sum of its ledger
-    /// rows, plus ledger rows whose subscriber does not exist. Empty when the invariant
+    /// rows, the subscribers whose row names another last purchase than the ledger's
+    /// latest, plus ledger rows whose subscriber does not exist. Empty when the invariant
     /// holds. Each item reads `36301111111 balance: bucket 5000, ledger 4900`.
     ///
     /// One pass over the ledger grouped by number, joined to subscribers by primary key:
@@ -215,6 +219,24 @@ public final class SQLiteStore: SubscriberStore, @unchecked Sendable {
                         found.append("\(msisdn) \(bucket.rawValue): bucket \(value), ledger \(ledger.map(String.init) ?? "beyond Int64")")
                     }
                 }
+            }
+            // The last purchase the row carries for the 1730 answer (v3-subscriber-row)
+            // must be the ledger's latest purchase row of that number.
+            let purchases = try Row.fetchCursor(db, sql: """
+                SELECT s.msisdn, s.last_purchase_at, s.last_purchase_amount, l.at, l.amount
+                FROM subscribers s
+                LEFT JOIN (SELECT msisdn, max(id) AS id FROM ledger WHERE kind = 'purchase' GROUP BY msisdn) m
+                    ON m.msisdn = s.msisdn
+                LEFT JOIN ledger l ON l.id = m.id
+                WHERE s.last_purchase_at IS NOT l.at OR s.last_purchase_amount IS NOT l.amount
+                ORDER BY s.msisdn
+                """)
+            while let row = try purchases.next() {
+                func show(_ at: Int64?, _ amount: Int64?) -> String {
+                    guard let at, let amount else { return "none" }
+                    return "amount \(amount) at \(at)"
+                }
+                found.append("\(row[0] as String) last purchase: row \(show(row[1], row[2])), ledger \(show(row[3], row[4]))")
             }
             // The foreign key forbids these; a hand-edited file might still have them.
             let orphans = try Row.fetchCursor(db, sql: """

@@ -22,9 +22,24 @@ final class SQLiteTransaction: StoreTransaction {
     /// GRDB statements (they own the `sqlite3_stmt`) fetched by this transaction so far.
     private var statements: [Statement?] = Array(repeating: nil, count: SQL.allCases.count)
 
-    init(_ db: Database) {
+    /// The last purchase on the subscriber row read last, until a post may change it.
+    private var lastRead: (msisdn: MSISDN, purchase: Purchase?)?
+    /// Where bound text lives until the next write (see ``BindArena``).
+    private let arena: BindArena
+
+    init(_ db: Database, arena: BindArena) {
         self.db = db
         self.connection = db.sqliteConnection
+        self.arena = arena
+        arena.reset()
+    }
+
+    /// The end of the write: no statement keeps pointers into the arena, which the next
+    /// write reuses.
+    func finish() {
+        for statement in statements {
+            if let statement { sqlite3_clear_bindings(statement.sqliteStatement) }
+        }
     }
 
     // MARK: StoreTransaction
@@ -34,15 +49,17 @@ final class SQLiteTransaction: StoreTransaction {
         defer { sqlite3_reset(s) }
         bind(s, 1, msisdn.digits)
         guard try step(s) else { return nil }
-        guard let product = Product(rawValue: text(s, 0)),
-              let status = SubscriberStatus(rawValue: text(s, 1)),
-              let language = Language(rawValue: text(s, 3))
+        guard let product = value(s, 0, Self.products),
+              let status = value(s, 1, Self.statuses),
+              let language = value(s, 3, Self.languages)
         else { throw StoreFailure.corruptRow("subscriber \(msisdn.digits)") }
         var birthDate: CalendarDate?
         if sqlite3_column_type(s, 2) != SQLITE_NULL {
             birthDate = Self.date(bytes(s, 2))
             if birthDate == nil { throw StoreFailure.corruptRow("subscriber \(msisdn.digits) birth_date") }
         }
+        lastRead = (msisdn, sqlite3_column_type(s, 8) == SQLITE_NULL ? nil
+                    : Self.purchase(at: sqlite3_column_int64(s, 8), ledgerAmount: sqlite3_column_int64(s, 9)))
         return Subscriber(msisdn: msisdn, product: product, status: status, birthDate: birthDate,
                           language: language, balance: sqlite3_column_int64(s, 4),
                           universalBalance: sqlite3_column_int64(s, 5), unbilled: sqlite3_column_int64(s, 6),
@@ -70,13 +87,18 @@ final class SQLiteTransaction: StoreTransaction {
     }
 
     func lastPurchase(of msisdn: MSISDN) throws -> Purchase? {
+        // The 1730 answer asks right after reading the subscriber: that row had it.
+        if let lastRead, lastRead.msisdn == msisdn { return lastRead.purchase }
         let s = try prepared(.lastPurchase)
         defer { sqlite3_reset(s) }
         bind(s, 1, msisdn.digits)
         guard try step(s) else { return nil }
-        let amount = sqlite3_column_int64(s, 1)
-        // Purchases are posted negative; Int64.min has no positive twin, so it saturates.
-        return Purchase(at: sqlite3_column_int64(s, 0), amount: amount == .min ? .max : -amount)
+        return Self.purchase(at: sqlite3_column_int64(s, 0), ledgerAmount: sqlite3_column_int64(s, 1))
+    }
+
+    /// Purchases are posted negative; Int64.min has no positive twin, so it saturates.
+    private static func purchase(at: Int64, ledgerAmount amount: Int64) -> Purchase {
+        Purchase(at: at, amount: amount == .min ? .max : -amount)
     }
 
     func lastBill(of msisdn: MSISDN) throws -> Bill? {
@@ -123,12 +145,10 @@ final class SQLiteTransaction: StoreTransaction {
         bind(s, 3, subscriber.status.rawValue)
         bind(s, 4, subscriber.birthDate?.iso)
         bind(s, 5, subscriber.language.rawValue)
-        bind(s, 6, pin.hash)
-        sqlite3_bind_int64(s, 7, Int64(pin.failures))
-        bind(s, 8, pin.lockedUntil)
         _ = try step(s)
         // ON CONFLICT DO NOTHING: no row inserted means the number exists.
         if sqlite3_changes(connection) == 0 { throw StoreError.duplicateSubscriber(subscriber.msisdn.digits) }
+        if pin.hash != nil || pin.failures != 0 || pin.lockedUntil != nil { try setPIN(pin, of: subscriber.msisdn) }
     }
 
     @discardableResult
@@ -156,13 +176,16 @@ final class SQLiteTransaction: StoreTransaction {
     /// The bucket update of `post`: one statement that changes nothing when the number
     /// is unknown or the sum would leave Int64.
     private func addToBucket(_ entry: LedgerEntry) throws -> Int64 {
-        let s = try prepared(SQL.post(entry.bucket))
+        let s = try prepared(SQL.post(entry.bucket, kind: entry.kind))
         defer { sqlite3_reset(s) }
+        // The row read last may no longer hold this subscriber's last purchase.
+        lastRead = nil
         // The range the bucket may hold before adding `amount` without leaving Int64.
         sqlite3_bind_int64(s, 1, entry.amount)
         bind(s, 2, entry.msisdn.digits)
         sqlite3_bind_int64(s, 3, entry.amount < 0 ? Int64.min - entry.amount : Int64.min)
         sqlite3_bind_int64(s, 4, entry.amount > 0 ? Int64.max - entry.amount : Int64.max)
+        if entry.kind == .purchase { sqlite3_bind_int64(s, 5, entry.at) }
         if try step(s) {
             let value = sqlite3_column_int64(s, 0)
             _ = try step(s)  // to SQLITE_DONE: the statement is complete
@@ -460,6 +483,7 @@ final class SQLiteTransaction: StoreTransaction {
     enum SQL: Int, CaseIterable {
         case subscriber, pin, setPIN, lastPurchase, lastBill, addBill, account, saveAccount
         case addSubscriber, exists, postBalance, postUniversal, postUnbilled, postAllowance
+        case purchaseBalance, purchaseUniversal, purchaseUnbilled, purchaseAllowance
         case ledger, audit
         case rateFor, rates, exactRate, setRate, deleteRates, updateProfile
         case subscriptions, subscription, addSubscription, removeSubscription
@@ -469,20 +493,32 @@ final class SQLiteTransaction: StoreTransaction {
         var text: String {
             switch self {
             case .subscriber:
-                // No pin_* columns: the PIN hash is only read by PIN commands.
+                // No pin_* columns: the PIN hash is only read by PIN commands. The last
+                // purchase comes along for a 1730 answer that follows (see lastPurchase).
                 return """
-                    SELECT product, status, birth_date, language, balance, universal_balance, unbilled, allowance
+                    SELECT product, status, birth_date, language, balance, universal_balance, unbilled, allowance,
+                           last_purchase_at, last_purchase_amount
                     FROM subscribers WHERE msisdn = ?1
                     """
             case .pin:
-                return "SELECT pin_hash, pin_failures, pin_locked_until FROM subscribers WHERE msisdn = ?1"
-            case .setPIN:
-                return "UPDATE subscribers SET pin_hash = ?1, pin_failures = ?2, pin_locked_until = ?3 WHERE msisdn = ?4"
-            case .lastPurchase:
-                // Served by ledger_by_msisdn_kind(msisdn, kind, id): one index descent.
+                // A subscriber without a pins row has never set a PIN; no subscriber, no row.
                 return """
-                    SELECT at, amount FROM ledger WHERE msisdn = ?1 AND kind = 'purchase'
-                    ORDER BY id DESC LIMIT 1
+                    SELECT p.hash, coalesce(p.failures, 0), p.locked_until
+                    FROM subscribers s LEFT JOIN pins p ON p.msisdn = s.msisdn WHERE s.msisdn = ?1
+                    """
+            case .setPIN:
+                // Inserts nothing for an unknown number (the caller reports it).
+                return """
+                    INSERT INTO pins(msisdn, hash, failures, locked_until)
+                    SELECT ?4, ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM subscribers WHERE msisdn = ?4)
+                    ON CONFLICT(msisdn) DO UPDATE SET hash = excluded.hash, failures = excluded.failures,
+                        locked_until = excluded.locked_until
+                    """
+            case .lastPurchase:
+                // Kept on the subscriber row by post (v3-subscriber-row).
+                return """
+                    SELECT last_purchase_at, last_purchase_amount FROM subscribers
+                    WHERE msisdn = ?1 AND last_purchase_at IS NOT NULL
                     """
             case .lastBill:
                 return "SELECT period, amount FROM bills WHERE msisdn = ?1 ORDER BY period DESC LIMIT 1"
@@ -501,9 +537,8 @@ final class SQLiteTransaction: StoreTransaction {
             case .addSubscriber:
                 // Buckets take their default 0: opening amounts are ledger posts.
                 return """
-                    INSERT INTO subscribers(msisdn, product, status, birth_date, language,
-                                            pin_hash, pin_failures, pin_locked_until)
-                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                    INSERT INTO subscribers(msisdn, product, status, birth_date, language)
+                    VALUES (?1, ?2, ?3, ?4, ?5)
                     ON CONFLICT(msisdn) DO NOTHING
                     """
             case .exists:
@@ -512,6 +547,10 @@ final class SQLiteTransaction: StoreTransaction {
             case .postUniversal: return Self.post("universal_balance")
             case .postUnbilled: return Self.post("unbilled")
             case .postAllowance: return Self.post("allowance")
+            case .purchaseBalance: return Self.post("balance", purchase: true)
+            case .purchaseUniversal: return Self.post("universal_balance", purchase: true)
+            case .purchaseUnbilled: return Self.post("unbilled", purchase: true)
+            case .purchaseAllowance: return Self.post("allowance", purchase: true)
             case .ledger:
                 return "INSERT INTO ledger(at, msisdn, bucket, amount, kind, ref) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
             case .audit:
@@ -613,16 +652,22 @@ final class SQLiteTransaction: StoreTransaction {
         /// Adds ?1 to the column unless the result would leave Int64: the caller binds
         /// ?3...?4, the range the column may start from. The check is in the WHERE
         /// clause because SQLite turns an overflowing integer sum into a REAL.
-        private static func post(_ column: String) -> String {
-            "UPDATE subscribers SET \(column) = \(column) + ?1 WHERE msisdn = ?2 AND \(column) BETWEEN ?3 AND ?4 RETURNING \(column)"
+        /// A purchase also becomes the row's last purchase (?5 its time, ?1 its amount).
+        private static func post(_ column: String, purchase: Bool = false) -> String {
+            let last = purchase ? ", last_purchase_at = ?5, last_purchase_amount = ?1" : ""
+            return "UPDATE subscribers SET \(column) = \(column) + ?1\(last) WHERE msisdn = ?2 AND \(column) BETWEEN ?3 AND ?4 RETURNING \(column)"
         }
 
-        static func post(_ bucket: Bucket) -> SQL {
-            switch bucket {
-            case .balance: return .postBalance
-            case .universal: return .postUniversal
-            case .unbilled: return .postUnbilled
-            case .allowance: return .postAllowance
+        static func post(_ bucket: Bucket, kind: LedgerKind) -> SQL {
+            switch (bucket, kind == .purchase) {
+            case (.balance, false): return .postBalance
+            case (.universal, false): return .postUniversal
+            case (.unbilled, false): return .postUnbilled
+            case (.allowance, false): return .postAllowance
+            case (.balance, true): return .purchaseBalance
+            case (.universal, true): return .purchaseUniversal
+            case (.unbilled, true): return .purchaseUnbilled
+            case (.allowance, true): return .purchaseAllowance
             }
         }
     }
@@ -648,19 +693,14 @@ final class SQLiteTransaction: StoreTransaction {
 
     // MARK: SQLite C API helpers
 
-    /// `SQLITE_TRANSIENT`: SQLite copies the bytes before the bind call returns, so the
-    /// Swift string need not outlive it.
-    private var transient: sqlite3_destructor_type { unsafeBitCast(-1, to: sqlite3_destructor_type.self) }
-
+    /// Binds a copy of the string's bytes in the arena, `SQLITE_STATIC` (nil destructor):
+    /// SQLite neither copies nor frees it.
     private func bind(_ s: SQLiteStatement, _ index: Int32, _ value: String) {
         var value = value
         value.withUTF8 { utf8 in
-            // A nil base address would bind NULL, not the empty string.
-            if let base = utf8.baseAddress {
-                _ = sqlite3_bind_text(s, index, base, Int32(utf8.count), transient)
-            } else {
-                _ = sqlite3_bind_text(s, index, "", 0, transient)
-            }
+            // The arena always returns an address: an empty string binds '' , not NULL.
+            let copy = arena.copy(UnsafeRawBufferPointer(utf8))
+            _ = sqlite3_bind_text(s, index, copy.assumingMemoryBound(to: CChar.self), Int32(utf8.count), nil)
         }
     }
 
@@ -687,6 +727,22 @@ final class SQLiteTransaction: StoreTransaction {
         let base = sqlite3_column_text(s, column)
         return UnsafeBufferPointer(start: base, count: base == nil ? 0 : Int(sqlite3_column_bytes(s, column)))
     }
+
+    /// The enum case whose raw value the column holds, compared byte by byte: no String
+    /// is made for the three enums of every subscriber read.
+    private func value<E>(_ s: SQLiteStatement, _ column: Int32, _ cases: [(bytes: [UInt8], value: E)]) -> E? {
+        let stored = bytes(s, column)
+        for c in cases where c.bytes.count == stored.count && c.bytes.elementsEqual(stored) { return c.value }
+        return nil
+    }
+
+    private static func byteTable<E: RawRepresentable & CaseIterable>(_: E.Type) -> [(bytes: [UInt8], value: E)]
+    where E.RawValue == String {
+        E.allCases.map { (Array($0.rawValue.utf8), $0) }
+    }
+    private static let products = byteTable(Product.self)
+    private static let statuses = byteTable(SubscriberStatus.self)
+    private static let languages = byteTable(Language.self)
 
     private func text(_ s: SQLiteStatement, _ column: Int32) -> String {
         String(decoding: bytes(s, column), as: UTF8.self)

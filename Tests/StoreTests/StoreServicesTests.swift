@@ -380,7 +380,7 @@ import Testing
         #expect(try store.appliedMigrations() == Migrations.names)
         #expect(Array(Migrations.names.prefix(v1.count)) == v1)
         #expect(Migrations.names.dropFirst(v1.count)
-                == ["v2-rates", "v2-subscriptions", "v2-settings", "v2-counters", "v2-outbox"])
+                == ["v2-rates", "v2-subscriptions", "v2-settings", "v2-counters", "v2-outbox", "v3-subscriber-row"])
         #expect(try store.subscriber("36301234567")?.balance == 700)
         #expect(try store.ledgerDiscrepancies().isEmpty)
         let number = msisdn("36301234567")
@@ -401,6 +401,46 @@ import Testing
             #expect(try tx.settings(of: number) == ["clir": "on"])
             #expect(try tx.pendingOutbox(recipient: number, limit: 5).map(\.text) == ["hi"])
         }
+    }
+
+    /// v3 rebuilds the subscriber row: a store of v2 keeps its subscribers and PINs and
+    /// gets each last purchase from its ledger; `db check` tells a row that disagrees
+    /// with the ledger.
+    @Test func aVersion2DatabaseKeepsItsPINsAndGetsItsLastPurchasesFromTheLedger() throws {
+        let dir = try TempDir()
+        try SQLiteStore.createOlderDatabase(path: dir.db(), upTo: "v2-outbox", sql: """
+            INSERT INTO subscribers(msisdn, product, balance) VALUES ('36301234567', 'prepaid', 450), ('36302222222', 'prepaid', 0);
+            INSERT INTO subscribers(msisdn, product, status, birth_date, language, pin_hash, pin_failures, pin_locked_until)
+                VALUES ('36303333333', 'mix', 'suspended', '2001-02-03', 'en', 'h', 2, 99);
+            INSERT INTO subscriptions(msisdn, service, fee, started_at) VALUES ('36303333333', 'horoscope', 600, 1);
+            INSERT INTO ledger(at, msisdn, bucket, amount, kind) VALUES
+                (1, '36301234567', 'balance', 1000, 'opening'),
+                (2, '36301234567', 'balance', -300, 'purchase'),
+                (3, '36301234567', 'balance', -250, 'purchase'),
+                (4, '36301234567', 'balance', 0, 'topup');
+            """)
+        let store = try SQLiteStore(path: dir.db())
+        #expect(try store.appliedMigrations().last == "v3-subscriber-row")
+        #expect(try store.ledgerDiscrepancies().isEmpty)
+        try store.write { tx throws in
+            let mix = try #require(try tx.subscriber(msisdn("36303333333")))
+            #expect(mix.product == .mix && mix.status == .suspended && mix.language == .en
+                    && mix.birthDate == CalendarDate(year: 2001, month: 2, day: 3))
+            #expect(try tx.pin(of: msisdn("36303333333")) == PINRecord(hash: "h", failures: 2, lockedUntil: 99))
+            #expect(try tx.pin(of: msisdn("36301234567")) == PINRecord(hash: nil, failures: 0, lockedUntil: nil))
+            #expect(try tx.pin(of: msisdn("36309999999")) == nil)
+            #expect(try tx.subscriptions(of: msisdn("36303333333")).map(\.service) == ["horoscope"])
+            #expect(try tx.subscriber(msisdn("36301234567"))?.balance == 450)
+            #expect(try tx.lastPurchase(of: msisdn("36301234567")) == Purchase(at: 3, amount: 250))
+            #expect(try tx.lastPurchase(of: msisdn("36302222222")) == nil)
+            // A new purchase replaces it, read through the subscriber row or on its own.
+            try tx.post(LedgerEntry(msisdn: msisdn("36302222222"), bucket: .balance, amount: 0, kind: .purchase, at: 9))
+            #expect(try tx.subscriber(msisdn("36302222222")) != nil)
+            #expect(try tx.lastPurchase(of: msisdn("36302222222")) == Purchase(at: 9, amount: 0))
+        }
+        try store.unsafeExecute("UPDATE subscribers SET last_purchase_amount = -1 WHERE msisdn = '36301234567'")
+        #expect(try store.ledgerDiscrepancies()
+                == ["36301234567 last purchase: row amount -1 at 3, ledger amount -250 at 3"])
     }
 
     @Test func schemaRejectsWhatTheModelCannotHold() throws {

@@ -1,0 +1,51 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Bytes of the text parameters bound during one write transaction.
+///
+/// `sqlite3_bind_text` with `SQLITE_TRANSIENT` makes SQLite copy every string into a
+/// heap block of its own (a malloc, a free and its memory-statistics mutex each time):
+/// about a tenth of the CPU of a 1730 request, which binds seven strings. Copied here
+/// instead, they are bound `SQLITE_STATIC`: one `memcpy`, no allocation. The bytes stay
+/// put until ``reset()`` at the start of the next write, so no bound statement of the
+/// transaction ever sees them change, nested statements included.
+final class BindArena {
+    private static let chunkSize = 64 * 1024
+    /// Every chunk in use; the first is kept across resets.
+    private var chunks: [UnsafeMutableRawPointer] = []
+    private var capacity = 0
+    private var used = 0
+
+    init() {}
+
+    deinit {
+        for chunk in chunks { free(chunk) }
+    }
+
+    /// Forgets every copy: the start of a write.
+    func reset() {
+        for chunk in chunks.dropFirst() { free(chunk) }
+        if chunks.count > 1 {
+            chunks.removeSubrange(1...)
+            capacity = Self.chunkSize
+        }
+        used = 0
+    }
+
+    /// A stable copy of `bytes` (`count` may be 0), valid until the next ``reset()``.
+    func copy(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawPointer {
+        let count = bytes.count
+        if used + count > capacity || chunks.isEmpty {
+            let size = max(Self.chunkSize, count)
+            guard let chunk = malloc(size) else { fatalError("out of memory binding \(count) bytes") }
+            chunks.append(chunk)
+            capacity = size
+            used = 0
+        }
+        let target = chunks[chunks.count - 1] + used
+        if let base = bytes.baseAddress, count > 0 { memcpy(target, base, count) }
+        used += count
+        return UnsafeRawPointer(target)
+    }
+}
