@@ -1,3 +1,5 @@
+import Model
+
 /// Reply texts of one language, read from `Grammars/messages.<lang>`.
 ///
 /// The file format: one message per line, `key = text`; `#` starts a comment line;
@@ -105,16 +107,17 @@ public struct MessageCatalog: Sendable {
     /// a missing value as an empty string.
     public func render(_ key: String, _ values: KeyValuePairs<String, String> = [:]) -> String {
         guard let template = templates[key] else { return key }
-        var out = ""
-        out.reserveCapacity(160)
+        // Every reply is rendered here: pieces gathered, then one allocation.
+        var pieces: [String] = []
+        pieces.reserveCapacity(template.parts.count)
         for part in template.parts {
             switch part {
-            case .literal(let s): out += s
+            case .literal(let s): pieces.append(s)
             case .placeholder(let name):
-                if let v = values.first(where: { $0.key == name })?.value { out += v }
+                if let v = values.first(where: { $0.key == name })?.value { pieces.append(v) }
             }
         }
-        return out
+        return String(concatenating: pieces)
     }
 
     public func contains(_ key: String) -> Bool { templates[key] != nil }

@@ -1,3 +1,5 @@
+import Model
+
 extension Request: CustomStringConvertible {
     /// The request as a line of text, secrets masked, for the audit log: `AUTH ops ****`,
     /// `SMS 36301111111 1730 EGYENLEG`, `TOPUP 36301111111 500`; empty for ``empty``.
@@ -10,9 +12,9 @@ extension Request: CustomStringConvertible {
         switch self {
         case .empty: return ""
         case .auth(let account, _): return "AUTH \(account) ****"
-        case .sms(let from, let to, let text): return "SMS \(from.digits) \(to.digits) \(text)"
+        case .sms(let from, let to, let text): return Self.line("SMS ", from.digits, to.digits, text)
         case .topup(let msisdn, let amount): return "TOPUP \(msisdn.digits) \(amount)"
-        case .mt(let from, let to, let text): return "MT \(from.digits) \(to.digits) \(text)"
+        case .mt(let from, let to, let text): return Self.line("MT ", from.digits, to.digits, text)
         case .ussd(let msisdn, let text): return "USSD \(msisdn.digits) \(text)"
         case .release(let msisdn): return "RELEASE \(msisdn.digits)"
         case .outbox(let recipient): return recipient.map { "OUTBOX \($0.digits)" } ?? "OUTBOX"
@@ -30,6 +32,11 @@ extension Request: CustomStringConvertible {
         case .help: return "HELP"
         case .quit: return "QUIT"
         }
+    }
+
+    /// `verb a b text` in one allocation: every SMS is audited with it.
+    private static func line(_ verb: String, _ a: String, _ b: String, _ text: String) -> String {
+        String(concatenating: [verb, a, " ", b, " ", text])
     }
 
     /// The same as ``maskedDescription``: a request printed anywhere never shows a password.
