@@ -22,22 +22,36 @@ enum Kannel {
 }
 
 /// bearerbox and smsbox on free loopback ports, configured from Examples/kannel/kannel.conf
-/// to pass every MO to the given Selfcare HTTP port.
+/// to pass every MO to the given Selfcare HTTP port, and with smsbox's sendsms interface
+/// (user ``sendsmsUser``, password ``sendsmsPassword``) for Selfcare's outbox push.
 final class KannelBoxes: @unchecked Sendable {
+    static let sendsmsUser = "selfcare"
+    static let sendsmsPassword = "sendsms-secret"
+
     let folder: String
     let fakeSMSCPort: Int
     let adminPort: Int
+    let sendsmsPort: Int
     private var processes: [Process] = []
 
-    init(folder: String, selfcareHTTPPort: Int) throws {
+    /// Selfcare's `--sendsms-url` for a sendsms on `port`, with Kannel's query credentials.
+    static func sendsmsURL(port: Int, password: String = sendsmsPassword) -> String {
+        "http://127.0.0.1:\(port)/cgi-bin/sendsms?username=\(sendsmsUser)&password=\(password)"
+    }
+
+    /// `sendsmsPort`: where smsbox takes sendsms requests (a free port when nil); chosen
+    /// before Selfcare starts when Selfcare is to push its outbox there.
+    init(folder: String, selfcareHTTPPort: Int, sendsmsPort: Int? = nil) throws {
         self.folder = folder + "/kannel"
         try FileManager.default.createDirectory(atPath: self.folder, withIntermediateDirectories: true)
         fakeSMSCPort = try freePort()
         adminPort = try freePort()
+        self.sendsmsPort = try sendsmsPort ?? freePort()
         let values = [
             "ADMIN_PORT": String(adminPort), "ADMIN_PASSWORD": "selfcare-test", "SMSBOX_PORT": String(try freePort()),
             "FAKESMSC_PORT": String(fakeSMSCPort), "DIR": self.folder, "SELFCARE_HTTP_PORT": String(selfcareHTTPPort),
             "SELFCARE_USER": "simulator", "SELFCARE_PASSWORD": "simulator",
+            "SENDSMS_PORT": String(self.sendsmsPort), "SENDSMS_USER": Self.sendsmsUser, "SENDSMS_PASSWORD": Self.sendsmsPassword,
         ]
         var config = try String(contentsOfFile: repositoryRoot + "/Examples/kannel/kannel.conf", encoding: .utf8)
         for (name, value) in values { config = config.replacingOccurrences(of: "${\(name)}", with: value) }
@@ -53,6 +67,12 @@ final class KannelBoxes: @unchecked Sendable {
         while Date() < deadline {
             if let text = try? HTTPTestClient(port: adminPort, timeout: 2).request("GET", "/status.txt?password=selfcare-test").text,
                text.split(separator: "\n").contains(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix("smsbox:") }) {
+                do {
+                    try waitForPort(self.sendsmsPort)
+                } catch {
+                    stop()
+                    throw ServerError(description: "smsbox's sendsms is not listening: \(log("smsbox.log"))")
+                }
                 return
             }
             Thread.sleep(forTimeInterval: 0.1)
@@ -61,8 +81,9 @@ final class KannelBoxes: @unchecked Sendable {
         throw ServerError(description: "smsbox did not connect to bearerbox: \(log("smsbox.log"))")
     }
 
-    func log(_ name: String, encoding: String.Encoding = .utf8) -> String {
-        (try? String(contentsOfFile: folder + "/" + name, encoding: encoding)) ?? ""
+    /// A log of the folder as UTF-8 (what Kannel writes; a bad byte does not hide the rest).
+    func log(_ name: String) -> String {
+        FileManager.default.contents(atPath: folder + "/" + name).map { String(decoding: $0, as: UTF8.self) } ?? ""
     }
 
     private func start(_ executable: String, _ arguments: [String], log: String) throws -> Process {
@@ -79,24 +100,46 @@ final class KannelBoxes: @unchecked Sendable {
 
     /// Sends one MO through `fakesmsc` and returns the text of the MT reply it received
     /// (the parts of a concatenated reply joined), or nil when none came in `timeout`.
+    func sendMO(from: String, to: String, text: String, timeout: Double = 20) throws -> String? {
+        try sendMO(from: from, to: to, text: text, awaiting: [from], timeout: timeout).first { $0.receiver == from }?.text
+    }
+
+    /// Sends one MO through `fakesmsc` and returns the MTs it received (whole messages, in
+    /// the order they were complete) once there is one for each entry of `receivers` (a
+    /// number twice: two messages), or what came in `timeout`. MTs of the outbox push reach
+    /// the same fakesmsc as the reply: bearerbox's fake SMSC serves one client at a time.
+    func sendMO(from: String, to: String, text: String, awaiting receivers: [String],
+                timeout: Double = 20) throws -> [FakeSMSCOutput.Message] {
+        try fakesmsc(["-m", "1", "\(from) \(to) text \(text)"], awaiting: receivers, timeout: timeout)
+    }
+
+    /// Connects a `fakesmsc` that sends nothing and returns the MTs it received once there is
+    /// one for each entry of `receivers`, or what came in `timeout`. bearerbox keeps the MTs
+    /// it got while no fakesmsc was connected and hands them to the next one.
+    func receiveMTs(awaiting receivers: [String], timeout: Double = 20) throws -> [FakeSMSCOutput.Message] {
+        // fakesmsc wants a message to send even when told to send none.
+        try fakesmsc(["-m", "0", "0 0 text unused"], awaiting: receivers, timeout: timeout)
+    }
+
     /// A fakesmsc that could not connect (the fake SMSC is still waiting to accept again
     /// after the previous one) exits having sent nothing, and is started again.
-    func sendMO(from: String, to: String, text: String, timeout: Double = 20) throws -> String? {
+    private func fakesmsc(_ arguments: [String], awaiting receivers: [String], timeout: Double) throws -> [FakeSMSCOutput.Message] {
         let deadline = Date().addingTimeInterval(timeout)
+        var received: [FakeSMSCOutput.Message] = []
         while Date() < deadline {
             let name = "fakesmsc-\(UUID().uuidString.prefix(8)).out"
-            let p = try start(Kannel.fakesmsc, ["-H", "127.0.0.1", "-r", String(fakeSMSCPort), "-i", "0.1", "-m", "1",
-                                                "\(from) \(to) text \(text)"], log: name)
+            let p = try start(Kannel.fakesmsc, ["-H", "127.0.0.1", "-r", String(fakeSMSCPort), "-i", "0.1"] + arguments, log: name)
             // fakesmsc does not stop on SIGTERM; it keeps no state worth a clean exit.
             defer { KannelBoxes.end([p], grace: 0) }
             while Date() < deadline {
-                if let reply = FakeSMSCOutput.reply(in: log(name, encoding: .isoLatin1), to: from) { return reply }
+                received = FakeSMSCOutput.messages(in: log(name))
+                if FakeSMSCOutput.has(received, for: receivers) { return received }
                 if !p.isRunning { break }
                 Thread.sleep(forTimeInterval: 0.1)
             }
             Thread.sleep(forTimeInterval: 0.3)
         }
-        return nil
+        return received
     }
 
     /// SIGTERM, and SIGKILL for a box still there after 3 s (smsbox may wait for ever
@@ -119,25 +162,60 @@ final class KannelBoxes: @unchecked Sendable {
 }
 
 /// The lines fakesmsc prints for each MT: `Got message N: <from to TYPE …>` with TYPE
-/// `text <plain>`, `ucs-2 <url-encoded UTF-16BE>`, or `udh <udh> data <UTF-16BE>` for the
+/// `text <plain UTF-8>`, `ucs-2 <url-encoded UTF-16BE>`, or `udh <udh> data <UTF-16BE>` for the
 /// parts of a concatenated message.
 enum FakeSMSCOutput {
+    /// One MT as the handset shows it, parts joined.
+    struct Message: Equatable, CustomStringConvertible {
+        var sender: String
+        var receiver: String
+        var text: String
+        /// It came as UCS-2 (`ucs-2`, or UCS-2 `data` parts), not as GSM 7-bit text: what
+        /// a real SMSC needs for á, í, ó, ő, ú, ű.
+        var ucs2 = false
+
+        var description: String { "\(sender) → \(receiver)\(ucs2 ? " (UCS-2)" : ""): \(text)" }
+    }
+
     struct Part {
+        /// The concatenation reference (UDH); nil for a message in one part.
+        var reference: UInt8?
         var sequence = 1
         var total = 1
         var text: String
+        var ucs2 = false
     }
 
-    static func reply(in output: String, to subscriber: String) -> String? {
-        var parts: [Part] = []
+    /// The whole messages in `output`, in the order their last part came.
+    static func messages(in output: String) -> [Message] {
+        var messages: [Message] = []
+        var pending: [String: [Part]] = [:]
         for line in output.split(separator: "\n") {
             guard let open = line.range(of: ": <"), line.hasSuffix(">"), line.contains("Got message") else { continue }
             let fields = line[open.upperBound..<line.index(before: line.endIndex)].split(separator: " ", maxSplits: 3)
-            guard fields.count == 4, fields[1] == subscriber, let part = part(String(fields[2]), String(fields[3])) else { continue }
-            parts.append(part)
+            guard fields.count == 4, let part = part(String(fields[2]), String(fields[3])) else { continue }
+            let (sender, receiver) = (String(fields[0]), String(fields[1]))
+            guard let reference = part.reference else {
+                messages.append(Message(sender: sender, receiver: receiver, text: part.text, ucs2: part.ucs2))
+                continue
+            }
+            let key = "\(sender) \(receiver) \(reference)"
+            pending[key, default: []].append(part)
+            if let parts = pending[key], parts.count >= part.total {
+                messages.append(Message(sender: sender, receiver: receiver,
+                                        text: parts.sorted { $0.sequence < $1.sequence }.map(\.text).joined(),
+                                        ucs2: parts.allSatisfy(\.ucs2)))
+                pending[key] = nil
+            }
         }
-        guard let total = parts.first?.total, parts.count >= total else { return nil }
-        return parts.sorted { $0.sequence < $1.sequence }.prefix(total).map(\.text).joined()
+        return messages
+    }
+
+    /// Whether `messages` hold one message for each entry of `receivers`.
+    static func has(_ messages: [Message], for receivers: [String]) -> Bool {
+        Dictionary(receivers.map { ($0, 1) }, uniquingKeysWith: +).allSatisfy { receiver, count in
+            messages.filter { $0.receiver == receiver }.count >= count
+        }
     }
 
     static func part(_ type: String, _ rest: String) -> Part? {
@@ -145,12 +223,13 @@ enum FakeSMSCOutput {
         case "text":
             return Part(text: rest)
         case "ucs2", "ucs-2":
-            return decodeUCS2(rest).map { Part(text: $0) }
+            return decodeUCS2(rest).map { Part(text: $0, ucs2: true) }
         case "udh":
             let fields = rest.split(separator: " ", maxSplits: 2)
             guard fields.count == 3, let udh = urlDecode(String(fields[0])), udh.count >= 6 else { return nil }
-            let text = fields[1] == "data" ? decodeUCS2(String(fields[2])) : String(fields[2])
-            return text.map { Part(sequence: Int(udh[5]), total: Int(udh[4]), text: $0) }
+            let ucs2 = fields[1] == "data"
+            let text = ucs2 ? decodeUCS2(String(fields[2])) : String(fields[2])
+            return text.map { Part(reference: udh[3], sequence: Int(udh[5]), total: Int(udh[4]), text: $0, ucs2: ucs2) }
         default:
             return nil
         }
