@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Model
 import Store
 import Testing
@@ -91,7 +92,7 @@ final class KannelBoxes: @unchecked Sendable {
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = arguments
         let out = folder + "/" + log
-        FileManager.default.createFile(atPath: out, contents: nil)
+        _ = FileManager.default.createFile(atPath: out, contents: nil)
         p.standardOutput = FileHandle(forWritingAtPath: out)
         p.standardError = FileHandle(forWritingAtPath: out)
         try p.run()
@@ -322,6 +323,120 @@ struct KannelEndToEndTests {
             "SMS 36301111111 5555 hello",
         ])
         #expect(audit.allSatisfy { $0.account == "simulator" })
+    }
+
+    struct OutboxRow {
+        var sender: String
+        var recipient: String
+        var text: String
+        var delivered: Bool
+
+        /// `mt` is this row as the handset got it.
+        func arrived(as mt: FakeSMSCOutput.Message) -> Bool {
+            mt.sender == sender && mt.receiver == recipient && mt.text == text
+        }
+    }
+
+    /// The outbox as stored, oldest first.
+    static func outbox(_ store: TemporaryStore) throws -> [OutboxRow] {
+        try DatabaseQueue(path: store.path).read { db in
+            try Row.fetchAll(db, sql: "SELECT sender, recipient, text, delivered_at FROM outbox ORDER BY id").map { row in
+                OutboxRow(sender: row["sender"], recipient: row["recipient"], text: row["text"],
+                          delivered: (row["delivered_at"] as Int64?) != nil)
+            }
+        }
+    }
+
+    static func pushAudit(_ store: TemporaryStore) throws -> [AuditEntry] {
+        try store.open().auditEntries(msisdn: nil).filter { $0.request.hasPrefix("SENDSMS ") }
+    }
+
+    /// `selfcare serve --sendsms-url` against smsbox's real sendsms: MOs that queue outbox SMS
+    /// (two call-me-back requests, a security notice) get their reply through the
+    /// sms-service, and each outbox SMS reaches the fake SMSC as an MT of its own, from the
+    /// sender Selfcare gave, whole (UCS-2 and concatenated where needed); then it is marked
+    /// delivered.
+    @Test func outboxSMSGoOutThroughKannelsSendsmsAndAreMarkedDelivered() throws {
+        let store = try TemporaryStore()
+        let sendsmsPort = try freePort()
+        let server = try ServerProcess(store: store, arguments: ["--sendsms-url", KannelBoxes.sendsmsURL(port: sendsmsPort)])
+        let kannel = try KannelBoxes(folder: store.folder, selfcareHTTPPort: server.httpPort, sendsmsPort: sendsmsPort)
+        defer { kannel.stop() }
+        func why(_ got: [FakeSMSCOutput.Message]) -> Comment {
+            "got \(got); selfcare: \(server.log.suffix(1500)); smsbox access: \(kannel.log("smsbox-access.log").suffix(1500))"
+        }
+
+        // To an English subscriber: GSM 7-bit, sent without coding.
+        let english = try kannel.sendMO(from: "36301111111", to: "1430", text: "HIVJ 06302222222",
+                                        awaiting: ["36301111111", "36302222222"])
+        #expect(english.contains { $0.receiver == "36301111111" && $0.text == "Visszahíváskérést küldtünk ide: +36302222222." }, why(english))
+        #expect(english.contains(.init(sender: "36301111111", receiver: "36302222222", text: "+36301111111 asks you to call back.")), why(english))
+        // To a Hungarian subscriber: í, á need UCS-2 (coding=2&charset=UTF-8).
+        let hungarian = try kannel.sendMO(from: "36301111111", to: "1430", text: "HIVJ 06303333333",
+                                          awaiting: ["36301111111", "36303333333"])
+        #expect(hungarian.contains(.init(sender: "36301111111", receiver: "36303333333",
+                                         text: "A(z) +36301111111 hívószám visszahívást kér.", ucs2: true)), why(hungarian))
+        // The security notice of EMELT BE goes to the subscriber beside the reply: 113
+        // characters, more than one UCS-2 SMS holds (70), so two concatenated parts.
+        let notice = try kannel.sendMO(from: "36301111111", to: "1430", text: "EMELT BE 11111",
+                                       awaiting: ["36301111111", "36301111111"])
+        #expect(notice.contains { $0.text == "Az emelt díjas SMS-ek fogadását engedélyezted." }, why(notice))
+        #expect(notice.contains {
+            $0.sender == "1430" && $0.receiver == "36301111111" && $0.ucs2
+                && $0.text.hasPrefix("Biztonsági értesítés: emelt díjas SMS fogadás engedélyezve (")
+                && $0.text.hasSuffix("). Ha nem te voltál, hívd az 1412-t.")
+        }, why(notice))
+
+        kannel.stop()
+        #expect(server.stop() == 0)
+        // Every outbox row came out exactly as stored, and is marked delivered.
+        let outbox = try Self.outbox(store)
+        #expect(outbox.count == 3)
+        let mts = english + hungarian + notice
+        for row in outbox {
+            #expect(mts.contains { row.arrived(as: $0) }, "not received as an MT: \(row); got \(mts)")
+            #expect(row.delivered, "not marked delivered: \(row)")
+        }
+        let audit = try Self.pushAudit(store)
+        #expect(audit.map(\.msisdn) == ["36302222222", "36303333333", "36301111111"])
+        #expect(audit.allSatisfy { $0.outcome == "ok: accepted by sendsms" })
+        #expect(server.log.contains("sendsms stopped: delivered 3, failed attempts 0"))
+    }
+
+    /// A wrong sendsms password: Kannel answers 403 `Authorization failed for sendsms`, the
+    /// SMS stays in the outbox and is tried again with back-off; with the right password it
+    /// goes out.
+    @Test func aWrongSendsmsPasswordLosesNothing() throws {
+        let store = try TemporaryStore()
+        let sendsmsPort = try freePort()
+        var server = try ServerProcess(store: store, arguments: [
+            "--sendsms-url", KannelBoxes.sendsmsURL(port: sendsmsPort, password: "wrong"),
+        ])
+        let kannel = try KannelBoxes(folder: store.folder, selfcareHTTPPort: server.httpPort, sendsmsPort: sendsmsPort)
+        defer { kannel.stop() }
+        #expect(try kannel.sendMO(from: "36301111111", to: "1430", text: "HIVJ 06302222222")
+                == "Visszahíváskérést küldtünk ide: +36302222222.")
+        // Refused, tried again after 0.5 s, refused, tried again after 1 s.
+        let deadline = Date().addingTimeInterval(10)
+        while !server.log.contains("trying it again in 1.0 s"), Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        #expect(server.stop() == 0)
+        let refused = "sendsms: Kannel refused message 1 to 36302222222: 403 Authorization failed for sendsms; trying it again in"
+        #expect(server.log.contains(refused + " 0.5 s"), "\(server.log)")
+        #expect(server.log.contains(refused + " 1.0 s"), "\(server.log)")
+        let call = FakeSMSCOutput.Message(sender: "36301111111", receiver: "36302222222", text: "+36301111111 asks you to call back.")
+        let pending = try Self.outbox(store)
+        #expect(pending.count == 1 && pending.allSatisfy { $0.arrived(as: call) && !$0.delivered }, "\(pending)")
+        #expect(try Self.pushAudit(store).isEmpty)
+
+        // The right password (after a restart): the same message goes out and is marked delivered.
+        server = try ServerProcess(store: store, arguments: ["--sendsms-url", KannelBoxes.sendsmsURL(port: sendsmsPort)], http: false)
+        let got = try kannel.receiveMTs(awaiting: ["36302222222"])
+        #expect(got == [call], "selfcare: \(server.log)")
+        kannel.stop()
+        #expect(server.stop() == 0)
+        #expect(try Self.outbox(store).map(\.delivered) == [true])
+        #expect(try Self.pushAudit(store).count == 1)
+        #expect(server.log.contains("sendsms stopped: delivered 1, failed attempts 0"))
     }
 
     @Test func kannelSendsA503AgainAndTheSubscriberStillGetsOneReply() throws {
