@@ -28,12 +28,14 @@ public struct SendSMSConfig: Sendable {
 /// 7-bit), on the event loop's own evhttp client: no thread, no blocking.
 ///
 /// A message is marked delivered (with an audit row `SENDSMS <id> <from> <to>`, channel
-/// `http`) only after Kannel accepted it: `202`, or `200` with a body starting
+/// `http`) only after Kannel accepted it: `202` (`0: Accepted for delivery`, or `3: Queued
+/// for later delivery` while Kannel's SMSC is away), or `200` with a body starting
 /// `0: Accepted` or `Sent.`. Anything else is retried, never dropped:
 /// - no answer or a `5xx` (Kannel down or busy): nothing is sent for a back-off of
 ///   0.5 s, 1 s, 2 s … up to 60 s while the failures go on; the first success ends it;
-/// - another status (Kannel refused this message, e.g. a `4xx`): that message alone
-///   waits with the same back-off, the others go on.
+/// - another status (Kannel refused this message, e.g. a `4xx`; a wrong password is
+///   `403 Authorization failed for sendsms`): that message alone waits with the same
+///   back-off, the others go on.
 ///
 /// The store is asked for pending messages every ``SendSMSConfig/interval`` and soon after
 /// a commit (``nudge()``). Kannel's acceptance is remembered until its mark commits; a
