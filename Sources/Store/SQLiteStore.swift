@@ -220,7 +220,7 @@ public final class SQLiteStore: SubscriberStore, @unchecked Sendable {
                     }
                 }
             }
-            // The last purchase the row carries for the 1730 answer (v3-subscriber-row)
+            // The last purchase the row carries for the 1730 answer (v3-hot-rows)
             // must be the ledger's latest purchase row of that number.
             let purchases = try Row.fetchCursor(db, sql: """
                 SELECT s.msisdn, s.last_purchase_at, s.last_purchase_amount, l.at, l.amount
