@@ -71,6 +71,8 @@ public final class SQLiteStore: SubscriberStore, @unchecked Sendable {
     private var closed = false
     /// Text parameters of the write in progress (touched only inside `write`).
     private let bindArena = BindArena()
+    /// The rate table between writes (see ``RateTable``).
+    private let rateCache = RateCache()
 
     /// Opens (creating it and its directory if needed) and migrates the database at `path`.
     ///
@@ -159,8 +161,9 @@ public final class SQLiteStore: SubscriberStore, @unchecked Sendable {
             try db.inTransaction(.immediate) {
                 // Created per write so the statements it holds are released before the
                 // connection can be closed; within the write each is looked up once.
-                let tx = SQLiteTransaction(db, arena: bindArena)
+                let tx = SQLiteTransaction(db, arena: bindArena, rates: rateCache)
                 defer { tx.finish() }
+                try tx.begin()
                 result = try body(tx)
                 // A half-done `post` (its ledger insert failed after the bucket update)
                 // must not be committed even if the caller swallowed the error.

@@ -54,17 +54,30 @@ final class SQLiteTransaction: StoreTransaction {
     }
     /// Where bound text lives until the next write (see ``BindArena``).
     private let arena: BindArena
+    /// The store's rate table, loaded on first use (see ``RateTable``).
+    private let rateCache: RateCache
 
-    init(_ db: Database, arena: BindArena) {
+    init(_ db: Database, arena: BindArena, rates: RateCache) {
         self.db = db
         self.connection = db.sqliteConnection
         self.arena = arena
+        self.rateCache = rates
         arena.reset()
+    }
+
+    /// The start of the write: the rate table is read again if another connection
+    /// committed since the last write (`PRAGMA data_version`).
+    func begin() throws {
+        let s = try prepared(.dataVersion)
+        defer { sqlite3_reset(s) }
+        guard try step(s) else { return }
+        rateCache.begin(dataVersion: sqlite3_column_int64(s, 0))
     }
 
     /// The end of the write: no statement keeps pointers into the arena, which the next
     /// write reuses.
     func finish() {
+        rateCache.end()
         for statement in statements {
             if let statement { sqlite3_clear_bindings(statement.sqliteStatement) }
         }
@@ -249,22 +262,14 @@ final class SQLiteTransaction: StoreTransaction {
     // MARK: Rates
 
     func rate(for number: String, kind: RateKind) throws -> Rate? {
-        let s = try prepared(.rateFor)
+        if let table = rateCache.table { return table.rate(for: number, kind: kind) }
+        let s = try prepared(.allRates)
         defer { sqlite3_reset(s) }
-        bind(s, 1, kind.rawValue)
-        // ?2…?21: every prefix of the number, longest first; NULL matches nothing.
-        var candidate = Substring(number.prefix(Rate.maximumPrefixDigits))
-        for index in 0..<Int32(Rate.maximumPrefixDigits) {
-            if candidate.isEmpty {
-                sqlite3_bind_null(s, 2 + index)
-            } else {
-                bind(s, 2 + index, String(candidate))
-                candidate = candidate.dropLast()
-            }
-        }
-        guard try step(s) else { return nil }
-        return Rate(prefix: text(s, 0), price: sqlite3_column_int64(s, 1), kind: kind,
-                    adult: sqlite3_column_int64(s, 2) != 0)
+        var all: [Rate] = []
+        while try step(s) { all.append(try rate(s)) }
+        let table = RateTable(all)
+        rateCache.table = table
+        return table.rate(for: number, kind: kind)
     }
 
     func rates(prefix: String?) throws -> [Rate] {
@@ -279,6 +284,7 @@ final class SQLiteTransaction: StoreTransaction {
     @discardableResult
     func setRate(_ rate: Rate) throws -> Rate? {
         if let problem = rate.problem { throw StoreError.invalidRate(problem) }
+        rateCache.changed()
         let previous = try exactRate(prefix: rate.prefix, kind: rate.kind)
         let s = try prepared(.setRate)
         defer { sqlite3_reset(s) }
@@ -292,6 +298,7 @@ final class SQLiteTransaction: StoreTransaction {
 
     @discardableResult
     func deleteRates(prefix: String, kind: RateKind?) throws -> [Rate] {
+        rateCache.changed()
         let s = try prepared(.deleteRates)
         defer { sqlite3_reset(s) }
         bind(s, 1, prefix)
@@ -520,7 +527,7 @@ final class SQLiteTransaction: StoreTransaction {
         case addSubscriber, exists, postBalance, postUniversal, postUnbilled, postAllowance
         case purchaseBalance, purchaseUniversal, purchaseUnbilled, purchaseAllowance
         case ledger, audit
-        case rateFor, rates, exactRate, setRate, deleteRates, updateProfile
+        case dataVersion, allRates, rates, exactRate, setRate, deleteRates, updateProfile
         case subscriptions, subscription, addSubscription, removeSubscription
         case setting, settings, setSetting, deleteSetting, counter, incrementCounter
         case enqueue, pendingOutbox, pendingOutboxTo, pendingOutboxCount, markDelivered, auditEntries
@@ -590,13 +597,11 @@ final class SQLiteTransaction: StoreTransaction {
                 return "INSERT INTO ledger(at, msisdn, bucket, amount, kind, ref) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
             case .audit:
                 return "INSERT INTO audit(at, account, channel, msisdn, request, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-            case .rateFor:
-                // ?2…?21 are the prefixes of the number: at most 20 primary-key probes.
-                let candidates = (2...(1 + Rate.maximumPrefixDigits)).map { "?\($0)" }.joined(separator: ", ")
-                return """
-                    SELECT prefix, price, adult FROM rates WHERE kind = ?1 AND prefix IN (\(candidates))
-                    ORDER BY length(prefix) DESC LIMIT 1
-                    """
+            case .dataVersion:
+                return "PRAGMA data_version"
+            case .allRates:
+                // Loaded into a RateTable, which answers the longest-prefix look-ups.
+                return "SELECT prefix, kind, price, adult FROM rates"
             case .rates:
                 // Prefixes are digits, which sort below ':': the range is a primary-key
                 // range; the substr test keeps the meaning exact for any filter text.

@@ -443,6 +443,34 @@ import Testing
                 == ["36301234567 last purchase: row amount -1 at 3, ledger amount -250 at 3"])
     }
 
+    /// The rate table is kept in memory between writes (see `RateTable`); it is never
+    /// stale: a rate set in a write that rolls back is forgotten, and a change committed
+    /// by another connection (an ops `sqlite3` session) is seen by the next write.
+    @Test func theRateTableInMemoryFollowsRollbacksAndOtherConnections() throws {
+        let dir = try TempDir()
+        let store = try SQLiteStore(path: dir.db())
+        try store.write { tx throws in try tx.setRate(Rate(prefix: "3690", price: 300, kind: .premium)) }
+        func price() throws -> Int64? { try store.write { tx throws in try tx.rate(for: "3690123456", kind: .premium)?.price } }
+        #expect(try price() == 300)
+
+        struct Abort: Error {}
+        #expect(throws: Abort.self) {
+            try store.write { tx throws in
+                try tx.setRate(Rate(prefix: "369012", price: 999, kind: .premium))
+                #expect(try tx.rate(for: "3690123456", kind: .premium)?.price == 999)  // seen inside the write
+                throw Abort()
+            }
+        }
+        #expect(try price() == 300)
+
+        let other = try SQLiteStore(path: dir.db())
+        try other.unsafeExecute("UPDATE rates SET price = 450 WHERE prefix = '3690'")
+        try other.unsafeExecute("INSERT INTO rates(prefix, kind, price) VALUES ('3691', 'premium', 500)")
+        #expect(try price() == 450)
+        #expect(try store.write { tx throws in try tx.rate(for: "3691000000", kind: .premium)?.price } == 500)
+        try other.close()
+    }
+
     @Test func schemaRejectsWhatTheModelCannotHold() throws {
         let dir = try TempDir()
         let store = try SQLiteStore(path: dir.db())
@@ -473,8 +501,7 @@ import Testing
         let dir = try TempDir()
         let store = try SQLiteStore(path: dir.db())
         let plans: [(SQLiteTransaction.SQL, String)] = [
-            // One primary-key probe per candidate prefix.
-            (.rateFor, "SEARCH rates USING PRIMARY KEY (prefix=? AND kind=?)"),
+            (.exactRate, "SEARCH rates USING PRIMARY KEY (prefix=? AND kind=?)"),
             (.rates, "SEARCH rates USING PRIMARY KEY (prefix>? AND prefix<?)"),
             (.subscriptions, "SEARCH subscriptions USING PRIMARY KEY (msisdn=?)"),
             (.setting, "SEARCH settings USING PRIMARY KEY (msisdn=? AND key=?)"),
