@@ -47,7 +47,7 @@ extension Engine {
     ///
     /// - Throws: ``GrammarError`` naming the file (in `folder`) and what is wrong with it:
     ///   a missing reply text, an MMI table or a menu that does not parse.
-    public init(validating grammar: Grammar, folder: String,
+    public convenience init(validating grammar: Grammar, folder: String,
                 codeSource: (@Sendable () -> String)? = nil) throws(GrammarError) {
         let mmi = try MMICodes.load(from: folder)
         let menus = try MenuCatalog.load(from: folder)

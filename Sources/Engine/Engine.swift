@@ -20,7 +20,7 @@ import SMSText
 /// }
 /// outcome.reply   // "Egyenleg: 5 000 Ft, univerzális egyenleg: 1 000 Ft. …"
 /// ```
-public struct Engine: Sendable {
+public final class Engine: Sendable {
     public let grammar: Grammar
     /// The supplementary-service codes of `Grammars/mmi.codes` (TS 22.030).
     public let mmi: MMICodes
