@@ -353,8 +353,9 @@ public final class SQLiteStore: SubscriberStore, @unchecked Sendable {
             // ?1...?2-1: the indexes of the chunk.
             let numbers = "WITH RECURSIVE k(i) AS (SELECT ?1 UNION ALL SELECT i + 1 FROM k WHERE i + 1 < ?2) "
             let subscribers = try db.makeStatement(sql: numbers + """
-                INSERT INTO subscribers(msisdn, product, status, language, balance, created_at)
-                SELECT printf('3630%07d', i), 'prepaid', 'active', 'hu', ?3, ?4 FROM k
+                INSERT INTO subscribers(msisdn, product, status, language, balance)
+                SELECT printf('3630%07d', i), \(Product.prepaid.storeCode), \(SubscriberStatus.active.storeCode),
+                       \(Language.hu.storeCode), ?3 FROM k
                 """)
             let ledger = try db.makeStatement(sql: numbers + """
                 INSERT INTO ledger(at, msisdn, bucket, amount, kind, ref)
@@ -364,7 +365,7 @@ public final class SQLiteStore: SubscriberStore, @unchecked Sendable {
             while done < count {
                 let end = min(count, done + chunk)
                 try db.inTransaction(.immediate) {
-                    try subscribers.execute(arguments: [done, end, balance, now])
+                    try subscribers.execute(arguments: [done, end, balance])
                     try ledger.execute(arguments: [done, end, balance, now])
                     return .commit
                 }

@@ -90,9 +90,9 @@ final class SQLiteTransaction: StoreTransaction {
         defer { sqlite3_reset(s) }
         bind(s, 1, msisdn.digits)
         guard try step(s) else { return nil }
-        guard let product = value(s, 0, Self.products),
-              let status = value(s, 1, Self.statuses),
-              let language = value(s, 3, Self.languages)
+        guard let product = Product(storeCode: sqlite3_column_int64(s, 0)),
+              let status = SubscriberStatus(storeCode: sqlite3_column_int64(s, 1)),
+              let language = Language(storeCode: sqlite3_column_int64(s, 3))
         else { throw StoreFailure.corruptRow("subscriber \(msisdn.digits)") }
         var birthDate: CalendarDate?
         if sqlite3_column_type(s, 2) != SQLITE_NULL {
@@ -186,10 +186,10 @@ final class SQLiteTransaction: StoreTransaction {
         let s = try prepared(.addSubscriber)
         defer { sqlite3_reset(s) }
         bind(s, 1, subscriber.msisdn.digits)
-        bind(s, 2, subscriber.product.rawValue)
-        bind(s, 3, subscriber.status.rawValue)
+        sqlite3_bind_int64(s, 2, subscriber.product.storeCode)
+        sqlite3_bind_int64(s, 3, subscriber.status.storeCode)
         bind(s, 4, subscriber.birthDate?.iso)
-        bind(s, 5, subscriber.language.rawValue)
+        sqlite3_bind_int64(s, 5, subscriber.language.storeCode)
         _ = try step(s)
         // ON CONFLICT DO NOTHING: no row inserted means the number exists.
         if sqlite3_changes(connection) == 0 { throw StoreError.duplicateSubscriber(subscriber.msisdn.digits) }
@@ -330,10 +330,10 @@ final class SQLiteTransaction: StoreTransaction {
     func updateProfile(_ subscriber: Subscriber) throws {
         let s = try prepared(.updateProfile)
         defer { sqlite3_reset(s) }
-        bind(s, 1, subscriber.product.rawValue)
-        bind(s, 2, subscriber.status.rawValue)
+        sqlite3_bind_int64(s, 1, subscriber.product.storeCode)
+        sqlite3_bind_int64(s, 2, subscriber.status.storeCode)
         bind(s, 3, subscriber.birthDate?.iso)
-        bind(s, 4, subscriber.language.rawValue)
+        sqlite3_bind_int64(s, 4, subscriber.language.storeCode)
         bind(s, 5, subscriber.msisdn.digits)
         _ = try step(s)
         if sqlite3_changes(connection) == 0 { throw StoreError.unknownSubscriber(subscriber.msisdn.digits) }
@@ -769,21 +769,6 @@ final class SQLiteTransaction: StoreTransaction {
         return UnsafeBufferPointer(start: base, count: base == nil ? 0 : Int(sqlite3_column_bytes(s, column)))
     }
 
-    /// The enum case whose raw value the column holds, compared byte by byte: no String
-    /// is made for the three enums of every subscriber read.
-    private func value<E>(_ s: SQLiteStatement, _ column: Int32, _ cases: [(bytes: [UInt8], value: E)]) -> E? {
-        let stored = bytes(s, column)
-        for c in cases where c.bytes.count == stored.count && c.bytes.elementsEqual(stored) { return c.value }
-        return nil
-    }
-
-    private static func byteTable<E: RawRepresentable & CaseIterable>(_: E.Type) -> [(bytes: [UInt8], value: E)]
-    where E.RawValue == String {
-        E.allCases.map { (Array($0.rawValue.utf8), $0) }
-    }
-    private static let products = byteTable(Product.self)
-    private static let statuses = byteTable(SubscriberStatus.self)
-    private static let languages = byteTable(Language.self)
 
     private func text(_ s: SQLiteStatement, _ column: Int32) -> String {
         String(decoding: bytes(s, column), as: UTF8.self)

@@ -490,6 +490,8 @@ import Testing
             "INSERT INTO ledger(at, msisdn, bucket, amount, kind) VALUES (1, '36301234567', 'balance', 1, 'gift')",
             "INSERT INTO ledger(at, msisdn, bucket, amount, kind) VALUES (1, '36309999999', 'balance', 1, 'topup')",
             "INSERT INTO subscribers(msisdn, product) VALUES ('36307777777', 'platinum')",
+            "INSERT INTO subscribers(msisdn, product) VALUES ('36307777777', 3)",
+            "INSERT INTO subscribers(msisdn, product, language) VALUES ('36307777777', 0, 2)",
             "INSERT INTO pins(msisdn, hash) VALUES ('36309999999', 'h')",
         ] {
             #expect(throws: (any Error).self, "\(sql)") { try store.unsafeExecute(sql) }
