@@ -4,19 +4,21 @@
 --   GET /kannel/sms?from=36300NNNNNN&to=1730&text=EGYENLEG
 -- on random subscribers 36300000000 … 36300999999, the four in turn.
 --
---   wrk -t1 -c50 -d5s --latency -H "Authorization: Basic …" \
+--   wrk -t1 -c50 -d5s -H "Authorization: Basic …" \
 --       -s scripts/bench-kannel.lua http://127.0.0.1:8080 -- DEPTH CONNECTIONS
 --
--- CONNECTIONS must repeat -c (for the latency, see done()). DEPTH (default 1) requests are written at once on a connection (HTTP/1.1 pipelining);
--- wrk waits for all their answers before it writes the next batch, and takes one latency
--- per batch.
+-- DEPTH requests are written at once on a connection (HTTP/1.1 pipelining; 1: none); wrk
+-- waits for all their answers before it writes the next batch, and takes one latency per
+-- batch. CONNECTIONS repeats -c (done() needs it to read the latencies).
 --
 -- Refusals come back as 200 with the reply SMS (Kannel's convention), so a status is not
 -- a verdict: every answer other than 200 is a failure (401/403/400: the bench's setup is
 -- wrong; 503: a commit failed). The script counts them, and the engine's verdict from the
 -- X-Selfcare-Outcome header, and prints one line for scripts/bench.sh:
---   RESULT rps=… p50=… p99=… requests=… non200=… socket_errors=… timeouts=… errors=… refused=…%
--- (p50/p99 in µs; errors = non200 + socket_errors + timeouts, the figure that must be 0).
+--   RESULT rps=… p50=… p99=… requests=… batches=… non200=… socket_errors=… timeouts=…
+--          errors=… refused=…%
+-- (on one line; p50/p99 in µs; requests = answers, batches = latency samples;
+-- errors = non200 + socket_errors + timeouts, the figure that must be 0).
 
 local services = {
   { "1730", "EGYENLEG" },
