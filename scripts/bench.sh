@@ -70,6 +70,16 @@ fresh() {  # fresh TEMPLATE DB
 
 cpu_of() { awk '{print $14+$15}' /proc/$1/stat; }
 
+# start_selfcare READY ARGS…: serves a fresh copy of the template store on core 0 (its pid
+# in SPID) and waits for the ready line READY ("listening", or "http on" with --http).
+start_selfcare() {
+  local ready=$1; shift
+  fresh "$W/s-template.db" "$W/s.db"
+  taskset -c 0 "$SELFCARE" serve --db "$W/s.db" --grammars "$ROOT/Grammars" --log-level notice "$@" >"$W/s.out" 2>"$W/s.log" & SPID=$!
+  for _ in $(seq 100); do grep -q "$ready" "$W/s.out" 2>/dev/null && return 0; sleep 0.1; done
+  echo "bench: selfcare serve $* is not ready after 10 s:" >&2; cat "$W/s.log" >&2; FAIL=1
+}
+
 # timed PID COMMAND…: runs a load generator that prints a RESULT line, and appends the
 # server's CPU share over the run.
 timed() {
@@ -131,10 +141,8 @@ run_pair() {  # run_pair MODE DEPTH
 
   # --- Selfcare
   port=7301
-  fresh "$W/s-template.db" "$W/s.db"
   local auth=(-a "AUTH bench bench"); [ "$mode" = charge ] && auth=(-a "AUTH benchops bench")
-  taskset -c 0 "$SELFCARE" serve --db "$W/s.db" --listen 127.0.0.1:$port --http off --grammars "$ROOT/Grammars" --log-level notice >"$W/s.out" 2>"$W/s.log" & spid=$!
-  for _ in $(seq 50); do grep -q listening "$W/s.out" 2>/dev/null && break; sleep 0.1; done
+  start_selfcare listening --listen 127.0.0.1:$port --http off; spid=$SPID
   sres=$(series $port $spid -c 50 -d "$d" -f "$W/$mode-s.txt" "${margs[@]}" "${auth[@]}")
   local hwm; hwm=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' /proc/$spid/status)
   kill -TERM $spid; wait $spid 2>/dev/null || true
@@ -170,9 +178,7 @@ done
 MIXED=()
 run_mixed() {
   local d=$1 port=7302 spid sres sm srps
-  fresh "$W/s-template.db" "$W/s.db"
-  taskset -c 0 "$SELFCARE" serve --db "$W/s.db" --listen 127.0.0.1:$port --http off --grammars "$ROOT/Grammars" --log-level notice >"$W/s.out" 2>"$W/s.log" & spid=$!
-  for _ in $(seq 50); do grep -q listening "$W/s.out" 2>/dev/null && break; sleep 0.1; done
+  start_selfcare listening --listen 127.0.0.1:$port --http off; spid=$SPID
   sres=$(series $port $spid -c 50 -d "$d" -f "$W/mixed-s.txt" -m 1000000 -a "AUTH bench bench")
   kill -TERM $spid; wait $spid 2>/dev/null || true
   if printf '%s\n' "$sres" | grep -qv 'lost=0'; then echo "bench: mixed d=$d lost requests" >&2; printf '%s\n' "$sres" >&2; FAIL=1; fi
@@ -217,9 +223,7 @@ metric() { awk -v k="$1" 'index($0, k) == 1 { s += $NF } END { printf "%d", s }'
 
 run_http() {
   local d=$1 spid hport
-  fresh "$W/s-template.db" "$W/s.db"
-  taskset -c 0 "$SELFCARE" serve --db "$W/s.db" --listen 127.0.0.1:0 --http 127.0.0.1:0 --grammars "$ROOT/Grammars" --log-level notice >"$W/s.out" 2>"$W/s.log" & spid=$!
-  for _ in $(seq 50); do grep -q 'http on' "$W/s.out" 2>/dev/null && break; sleep 0.1; done
+  start_selfcare 'http on' --listen 127.0.0.1:0 --http 127.0.0.1:0; spid=$SPID
   hport=$(sed -n 's/^selfcare: http on .*:\([0-9]*\)$/\1/p' "$W/s.out")
   local warm sres
   warm=$(wrk_run "$hport" "$d" 2)
@@ -227,8 +231,11 @@ run_http() {
   # What the server counted, once the last answers are out (HTTP/1.0: it closes after).
   sleep 0.5
   ( exec 3<>"/dev/tcp/127.0.0.1/$hport" && printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3 && cat <&3 ) >"$W/metrics.txt" 2>/dev/null || true
-  local hwm; hwm=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' /proc/$spid/status)
-  kill -TERM $spid; wait $spid 2>/dev/null || true
+  local hwm; hwm=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' /proc/$spid/status 2>/dev/null || echo "?")
+  if ! kill -TERM $spid 2>/dev/null; then
+    echo "bench: http d=$d: selfcare died under load:" >&2; tail -20 "$W/s.log" >&2; FAIL=1
+  fi
+  wait $spid 2>/dev/null || true
 
   if printf '%s\n%s\n' "$warm" "$sres" | grep -qv ' errors=0 '; then
     echo "bench: http d=$d: answers other than 200, socket errors or timeouts:" >&2
