@@ -9,29 +9,32 @@ APT_PKGS   := libevent-dev libsqlite3-dev pkg-config sqlite3
 # Kannel (bearerbox, smsbox; fakesmsc is in kannel-extras) for the end-to-end test of
 # the HTTP front. Optional: where it cannot be installed, that test says so and skips.
 KANNEL_PKGS := kannel kannel-extras
+# wrk: the load generator of the benchmark's HTTP Kannel series (make bench only).
+BENCH_PKGS := wrk
 BIN        := .build/debug/selfcare
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build run test bench release clean
+.PHONY: deps bench-deps build run test bench release clean
 
-## deps: install the system packages that are missing (libevent, SQLite, pkg-config),
-## then try Kannel (a failure there only skips the Kannel end-to-end test).
-deps:
-	@missing=""; for p in $(APT_PKGS); do \
+# install_missing PACKAGES: apt-get install those of PACKAGES that are not installed yet.
+install_missing = missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
-	@missing=""; for p in $(KANNEL_PKGS); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; \
-	  ( $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing ) \
-	    || echo "warning: could not install$$missing; the Kannel end-to-end test will be skipped"; \
-	fi
+
+## deps: install the system packages that are missing (libevent, SQLite, pkg-config),
+## then try Kannel (a failure there only skips the Kannel end-to-end test).
+deps:
+	@$(call install_missing,$(APT_PKGS))
+	@$(call install_missing,$(KANNEL_PKGS)) \
+	  || echo "warning: could not install $(KANNEL_PKGS); the Kannel end-to-end test will be skipped"
+
+## bench-deps: what only the benchmark needs (wrk), on top of deps.
+bench-deps: deps
+	@$(call install_missing,$(BENCH_PKGS))
 
 ## build: debug build of the selfcare executable.
 build: deps
@@ -52,7 +55,7 @@ release: deps
 	$(SWIFT) build -c release --product selfcare
 
 ## bench: Selfcare against the C ceiling, same loads, interleaved (see BENCHMARKS.md).
-bench: release
+bench: release bench-deps
 	bash scripts/bench.sh
 
 clean:

@@ -4,6 +4,11 @@
 # a 1,000,000-subscriber store made fresh for each series, 2 s warm-up, 3 runs of 5 s,
 # median reported. Prints a Markdown table of figures and ratios; copy it into
 # BENCHMARKS.md with the date and the machine.
+#
+# BENCH_MODES (default "noop query charge mixed http") runs a subset: noop, query and charge
+# against the ceiling; mixed, the grammar's mixed workload on the line protocol (its ratio
+# needs charge); http, the same mixed workload through the HTTP front's /kannel/sms with wrk
+# (its ratios need mixed and charge; without them it prints the absolute figures).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -14,7 +19,16 @@ RUN_SECONDS=${BENCH_SECONDS:-5}
 W=$(mktemp -d /tmp/selfcare-bench.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$W"' EXIT
 
+MODES=${BENCH_MODES:-noop query charge mixed http}
+for mode in $MODES; do
+  case $mode in noop|query|charge|mixed|http) ;; *) echo "bench: unknown mode $mode in BENCH_MODES" >&2; exit 2 ;; esac
+done
+has_mode() { [[ " $MODES " == *" $1 "* ]]; }
+
 [ -x "$SELFCARE" ] || { echo "bench: build first (make release)" >&2; exit 1; }
+if has_mode http && ! command -v wrk >/dev/null; then
+  echo "bench: wrk not found (make bench installs it: apt-get install wrk)" >&2; exit 1
+fi
 [ -f "$TOOLS/loadgen/loadgen.c" ] || { echo "bench: $TOOLS/loadgen not found" >&2; exit 1; }
 # Build the tools here, not in shared/ (which may be read-only).
 cc -O2 -std=gnu11 -o "$W/loadgen" "$TOOLS/loadgen/loadgen.c" -lm
@@ -39,11 +53,13 @@ printf 'TOPUP 36300{r} 1\n'              > "$W/charge-s.txt"
 printf 'SMS 36300{r} 1730 EGYENLEG\nSMS 36300{r} 777 SPORT\nSMS 36300{r} 777 STOP SPORT\nSMS 36300{r} 0690123456 VOTE\n' > "$W/mixed-s.txt"
 
 echo "# making the stores ($N subscribers each) …"
-"$C" mkdb "$W/c-template.db" "$N" >/dev/null 2>&1
+CEILING_MODES=0
+for mode in noop query charge; do has_mode $mode && CEILING_MODES=1; done
+[ $CEILING_MODES = 1 ] && "$C" mkdb "$W/c-template.db" "$N" >/dev/null 2>&1
 "$SELFCARE" db populate --count "$N" --db "$W/s-template.db" | tail -1
 "$SELFCARE" account set bench network --password bench --db "$W/s-template.db" >/dev/null
 "$SELFCARE" account set benchops operator --password bench --db "$W/s-template.db" >/dev/null
-sqlite3 "$W/c-template.db" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
+[ $CEILING_MODES = 1 ] && sqlite3 "$W/c-template.db" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
 # Rates of the mixed workload: 1 Ft, so 100 000 Ft of opening balance never runs out.
 sqlite3 "$W/s-template.db" "INSERT INTO rates(prefix, kind, price, adult) VALUES ('777', 'subscription', 1, 0), ('3690', 'premium', 1, 0);"
 sqlite3 "$W/s-template.db" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
@@ -54,24 +70,42 @@ fresh() {  # fresh TEMPLATE DB
 
 cpu_of() { awk '{print $14+$15}' /proc/$1/stat; }
 
+# start_selfcare READY ARGS…: serves a fresh copy of the template store on core 0 (its pid
+# in SPID) and waits for the ready line READY ("listening", or "http on" with --http).
+start_selfcare() {
+  local ready=$1; shift
+  fresh "$W/s-template.db" "$W/s.db"
+  taskset -c 0 "$SELFCARE" serve --db "$W/s.db" --grammars "$ROOT/Grammars" --log-level notice "$@" >"$W/s.out" 2>"$W/s.log" & SPID=$!
+  for _ in $(seq 100); do grep -q "$ready" "$W/s.out" 2>/dev/null && return 0; sleep 0.1; done
+  echo "bench: selfcare serve $* is not ready after 10 s:" >&2; cat "$W/s.log" >&2; FAIL=1
+}
+
+# timed PID COMMAND…: runs a load generator that prints a RESULT line, and appends the
+# server's CPU share over the run.
+timed() {
+  local pid=$1; shift
+  local t0 s0 r t1 s1
+  t0=$(cpu_of "$pid"); s0=$(date +%s.%N)
+  r=$( { "$@" 2>/dev/null || true; } | grep ^RESULT || echo "RESULT failed")
+  t1=$(cpu_of "$pid"); s1=$(date +%s.%N)
+  echo "$r srv_cpu=$(awk -v a="$t0" -v b="$t1" -v s="$s0" -v e="$s1" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN { printf "%.0f%%", 100 * (b - a) / hz / (e - s) }')"
+}
+
 # series PORT PID -- loadgen args; prints the 3 RESULT lines with srv_cpu appended
 series() {
   local port=$1 pid=$2; shift 2
   taskset -c 1 "$L" -p "$port" -t 2 "$@" >/dev/null 2>&1 || true
   for i in 1 2 3; do
-    local t0 s0 r t1 s1
-    t0=$(cpu_of "$pid"); s0=$(date +%s.%N)
     # loadgen exits 1 on "bad lines": it does not expect Selfcare's 220 greeting, takes
     # it for the preamble's answer and so counts one line per connection as unpaired.
     # The RESULT line's errors= and lost= are what check_run judges.
-    r=$( { taskset -c 1 "$L" -p "$port" -t "$RUN_SECONDS" "$@" 2>/dev/null || true; } | grep ^RESULT || echo "RESULT failed")
-    t1=$(cpu_of "$pid"); s1=$(date +%s.%N)
-    echo "$r srv_cpu=$(awk -v a="$t0" -v b="$t1" -v s="$s0" -v e="$s1" -v hz="$(getconf CLK_TCK)" \
-      'BEGIN { printf "%.0f%%", 100 * (b - a) / hz / (e - s) }')"
+    timed "$pid" taskset -c 1 "$L" -p "$port" -t "$RUN_SECONDS" "$@"
   done
 }
 
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
+ratio_of() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.2f", a / b; else print "-" }'; }
 
 median_line() {
   local lines=$1
@@ -82,6 +116,7 @@ all_rps() { printf '%s\n' "$1" | field rps | awk '{ printf "%s%.1fk", (NR > 1 ? 
 
 ROWS=()
 FAIL=0
+declare -A TOPUP_RPS MIXED_RPS
 check_run() {  # check_run LINES LABEL
   if printf '%s\n' "$1" | grep -qv 'errors=0 lost=0'; then
     echo "bench: $2: errors or lost requests:" >&2; printf '%s\n' "$1" >&2; FAIL=1
@@ -106,10 +141,8 @@ run_pair() {  # run_pair MODE DEPTH
 
   # --- Selfcare
   port=7301
-  fresh "$W/s-template.db" "$W/s.db"
   local auth=(-a "AUTH bench bench"); [ "$mode" = charge ] && auth=(-a "AUTH benchops bench")
-  taskset -c 0 "$SELFCARE" serve --db "$W/s.db" --listen 127.0.0.1:$port --http off --grammars "$ROOT/Grammars" --log-level notice >"$W/s.out" 2>"$W/s.log" & spid=$!
-  for _ in $(seq 50); do grep -q listening "$W/s.out" 2>/dev/null && break; sleep 0.1; done
+  start_selfcare listening --listen 127.0.0.1:$port --http off; spid=$SPID
   sres=$(series $port $spid -c 50 -d "$d" -f "$W/$mode-s.txt" "${margs[@]}" "${auth[@]}")
   local hwm; hwm=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' /proc/$spid/status)
   kill -TERM $spid; wait $spid 2>/dev/null || true
@@ -127,13 +160,14 @@ run_pair() {  # run_pair MODE DEPTH
   local cm sm crps srps ratio
   cm=$(median_line "$cres"); sm=$(median_line "$sres")
   crps=$(field rps <<<"$cm"); srps=$(field rps <<<"$sm")
-  ratio=$(awk -v a="$srps" -v b="$crps" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
+  ratio=$(ratio_of "$srps" "$crps")
+  [ "$mode" = charge ] && TOPUP_RPS[$d]=$(printf '%.0f' "$srps")
   ROWS+=("| $mode | 50,$d | **$(printf '%.0f' "$crps")** ($(all_rps "$cres")) | $(field p50 <<<"$cm") | $(field p99 <<<"$cm") | $(field srv_cpu <<<"$cm") | **$(printf '%.0f' "$srps")** ($(all_rps "$sres")) | $(field p50 <<<"$sm") | $(field p99 <<<"$sm") | $(field srv_cpu <<<"$sm") | $(field cpu <<<"$sm") | ${hwm} MB | **$ratio** |")
   echo "# done: $mode d=$d ceiling $crps selfcare $srps ratio $ratio" >&2
 }
 
-# BENCH_MODES="charge" runs a subset (the mixed series needs charge for its ratio).
-for mode in ${BENCH_MODES:-noop query charge}; do
+for mode in noop query charge; do
+  has_mode $mode || continue
   for d in 1 8; do
     run_pair $mode $d
   done
@@ -144,9 +178,7 @@ done
 MIXED=()
 run_mixed() {
   local d=$1 port=7302 spid sres sm srps
-  fresh "$W/s-template.db" "$W/s.db"
-  taskset -c 0 "$SELFCARE" serve --db "$W/s.db" --listen 127.0.0.1:$port --http off --grammars "$ROOT/Grammars" --log-level notice >"$W/s.out" 2>"$W/s.log" & spid=$!
-  for _ in $(seq 50); do grep -q listening "$W/s.out" 2>/dev/null && break; sleep 0.1; done
+  start_selfcare listening --listen 127.0.0.1:$port --http off; spid=$SPID
   sres=$(series $port $spid -c 50 -d "$d" -f "$W/mixed-s.txt" -m 1000000 -a "AUTH bench bench")
   kill -TERM $spid; wait $spid 2>/dev/null || true
   if printf '%s\n' "$sres" | grep -qv 'lost=0'; then echo "bench: mixed d=$d lost requests" >&2; printf '%s\n' "$sres" >&2; FAIL=1; fi
@@ -159,24 +191,122 @@ run_mixed() {
     echo "bench: mixed ledger check failed:" >&2; cat "$W/check.txt" >&2; FAIL=1
   fi
   sm=$(median_line "$sres"); srps=$(field rps <<<"$sm")
-  local topup; topup=$(printf '%s\n' "${ROWS[@]}" | awk -F'|' -v d="50,$d" '$2 ~ /charge/ && $3 ~ d { if (match($8, /\*\*[0-9]+\*\*/)) print substr($8, RSTART + 2, RLENGTH - 4) }' | head -1)
-  local ratio; ratio=$(awk -v a="$srps" -v b="$topup" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
+  local topup=${TOPUP_RPS[$d]:--}
+  local ratio; ratio=$(ratio_of "$srps" "$topup")
+  MIXED_RPS[$d]=$(printf '%.0f' "$srps")
   MIXED+=("| mixed | 50,$d | **$(printf '%.0f' "$srps")** ($(all_rps "$sres")) | $(field p50 <<<"$sm") | $(field p99 <<<"$sm") | $(field srv_cpu <<<"$sm") | ${refused}% | $topup | **$ratio** |")
   echo "# done: mixed d=$d selfcare $srps topup $topup ratio $ratio" >&2
 }
-for d in 1 8; do run_mixed $d; done
+if has_mode mixed; then for d in 1 8; do run_mixed $d; done; fi
 
-echo
-echo "Selfcare requests: noop = \`PING\`, query = \`SMS 36300{r} 1730 EGYENLEG\`, charge = \`TOPUP 36300{r} 1\`;"
-echo "ceiling requests: \`PING\`, \`Q 36300{r}\`, \`C 36300{r} 1\`; all with \`-c 50\`, \`-m 1000000\` on $N subscribers."
-echo
-echo "| mode | c,d | ceiling req/s (3 runs) | p50 µs | p99 µs | srv CPU | Selfcare req/s (3 runs) | p50 µs | p99 µs | srv CPU | loadgen CPU | Selfcare peak RSS | ratio |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-printf '%s\n' "${ROWS[@]}"
-echo
-echo "Mixed workload (Selfcare only): \`SMS 36300{r} 1730 EGYENLEG\`, \`… 777 SPORT\`, \`… 777 STOP SPORT\`, \`… 0690123456 VOTE\` in turn, \`-c 50 -m 1000000\`; ratio to Selfcare's TOPUP of the same depth (target ≥ 0.80)."
-echo
-echo "| mode | c,d | Selfcare req/s (3 runs) | p50 µs | p99 µs | srv CPU | refused (554) | TOPUP req/s | ratio to TOPUP |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-printf '%s\n' "${MIXED[@]}"
+# The HTTP Kannel series: the mixed workload again, as Kannel's sms-service sends MOs
+# (GET /kannel/sms?from=…&to=…&text=…, the network account as basic auth), from wrk with
+# scripts/bench-kannel.lua; HTTP/1.1 keep-alive, 50 connections, one wrk thread on core 1.
+# d=8: wrk writes 8 pipelined requests and waits for their 8 answers (evhttp answers the
+# requests of a connection one after another, in order). Refusals are 200 (Kannel's
+# convention), so a run is judged by: no answer but 200, no socket error or timeout
+# (errors=0), every request the server read answered, the audit and the ledger.
+HTTPROWS=()
+HTTP_AUTH="Authorization: Basic $(printf bench:bench | base64)"
+# wrk_run PORT DEPTH SECONDS: one wrk run; its RESULT line with wrk's CPU share appended.
+wrk_run() {
+  local out
+  out=$( { taskset -c 1 wrk -t1 -c50 -d"$3"s --timeout 10s --latency -H "$HTTP_AUTH" \
+             -s "$ROOT/scripts/bench-kannel.lua" "http://127.0.0.1:$1" -- "$2" 50 2>&1 || true; times; } )
+  # `times`: the shell's own, then its children's (wrk) user and system time.
+  local cpu; cpu=$(printf '%s\n' "$out" | tail -1 | awk -v s="$3" '{
+    split($1, u, /[ms]/); split($2, y, /[ms]/); printf "%.0f%%", 100 * (u[1] * 60 + u[2] + y[1] * 60 + y[2]) / s }')
+  printf '%s\n' "$out" | grep ^RESULT | sed "s/\$/ cpu=$cpu/" || echo "RESULT failed"
+}
+# metric NAME{LABELS…: the sum of the samples of $W/metrics.txt whose line starts so.
+metric() { awk -v k="$1" 'index($0, k) == 1 { s += $NF } END { printf "%d", s }' "$W/metrics.txt"; }
+
+run_http() {
+  local d=$1 spid hport
+  start_selfcare 'http on' --listen 127.0.0.1:0 --http 127.0.0.1:0; spid=$SPID
+  hport=$(sed -n 's/^selfcare: http on .*:\([0-9]*\)$/\1/p' "$W/s.out")
+  local warm sres
+  warm=$(wrk_run "$hport" "$d" 2)
+  sres=$(for i in 1 2 3; do timed "$spid" wrk_run "$hport" "$d" "$RUN_SECONDS"; done)
+  # What the server counted, once the last answers are out (HTTP/1.0: it closes after).
+  sleep 0.5
+  ( exec 3<>"/dev/tcp/127.0.0.1/$hport" && printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3 && cat <&3 ) >"$W/metrics.txt" 2>/dev/null || true
+  local hwm; hwm=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' /proc/$spid/status 2>/dev/null || echo "?")
+  if ! kill -TERM $spid 2>/dev/null; then
+    echo "bench: http d=$d: selfcare died under load:" >&2; tail -20 "$W/s.log" >&2; FAIL=1
+  fi
+  wait $spid 2>/dev/null || true
+
+  if printf '%s\n%s\n' "$warm" "$sres" | grep -qv ' errors=0 '; then
+    echo "bench: http d=$d: answers other than 200, socket errors or timeouts:" >&2
+    printf '%s\n%s\n' "$warm" "$sres" >&2; FAIL=1
+  fi
+  # The latencies are wrk's histogram with its correction undone (bench-kannel.lua): one
+  # sample per batch, or the undoing went wrong (another wrk) and p50/p99 mean nothing.
+  if printf '%s\n' "$sres" | awk -v d="$d" '{ r = b = -1; for (i = 1; i <= NF; i++) { split($i, kv, "=")
+       if (kv[1] == "requests") r = kv[2]; if (kv[1] == "batches") b = kv[2] }
+       if (r < 0 || b * d > r || b * d < r - 50 * d) bad = 1 } END { exit !bad }'; then
+    echo "bench: http d=$d: latency samples do not match the batches (wrk's histogram not as expected):" >&2
+    printf '%s\n' "$sres" >&2; FAIL=1
+  fi
+  # Every request the server read was answered (the /metrics request is the one in flight);
+  # it answered at least what wrk counted, and at most the 50×d requests in flight when
+  # each of the 4 wrk runs stopped more.
+  local sent answered ok200 engine inflight failed
+  sent=$(printf '%s\n%s\n' "$warm" "$sres" | field requests | awk '{ s += $1 } END { print s + 0 }')
+  answered=$(metric 'selfcare_http_requests_total{endpoint="kannel_sms"')
+  ok200=$(metric 'selfcare_http_requests_total{endpoint="kannel_sms",status="200"}')
+  engine=$(metric 'selfcare_engine_commands_total{channel="http"')
+  inflight=$(metric 'selfcare_http_requests_in_flight')
+  failed=$(metric 'selfcare_failed_requests_total{transport="http"}')
+  if [ "$inflight" != 1 ] || [ "$failed" != 0 ] || [ "$ok200" != "$answered" ] \
+     || [ "$answered" -lt "$sent" ] || [ "$answered" -gt $((sent + 4 * 50 * d)) ]; then
+    echo "bench: http d=$d: wrk counted $sent answers; the server answered $answered ($ok200 with 200, $failed with 503), $((inflight - 1)) unanswered" >&2
+    FAIL=1
+  fi
+  # Audit: one row per engine command, plus the password checks that went to the store
+  # (AUTH rows: the front then trusts the credentials for 60 s).
+  local audit auth refused
+  audit=$(sqlite3 "$W/s.db" "SELECT count(*) FROM audit WHERE request NOT LIKE 'AUTH %'")
+  auth=$(sqlite3 "$W/s.db" "SELECT count(*) FROM audit WHERE request LIKE 'AUTH %'")
+  refused=$(sqlite3 "$W/s.db" "SELECT round(100.0 * sum(outcome LIKE 'refused%') / count(*), 1) FROM audit WHERE request NOT LIKE 'AUTH %'")
+  if [ "$audit" != "$engine" ] || [ "$engine" != "$ok200" ]; then
+    echo "bench: http d=$d audit rows $audit, engine commands $engine, answers 200 $ok200 (must be equal)" >&2; FAIL=1
+  fi
+  if ! "$SELFCARE" db check --db "$W/s.db" >"$W/check.txt" 2>&1; then
+    echo "bench: http d=$d ledger check failed:" >&2; cat "$W/check.txt" >&2; FAIL=1
+  fi
+
+  local sm srps line=${MIXED_RPS[$d]:--} topup=${TOPUP_RPS[$d]:--}
+  sm=$(median_line "$sres"); srps=$(field rps <<<"$sm")
+  HTTPROWS+=("| kannel | 50,$d | **$(printf '%.0f' "$srps")** ($(all_rps "$sres")) | $(field p50 <<<"$sm") | $(field p99 <<<"$sm") | $(field srv_cpu <<<"$sm") | $(field cpu <<<"$sm") | ${hwm} MB | ${refused}% | $line | **$(ratio_of "$srps" "$line")** | $topup | **$(ratio_of "$srps" "$topup")** |")
+  echo "# done: http d=$d selfcare $srps (line mixed $line, topup $topup); audit $audit + $auth AUTH" >&2
+}
+if has_mode http; then for d in 1 8; do run_http $d; done; fi
+
+if [ ${#ROWS[@]} -gt 0 ]; then
+  echo
+  echo "Selfcare requests: noop = \`PING\`, query = \`SMS 36300{r} 1730 EGYENLEG\`, charge = \`TOPUP 36300{r} 1\`;"
+  echo "ceiling requests: \`PING\`, \`Q 36300{r}\`, \`C 36300{r} 1\`; all with \`-c 50\`, \`-m 1000000\` on $N subscribers."
+  echo
+  echo "| mode | c,d | ceiling req/s (3 runs) | p50 µs | p99 µs | srv CPU | Selfcare req/s (3 runs) | p50 µs | p99 µs | srv CPU | loadgen CPU | Selfcare peak RSS | ratio |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+  printf '%s\n' "${ROWS[@]}"
+fi
+if [ ${#MIXED[@]} -gt 0 ]; then
+  echo
+  echo "Mixed workload (Selfcare only): \`SMS 36300{r} 1730 EGYENLEG\`, \`… 777 SPORT\`, \`… 777 STOP SPORT\`, \`… 0690123456 VOTE\` in turn, \`-c 50 -m 1000000\`; ratio to Selfcare's TOPUP of the same depth (target ≥ 0.80)."
+  echo
+  echo "| mode | c,d | Selfcare req/s (3 runs) | p50 µs | p99 µs | srv CPU | refused (554) | TOPUP req/s | ratio to TOPUP |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+  printf '%s\n' "${MIXED[@]}"
+fi
+if [ ${#HTTPROWS[@]} -gt 0 ]; then
+  echo
+  echo "HTTP Kannel path: the mixed workload as \`GET /kannel/sms?from=36300{r}&to=1730&text=EGYENLEG\` … (basic auth), wrk \`-t1 -c50\`, keep-alive; d=8: 8 pipelined requests per write, latency per batch (to its last answer); ratios to the line protocol's mixed series and TOPUP of the same depth."
+  echo
+  echo "| mode | c,d | Selfcare req/s (3 runs) | p50 µs | p99 µs | srv CPU | wrk CPU | Selfcare peak RSS | refused (200) | line mixed req/s | ratio to line mixed | TOPUP req/s | ratio to TOPUP |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+  printf '%s\n' "${HTTPROWS[@]}"
+fi
 exit $FAIL

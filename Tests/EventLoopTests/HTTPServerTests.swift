@@ -91,6 +91,29 @@ struct HTTPServerTests {
         #expect(try client.receive().text == "second")
     }
 
+    @Test func pipelinedRequestsAreAnsweredInOrderWithoutWaitingForTheClientsACK() throws {
+        let loop = try EventLoop()
+        let got = Collector()
+        let server = try start(loop, got)
+        let client = try HTTPTestClient(port: server.port)
+        // With Nagle's algorithm on, the second answer of each pair waited for the client's
+        // delayed ACK of the first (40 ms on Linux): 20 pairs took over 0.8 s.
+        let started = Date()
+        for round in 0..<20 {
+            try client.write(Array("GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+            for (i, path) in ["/a", "/b"].enumerated() {
+                run(loop) { got.requests.count == 2 * round + i + 1 }
+                let request = try #require(got.requests.last)
+                #expect(request.path == path)
+                server.respond(to: request.id, with: .text(200, "\(path) \(round)"))
+            }
+            run(loop) { !server.isBusy }
+            #expect(try client.receive().text == "/a \(round)")
+            #expect(try client.receive().text == "/b \(round)")
+        }
+        #expect(Date().timeIntervalSince(started) < 0.4)
+    }
+
     @Test func aClientGoneBeforeItsAnswerCostsNothing() throws {
         let loop = try EventLoop()
         let got = Collector()
