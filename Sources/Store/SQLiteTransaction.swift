@@ -29,29 +29,12 @@ final class SQLiteTransaction: StoreTransaction {
     private var lastRead: RowCache?
 
     private struct RowCache {
-        let msisdn: MSISDN
-        var buckets: (balance: Int64, universal: Int64, unbilled: Int64, allowance: Int64)
+        /// The row as read, its buckets moved by every post since.
+        var subscriber: Subscriber
         var purchase: Purchase?
-
-        subscript(bucket: Bucket) -> Int64 {
-            get {
-                switch bucket {
-                case .balance: return buckets.balance
-                case .universal: return buckets.universal
-                case .unbilled: return buckets.unbilled
-                case .allowance: return buckets.allowance
-                }
-            }
-            set {
-                switch bucket {
-                case .balance: buckets.balance = newValue
-                case .universal: buckets.universal = newValue
-                case .unbilled: buckets.unbilled = newValue
-                case .allowance: buckets.allowance = newValue
-                }
-            }
-        }
+        var msisdn: MSISDN { subscriber.msisdn }
     }
+
     /// Where bound text lives until the next write (see ``BindArena``).
     private let arena: BindArena
     /// The store's rate table, loaded on first use (see ``RateTable``).
@@ -104,8 +87,7 @@ final class SQLiteTransaction: StoreTransaction {
                                     universalBalance: sqlite3_column_int64(s, 5), unbilled: sqlite3_column_int64(s, 6),
                                     allowance: sqlite3_column_int64(s, 7))
         lastRead = RowCache(
-            msisdn: msisdn,
-            buckets: (subscriber.balance, subscriber.universalBalance, subscriber.unbilled, subscriber.allowance),
+            subscriber: subscriber,
             purchase: sqlite3_column_type(s, 8) == SQLITE_NULL ? nil
                 : Self.purchase(at: sqlite3_column_int64(s, 8), ledgerAmount: sqlite3_column_int64(s, 9)))
         return subscriber
@@ -237,14 +219,14 @@ final class SQLiteTransaction: StoreTransaction {
         }
         if var row = lastRead, row.msisdn == entry.msisdn {
             // The row as read plus this amount: what the UPDATE just stored.
-            row[entry.bucket] += entry.amount
+            row.subscriber[entry.bucket] += entry.amount
             if entry.kind == .purchase { row.purchase = Self.purchase(at: entry.at, ledgerAmount: entry.amount) }
             lastRead = row
         } else {
             _ = try subscriber(entry.msisdn)  // reads the row as updated into lastRead
         }
         guard let row = lastRead, row.msisdn == entry.msisdn else { throw StoreError.unknownSubscriber(entry.msisdn.digits) }
-        return row[entry.bucket]
+        return row.subscriber[entry.bucket]
     }
 
     func audit(_ entry: AuditEntry) throws {
