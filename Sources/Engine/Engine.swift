@@ -216,7 +216,13 @@ public struct Outcome: Sendable, Equatable {
     /// USSD: the dialogue that waits for the subscriber's next answer, which the
     /// transport keeps (once the transaction commits) and hands back with that answer;
     /// `nil` when the dialogue is over (or the command was no USSD).
-    public var dialogue: USSDDialogue?
+    public var dialogue: USSDDialogue? {
+        get { dialogueBox?.value }
+        set { dialogueBox = newValue.map(DialogueBox.init) }
+    }
+    /// Boxed: a dialogue is a few hundred bytes, and every outcome (nearly all without
+    /// one) is moved several times on its way out.
+    private var dialogueBox: DialogueBox?
     /// What served it, for metrics: an SMS's grammar service (`infosms`, `balance` …;
     /// `unknown` for a number no service has), else the verb family (`topup`, `mt`,
     /// `ussd`, `rate`, `sub`, `outbox`). Set by ``Engine/execute(_:_:in:)``.
@@ -227,7 +233,7 @@ public struct Outcome: Sendable, Equatable {
         self.reply = reply
         self.result = result
         self.lines = lines
-        self.dialogue = dialogue
+        self.dialogueBox = dialogue.map(DialogueBox.init)
     }
 
     public static func ok(_ reply: String?, result: String, lines: [String] = []) -> Outcome {
@@ -251,11 +257,18 @@ public struct Outcome: Sendable, Equatable {
     /// `ok: balance`, `refused: postpaid`, `unknown subscriber`.
     var auditText: String {
         switch status {
-        case .ok: return String(concatenating: ["ok: ", result])
+        case .ok: return String(concatenating: "ok: ", result)
         case .unknownSubscriber: return status.rawValue
-        default: return String(concatenating: [status.rawValue, ": ", result])
+        default: return String(concatenating: status.rawValue, ": ", result)
         }
     }
+}
+
+/// An outcome's dialogue, held by reference.
+final class DialogueBox: Sendable, Equatable {
+    let value: USSDDialogue
+    init(_ value: USSDDialogue) { self.value = value }
+    static func == (a: DialogueBox, b: DialogueBox) -> Bool { a.value == b.value }
 }
 
 extension Recognition {

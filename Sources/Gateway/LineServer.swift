@@ -405,8 +405,9 @@ public final class LineServer {
         for part in outcome.replyParts { out.line(code, part, last: false) }
         for line in outcome.lines { out.line(code, line, last: false) }
         switch outcome.status {
-        case .ok: out.line(code, outcome.result.isEmpty ? "OK" : String(concatenating: ["OK ", outcome.result]))
-        case .refused: out.line(code, String(concatenating: ["Refused: ", outcome.result]))
+        case .ok:
+            if outcome.result.isEmpty { out.line(code, "OK") } else { out.line(code, prefix: "OK ", outcome.result) }
+        case .refused: out.line(code, prefix: "Refused: ", outcome.result)
         case .unknownSubscriber: out.line(code, "Unknown subscriber")
         case .invalid: out.line(code, outcome.result)
         }

@@ -107,17 +107,27 @@ public struct MessageCatalog: Sendable {
     /// a missing value as an empty string.
     public func render(_ key: String, _ values: KeyValuePairs<String, String> = [:]) -> String {
         guard let template = templates[key] else { return key }
-        // Every reply is rendered here: pieces gathered, then one allocation.
-        var pieces: [String] = []
-        pieces.reserveCapacity(template.parts.count)
+        // Every reply is rendered here: measured first, then written in one allocation
+        // (no array of pieces, which would cost an allocation and a release of each).
+        func value(_ name: String) -> String? { values.first(where: { $0.key == name })?.value }
+        var count = 0
         for part in template.parts {
             switch part {
-            case .literal(let s): pieces.append(s)
-            case .placeholder(let name):
-                if let v = values.first(where: { $0.key == name })?.value { pieces.append(v) }
+            case .literal(let s): count += s.utf8.count
+            case .placeholder(let name): count += value(name)?.utf8.count ?? 0
             }
         }
-        return String(concatenating: pieces)
+        return String(unsafeUninitializedCapacity: count) { buffer in
+            var offset = 0
+            for part in template.parts {
+                switch part {
+                case .literal(let s): offset = String.copyUTF8(of: s, into: buffer, at: offset)
+                case .placeholder(let name):
+                    if let v = value(name) { offset = String.copyUTF8(of: v, into: buffer, at: offset) }
+                }
+            }
+            return offset
+        }
     }
 
     public func contains(_ key: String) -> Bool { templates[key] != nil }

@@ -13,8 +13,8 @@ extension Request: CustomStringConvertible {
         case .empty: return ""
         case .auth(let account, _): return "AUTH \(account) ****"
         case .sms(let from, let to, let text): return Self.line("SMS ", from.digits, to.digits, text)
-        case .topup(let msisdn, let amount): return "TOPUP \(msisdn.digits) \(amount)"
         case .mt(let from, let to, let text): return Self.line("MT ", from.digits, to.digits, text)
+        case .topup(let msisdn, let amount): return "TOPUP \(msisdn.digits) \(amount)"
         case .ussd(let msisdn, let text): return "USSD \(msisdn.digits) \(text)"
         case .release(let msisdn): return "RELEASE \(msisdn.digits)"
         case .outbox(let recipient): return recipient.map { "OUTBOX \($0.digits)" } ?? "OUTBOX"
@@ -36,7 +36,7 @@ extension Request: CustomStringConvertible {
 
     /// `verb a b text` in one allocation: every SMS is audited with it.
     private static func line(_ verb: String, _ a: String, _ b: String, _ text: String) -> String {
-        String(concatenating: [verb, a, " ", b, " ", text])
+        String(concatenating: verb, a, " ", b, " ", text)
     }
 
     /// The same as ``maskedDescription``: a request printed anywhere never shows a password.

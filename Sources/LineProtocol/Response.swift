@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Writes response lines of the line protocol into a reusable byte buffer.
 ///
 /// Every physical line is `NNN-text\r\n` when more lines of the same response follow and
@@ -53,6 +57,14 @@ public struct ResponseWriter: Sendable {
         }
     }
 
+    /// Appends `prefix` and `text` as one line (`OK balance`, `Refused: postpaid`) without
+    /// joining them into a string first; line breaks in `text` split it as in
+    /// ``line(_:_:last:)-(Int,_,_)``, the prefix heads the first physical line.
+    public mutating func line(_ code: ResponseCode, prefix: StaticString, _ text: String, last: Bool = true) {
+        var text = text
+        text.withUTF8 { appendSplitting(code.rawValue, UnsafeRawBufferPointer($0), last: last, prefix: prefix) }
+    }
+
     /// Appends one line with a documented code; see the `Int` overload.
     public mutating func line(_ code: ResponseCode, _ text: some StringProtocol, last: Bool = true) {
         line(code.rawValue, text, last: last)
@@ -78,11 +90,19 @@ public struct ResponseWriter: Sendable {
         line(error.code.rawValue, error.text, last: true)
     }
 
-    /// Writes `text` cut at every CR, LF or CRLF, each piece on its own line.
-    private mutating func appendSplitting(_ code: Int, _ text: UnsafeRawBufferPointer, last: Bool) {
+    /// Writes `text` cut at every CR, LF or CRLF, each piece on its own line; `prefix`
+    /// goes before the first piece.
+    private mutating func appendSplitting(_ code: Int, _ text: UnsafeRawBufferPointer, last: Bool,
+                                          prefix: StaticString = "") {
+        let count = text.count
+        // Nearly every text is one line: two memchr calls tell, instead of a byte loop.
+        if count == 0 || (memchr(text.baseAddress!, 0x0A, count) == nil && memchr(text.baseAddress!, 0x0D, count) == nil) {
+            appendLine(code, text, last: last, prefix: prefix)
+            return
+        }
         var start = 0
         var index = 0
-        let count = text.count
+        var first = true
         while index < count {
             let byte = text[index]
             guard byte == 0x0A || byte == 0x0D else {
@@ -93,19 +113,24 @@ public struct ResponseWriter: Sendable {
             if byte == 0x0D, next < count, text[next] == 0x0A { next += 1 }
             // A break at the very end ends the text.
             let final = next == count
-            appendLine(code, UnsafeRawBufferPointer(rebasing: text[start..<index]), last: last && final)
+            appendLine(code, UnsafeRawBufferPointer(rebasing: text[start..<index]), last: last && final,
+                       prefix: first ? prefix : "")
+            first = false
             if final { return }
             start = next
             index = next
         }
-        appendLine(code, UnsafeRawBufferPointer(rebasing: text[start..<count]), last: last)
+        appendLine(code, UnsafeRawBufferPointer(rebasing: text[start..<count]), last: last, prefix: first ? prefix : "")
     }
 
-    private mutating func appendLine(_ code: Int, _ text: UnsafeRawBufferPointer, last: Bool) {
+    private mutating func appendLine(_ code: Int, _ text: UnsafeRawBufferPointer, last: Bool, prefix: StaticString) {
         bytes.append(UInt8(truncatingIfNeeded: 0x30 + code / 100))
         bytes.append(UInt8(truncatingIfNeeded: 0x30 + code / 10 % 10))
         bytes.append(UInt8(truncatingIfNeeded: 0x30 + code % 10))
         bytes.append(last ? 0x20 : 0x2D)
+        if prefix.utf8CodeUnitCount > 0 {
+            bytes.append(contentsOf: UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount))
+        }
         bytes.append(contentsOf: text)
         bytes.append(0x0D)
         bytes.append(0x0A)

@@ -33,9 +33,18 @@ final class BindArena {
         used = 0
     }
 
-    /// A stable copy of `bytes` (`count` may be 0), valid until the next ``reset()``.
-    func copy(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawPointer {
-        let count = bytes.count
+    /// A stable copy of the UTF-8 of `text` and its length in bytes, valid until the next
+    /// ``reset()``; copied by the string's own bulk copy, with no closure or temporary.
+    func copy(_ text: String) -> (UnsafeRawPointer, Int) {
+        let count = text.utf8.count
+        let target = reserve(count)
+        let (_, copied) = UnsafeMutableBufferPointer(start: target.assumingMemoryBound(to: UInt8.self), count: count)
+            .initialize(from: text.utf8)
+        return (UnsafeRawPointer(target), copied)
+    }
+
+    /// Room for `count` bytes (the arena always returns an address, even for 0).
+    private func reserve(_ count: Int) -> UnsafeMutableRawPointer {
         if used + count > capacity || chunks.isEmpty {
             let size = max(Self.chunkSize, count)
             guard let chunk = malloc(size) else { fatalError("out of memory binding \(count) bytes") }
@@ -44,8 +53,7 @@ final class BindArena {
             used = 0
         }
         let target = chunks[chunks.count - 1] + used
-        if let base = bytes.baseAddress, count > 0 { memcpy(target, base, count) }
         used += count
-        return UnsafeRawPointer(target)
+        return target
     }
 }

@@ -719,12 +719,9 @@ final class SQLiteTransaction: StoreTransaction {
     /// Binds a copy of the string's bytes in the arena, `SQLITE_STATIC` (nil destructor):
     /// SQLite neither copies nor frees it.
     private func bind(_ s: SQLiteStatement, _ index: Int32, _ value: String) {
-        var value = value
-        value.withUTF8 { utf8 in
-            // The arena always returns an address: an empty string binds '' , not NULL.
-            let copy = arena.copy(UnsafeRawBufferPointer(utf8))
-            _ = sqlite3_bind_text(s, index, copy.assumingMemoryBound(to: CChar.self), Int32(utf8.count), nil)
-        }
+        // An empty string binds '' , not NULL: the arena always returns an address.
+        let (copy, count) = arena.copy(value)
+        _ = sqlite3_bind_text(s, index, copy.assumingMemoryBound(to: CChar.self), Int32(count), nil)
     }
 
     private func bind(_ s: SQLiteStatement, _ index: Int32, _ value: String?) {
