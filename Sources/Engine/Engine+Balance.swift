@@ -6,22 +6,22 @@ extension Engine {
         var text: String
         switch s.product {
         case .prepaid:
-            text = lang.render("balance.prepaid", ["balance": lang.money(s.balance), "universal": lang.money(s.universalBalance)])
+            text = lang.render(.prepaid, ["balance": lang.money(s.balance), "universal": lang.money(s.universalBalance)])
         case .postpaid:
             if let bill = try tx.lastBill(of: s.msisdn) {
-                text = lang.render("balance.postpaid", [
+                text = lang.render(.postpaid, [
                     "unbilled": lang.money(s.unbilled), "bill": lang.money(bill.amount), "period": lang.period(bill.period)])
             } else {
-                text = lang.render("balance.postpaid.nobill", ["unbilled": lang.money(s.unbilled)])
+                text = lang.render(.postpaidNoBill, ["unbilled": lang.money(s.unbilled)])
             }
         case .mix:
-            text = lang.render("balance.mix", [
+            text = lang.render(.mix, [
                 "allowance": lang.money(s.allowance), "balance": lang.money(s.balance),
                 "universal": lang.money(s.universalBalance)])
         }
         if let purchase = try tx.lastPurchase(of: s.msisdn) {
             text += " "
-            text += lang.render("balance.lastPurchase", ["date": lang.date(purchase.at), "amount": lang.money(purchase.amount)])
+            text += lang.render(.lastPurchase, ["date": lang.date(purchase.at), "amount": lang.money(purchase.amount)])
         }
         return text
     }

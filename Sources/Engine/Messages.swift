@@ -5,9 +5,37 @@ import Model
 struct Messages: Sendable {
     let language: Language
     let catalog: MessageCatalog
+    /// The 1730 answer's messages, looked up once: every balance query renders one or
+    /// two, and a look-up by key hashes it (a few hundred instructions each time).
+    private let balanceTemplates: [MessageCatalog.Template?]
+
+    init(language: Language, catalog: MessageCatalog) {
+        self.language = language
+        self.catalog = catalog
+        balanceTemplates = BalanceMessage.allCases.map { catalog.template($0.key) }
+    }
+
+    /// The messages of the 1730 answer.
+    enum BalanceMessage: Int, CaseIterable {
+        case prepaid, postpaid, postpaidNoBill, mix, lastPurchase
+
+        var key: String {
+            switch self {
+            case .prepaid: "balance.prepaid"
+            case .postpaid: "balance.postpaid"
+            case .postpaidNoBill: "balance.postpaid.nobill"
+            case .mix: "balance.mix"
+            case .lastPurchase: "balance.lastPurchase"
+            }
+        }
+    }
 
     func render(_ key: String, _ values: KeyValuePairs<String, String> = [:]) -> String {
         catalog.render(key, values)
+    }
+
+    func render(_ message: BalanceMessage, _ values: KeyValuePairs<String, String>) -> String {
+        catalog.render(balanceTemplates[message.rawValue], key: message.key, values)
     }
 
     /// `1 250 Ft` (space as thousands separator, the Hungarian way, in both languages:

@@ -332,7 +332,7 @@ public final class LineServer {
 
     private func run(_ command: Command, _ request: Request, _ session: LineSession,
                      _ tx: any StoreTransaction, now: Int64) throws {
-        let context = RequestContext(channel: "line", account: session.account?.name,
+        let context = RequestContext(channel: "line", account: session.accountName,
                                      request: request.maskedDescription, now: now)
         let outcome = try engine.execute(command, context, in: tx)
         passCommands.record(service: outcome.service, outcome: outcome.status)
@@ -344,7 +344,7 @@ public final class LineServer {
     /// (dialogue open), `250 END`, or the refusal.
     private func ussd(_ msisdn: MSISDN, _ text: String, _ request: Request, _ session: LineSession,
                       _ tx: any StoreTransaction, now: Int64) throws {
-        let context = RequestContext(channel: "line", account: session.account?.name,
+        let context = RequestContext(channel: "line", account: session.accountName,
                                      request: request.maskedDescription, now: now)
         let open = ussdDialogues.dialogue(for: msisdn, now: loop.now, pending: ussdPass)
         let outcome = try engine.execute(.ussd(from: msisdn, input: text, dialogue: open), context, in: tx)

@@ -8,7 +8,16 @@ final class LineSession: ConnectionHandler {
     unowned let server: LineServer
     var decoder = LineDecoder()
     var out = ResponseWriter(capacity: 512)
-    var account: Account?
+    /// The logged-in account; its role and name are kept beside it, read by every
+    /// request (copying the account and mapping its role each time showed in profiles).
+    var account: Account? {
+        didSet {
+            role = account.map { Request.Role(rawValue: $0.role.rawValue) ?? .none } ?? .none
+            accountName = account?.name
+        }
+    }
+    private(set) var role: Request.Role = .none
+    private(set) var accountName: String?
     var accountAtPassStart: Account?
     /// QUIT, EOF or idle: answer what was read, then close.
     var closing = false
@@ -24,11 +33,6 @@ final class LineSession: ConnectionHandler {
     init(connection: Connection, server: LineServer) {
         self.connection = connection
         self.server = server
-    }
-
-    var role: Request.Role {
-        guard let account else { return .none }
-        return Request.Role(rawValue: account.role.rawValue) ?? .none
     }
 
     func pauseForAuth(_ seconds: Double, loop: EventLoop) {

@@ -106,7 +106,16 @@ public struct MessageCatalog: Sendable {
     /// Fills a message in; an unknown key renders as the key itself (visible, never a crash),
     /// a missing value as an empty string.
     public func render(_ key: String, _ values: KeyValuePairs<String, String> = [:]) -> String {
-        guard let template = templates[key] else { return key }
+        render(templates[key], key: key, values)
+    }
+
+    /// The compiled message of `key`, for callers that render it often and look it up once.
+    public func template(_ key: String) -> Template? { templates[key] }
+
+    /// Fills in a template looked up before with ``template(_:)``; `nil` (no such
+    /// message) renders as `key`, like ``render(_:_:)``.
+    public func render(_ template: Template?, key: String, _ values: KeyValuePairs<String, String> = [:]) -> String {
+        guard let template else { return key }
         // Every reply is rendered here: measured first, then written in one allocation
         // (no array of pieces, which would cost an allocation and a release of each).
         func value(_ name: String) -> String? { values.first(where: { $0.key == name })?.value }

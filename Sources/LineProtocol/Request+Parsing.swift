@@ -261,7 +261,7 @@ public enum RequestParser {
 
     static func msisdn(_ token: UnsafeRawBufferPointer) -> MSISDN? {
         guard token.count <= maximumNumberToken else { return nil }
-        return MSISDN(parsing: string(token))
+        return MSISDN(parsingUTF8: token)
     }
 
     /// A plain decimal number of forints, 0 or 1 … `maximum`, digits only.

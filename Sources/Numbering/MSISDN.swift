@@ -26,6 +26,12 @@ public struct MSISDN: Hashable, Sendable, Comparable, CustomStringConvertible {
         self.digits = digits
     }
 
+    /// A number from the UTF-8 bytes it was typed as (see ``init(parsing:)``).
+    public init?(parsingUTF8 bytes: UnsafeRawBufferPointer) {
+        guard let digits = PhoneNumber.internationalDigits(utf8: bytes) else { return nil }
+        self.digits = digits
+    }
+
     public var description: String { digits }
 
     public static func < (lhs: MSISDN, rhs: MSISDN) -> Bool { lhs.digits < rhs.digits }
@@ -75,51 +81,55 @@ public enum PhoneNumber {
     /// line parses two numbers.
     public static func internationalDigits(_ text: some StringProtocol) -> String? {
         var text = String(text)
-        return text.withUTF8 { utf8 -> String? in
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maximumDigits + 2) { out in
-                var count = 0
-                var plus = false
-                var sawAny = false
-                for byte in utf8 {
-                    switch byte {
-                    case UInt8(ascii: "0")...UInt8(ascii: "9"):
-                        // Room for "36" replacing "06", so at most maximumDigits + 2.
-                        guard count < maximumDigits + 2 else { return nil }
-                        out[count] = byte
-                        count += 1
-                        sawAny = true
-                    case UInt8(ascii: "+") where !sawAny && !plus:
-                        plus = true
-                        sawAny = true
-                    case UInt8(ascii: " "), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "/"),
-                         UInt8(ascii: "("), UInt8(ascii: ")"), 0x09:
-                        continue
-                    default:
-                        return nil
-                    }
-                }
-                var start = 0
-                if plus {
-                    // +CC…
-                } else if count >= 2, out[0] == UInt8(ascii: "0"), out[1] == UInt8(ascii: "0") {
-                    start = 2
-                } else if count >= 2, out[0] == UInt8(ascii: "0"), out[1] == UInt8(ascii: "6") {
-                    out[0] = UInt8(ascii: "3")
-                } else if count >= 2, out[0] == UInt8(ascii: "3"), out[1] == UInt8(ascii: "6") {
-                    // already international
-                } else {
+        return text.withUTF8 { internationalDigits(utf8: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// ``internationalDigits(_:)`` of the UTF-8 bytes of a number as typed: the line
+    /// protocol's parser calls it on its input buffer, with no string in between.
+    public static func internationalDigits(utf8: UnsafeRawBufferPointer) -> String? {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maximumDigits + 2) { out in
+            var count = 0
+            var plus = false
+            var sawAny = false
+            for byte in utf8 {
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                    // Room for "36" replacing "06", so at most maximumDigits + 2.
+                    guard count < maximumDigits + 2 else { return nil }
+                    out[count] = byte
+                    count += 1
+                    sawAny = true
+                case UInt8(ascii: "+") where !sawAny && !plus:
+                    plus = true
+                    sawAny = true
+                case UInt8(ascii: " "), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "/"),
+                     UInt8(ascii: "("), UInt8(ascii: ")"), 0x09:
+                    continue
+                default:
                     return nil
                 }
-                let length = count - start
-                guard length >= minimumDigits, length <= maximumDigits, out[start] != UInt8(ascii: "0") else {
-                    return nil
-                }
-                // Hungarian numbers are 36 + 8 or 9 digits.
-                if out[start] == UInt8(ascii: "3"), out[start + 1] == UInt8(ascii: "6"), length != 10, length != 11 {
-                    return nil
-                }
-                return String(decoding: UnsafeBufferPointer(rebasing: out[start..<count]), as: UTF8.self)
             }
+            var start = 0
+            if plus {
+                // +CC…
+            } else if count >= 2, out[0] == UInt8(ascii: "0"), out[1] == UInt8(ascii: "0") {
+                start = 2
+            } else if count >= 2, out[0] == UInt8(ascii: "0"), out[1] == UInt8(ascii: "6") {
+                out[0] = UInt8(ascii: "3")
+            } else if count >= 2, out[0] == UInt8(ascii: "3"), out[1] == UInt8(ascii: "6") {
+                // already international
+            } else {
+                return nil
+            }
+            let length = count - start
+            guard length >= minimumDigits, length <= maximumDigits, out[start] != UInt8(ascii: "0") else {
+                return nil
+            }
+            // Hungarian numbers are 36 + 8 or 9 digits.
+            if out[start] == UInt8(ascii: "3"), out[start + 1] == UInt8(ascii: "6"), length != 10, length != 11 {
+                return nil
+            }
+            return String(decoding: UnsafeBufferPointer(rebasing: out[start..<count]), as: UTF8.self)
         }
     }
 
