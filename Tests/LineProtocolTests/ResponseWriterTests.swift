@@ -50,6 +50,19 @@ struct ResponseWriterTests {
         } == "250 PONG\r\n500 unknown command\r\n501 Usage: TOPUP <msisdn> <amount>\r\n250-a\r\n250 b\r\n")
     }
 
+    @Test("a prefix heads the first physical line only", arguments: [
+        ("balance", true, "250 OK balance\r\n"),
+        ("", true, "250 OK \r\n"),
+        ("két\nsor", true, "250-OK két\r\n250 sor\r\n"),
+        ("\nb", true, "250-OK \r\n250 b\r\n"),
+        ("a\r\n", true, "250 OK a\r\n"),
+        ("balance", false, "250-OK balance\r\n"),
+        ("a\nb", false, "250-OK a\r\n250-b\r\n"),
+    ])
+    func prefixed(text: String, last: Bool, expected: String) {
+        #expect(written { $0.line(.ok, prefix: "OK ", text, last: last) } == expected)
+    }
+
     @Test("line breaks inside a text never break the framing", arguments: [
         ("a\nb", true, "250-a\r\n250 b\r\n"),
         ("a\r\nb", true, "250-a\r\n250 b\r\n"),

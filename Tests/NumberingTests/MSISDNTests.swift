@@ -28,6 +28,9 @@ struct MSISDNTests {
         #expect(msisdn.description == "36301234567")
         #expect(msisdn == MSISDN(canonical: "36301234567"))
         #expect(msisdn.isHungarian)
+        // The line protocol parses from its input bytes: the same answer.
+        var bytes = text
+        #expect(bytes.withUTF8 { MSISDN(parsingUTF8: UnsafeRawBufferPointer($0)) } == msisdn)
     }
 
     @Test(arguments: [
