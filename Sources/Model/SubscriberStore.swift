@@ -30,7 +30,8 @@ public protocol StoreTransaction {
     /// Throws ``StoreError/unknownSubscriber`` when the number does not exist.
     @discardableResult
     func post(_ entry: LedgerEntry) throws -> Int64
-    /// Appends an audit row.
+    /// Appends an audit row. It commits or rolls back with the transaction; the SQLite
+    /// store queues it and inserts the transaction's rows in batches before the commit.
     func audit(_ entry: AuditEntry) throws
 
     // MARK: Rates

@@ -165,6 +165,7 @@ public final class SQLiteStore: SubscriberStore, @unchecked Sendable {
                 defer { tx.finish() }
                 try tx.begin()
                 result = try body(tx)
+                try tx.flushAudits()
                 // A half-done `post` (its ledger insert failed after the bucket update)
                 // must not be committed even if the caller swallowed the error.
                 if let poison = tx.poison { throw poison }

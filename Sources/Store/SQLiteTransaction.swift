@@ -27,6 +27,8 @@ final class SQLiteTransaction: StoreTransaction {
     /// statement for the last purchase, and a post needs no `RETURNING` (SQLite builds
     /// an ephemeral table for it, 80k instructions) nor a read-back for the new value.
     private var lastRead: RowCache?
+    /// Audit rows queued by ``audit(_:)`` for ``flushAudits()``.
+    private var pendingAudits: [PendingAudit] = []
 
     private struct RowCache {
         /// The row as read, its buckets moved by every post since.
@@ -46,6 +48,7 @@ final class SQLiteTransaction: StoreTransaction {
         self.arena = arena
         self.rateCache = rates
         arena.reset()
+        pendingAudits.reserveCapacity(256)  // one allocation for a whole pass
     }
 
     /// The start of the write: the rate table is read again if another connection
@@ -229,16 +232,55 @@ final class SQLiteTransaction: StoreTransaction {
         return row.subscriber[entry.bucket]
     }
 
+    /// Queues the row; ``flushAudits()`` inserts the queue before the commit.
+    ///
+    /// Every command writes an audit row, and a one-row INSERT pays SQLite's statement
+    /// start and halt and a descent of the audit b-tree to its end each time: two thirds
+    /// of the insert. Queued rows go in as multi-row INSERTs that pay it once per up to
+    /// 64 rows, still inside this transaction, so they commit (or roll back) with the
+    /// effects they record. The texts are copied into the arena now, so the caller's
+    /// strings need not live on.
     func audit(_ entry: AuditEntry) throws {
-        let s = try prepared(.audit)
-        defer { sqlite3_reset(s) }
-        sqlite3_bind_int64(s, 1, entry.at)
-        bind(s, 2, entry.account)
-        bind(s, 3, entry.channel)
-        bind(s, 4, entry.msisdn)
-        bind(s, 5, entry.request)
-        bind(s, 6, entry.outcome)
-        _ = try step(s)
+        pendingAudits.append(PendingAudit(
+            at: entry.at, account: entry.account.map(arena.copy), channel: arena.copy(entry.channel),
+            msisdn: entry.msisdn.map(arena.copy), request: arena.copy(entry.request),
+            outcome: arena.copy(entry.outcome)))
+    }
+
+    /// Inserts the queued audit rows, in the order they were queued. Runs before the
+    /// commit and before anything in this transaction reads the audit table.
+    func flushAudits() throws {
+        guard !pendingAudits.isEmpty else { return }
+        defer { pendingAudits.removeAll(keepingCapacity: true) }
+        var next = 0
+        for (size, sql) in SQL.auditBatches {
+            while pendingAudits.count - next >= size {
+                let s = try prepared(sql)
+                defer { sqlite3_reset(s) }
+                for row in 0..<size {
+                    let a = pendingAudits[next + row]
+                    let base = Int32(row * 6)
+                    sqlite3_bind_int64(s, base + 1, a.at)
+                    bind(s, base + 2, a.account)
+                    bind(s, base + 3, a.channel)
+                    bind(s, base + 4, a.msisdn)
+                    bind(s, base + 5, a.request)
+                    bind(s, base + 6, a.outcome)
+                }
+                _ = try step(s)
+                next += size
+            }
+        }
+    }
+
+    /// An audit row waiting for ``flushAudits()``: its texts as arena copies.
+    private struct PendingAudit {
+        var at: Int64
+        var account: (UnsafeRawPointer, Int)?
+        var channel: (UnsafeRawPointer, Int)
+        var msisdn: (UnsafeRawPointer, Int)?
+        var request: (UnsafeRawPointer, Int)
+        var outcome: (UnsafeRawPointer, Int)
     }
 
     // MARK: Rates
@@ -478,6 +520,7 @@ final class SQLiteTransaction: StoreTransaction {
 
     func auditEntries(msisdn: String?, since: Int64?, limit: Int) throws -> [AuditRecord] {
         guard limit > 0 else { return [] }  // SQLite reads a negative LIMIT as "no limit"
+        try flushAudits()  // this transaction's own rows count too
         let s = try prepared(.auditEntries)
         defer { sqlite3_reset(s) }
         bind(s, 1, msisdn)
@@ -508,7 +551,7 @@ final class SQLiteTransaction: StoreTransaction {
         case subscriber, pin, setPIN, lastPurchase, lastBill, addBill, account, saveAccount
         case addSubscriber, exists, postBalance, postUniversal, postUnbilled, postAllowance
         case purchaseBalance, purchaseUniversal, purchaseUnbilled, purchaseAllowance
-        case ledger, audit
+        case ledger, audit, audit4, audit16, audit64
         case dataVersion, allRates, rates, exactRate, setRate, deleteRates, updateProfile
         case subscriptions, subscription, addSubscription, removeSubscription
         case setting, settings, setSetting, deleteSetting, counter, incrementCounter
@@ -577,8 +620,10 @@ final class SQLiteTransaction: StoreTransaction {
             case .purchaseAllowance: return Self.post("allowance", purchase: true)
             case .ledger:
                 return "INSERT INTO ledger(at, msisdn, bucket, amount, kind, ref) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-            case .audit:
-                return "INSERT INTO audit(at, account, channel, msisdn, request, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+            case .audit: return Self.auditInsert1
+            case .audit4: return Self.auditInsert4
+            case .audit16: return Self.auditInsert16
+            case .audit64: return Self.auditInsert64
             case .dataVersion:
                 return "PRAGMA data_version"
             case .allRates:
@@ -676,6 +721,23 @@ final class SQLiteTransaction: StoreTransaction {
         /// clause because SQLite turns an overflowing integer sum into a REAL.
         /// A purchase also becomes the row's last purchase (?5 its time, ?1 its amount).
         /// No `RETURNING`: the new value is known (see `addToBucket`).
+        /// The audit inserts by rows per statement, largest first: ``flushAudits()``
+        /// covers any count with them (200 rows: three of 64, two of 4).
+        static let auditBatches: [(Int, SQL)] = [(64, .audit64), (16, .audit16), (4, .audit4), (1, .audit)]
+
+        /// `INSERT INTO audit(...) VALUES (?, ?, ?, ?, ?, ?), (...)`: six parameters a row
+        /// (384 for 64 rows, far below SQLite's limit of 32766).
+        /// Built once: every write looks its statements up by this text.
+        private static let auditInsert1 = auditInsert(rows: 1)
+        private static let auditInsert4 = auditInsert(rows: 4)
+        private static let auditInsert16 = auditInsert(rows: 16)
+        private static let auditInsert64 = auditInsert(rows: 64)
+
+        private static func auditInsert(rows: Int) -> String {
+            "INSERT INTO audit(at, account, channel, msisdn, request, outcome) VALUES "
+                + Array(repeating: "(?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
+        }
+
         private static func post(_ column: String, purchase: Bool = false) -> String {
             let last = purchase ? ", last_purchase_at = ?5, last_purchase_amount = ?1" : ""
             return "UPDATE subscribers SET \(column) = \(column) + ?1\(last) WHERE msisdn = ?2 AND \(column) BETWEEN ?3 AND ?4"
@@ -722,6 +784,15 @@ final class SQLiteTransaction: StoreTransaction {
         // An empty string binds '' , not NULL: the arena always returns an address.
         let (copy, count) = arena.copy(value)
         _ = sqlite3_bind_text(s, index, copy.assumingMemoryBound(to: CChar.self), Int32(count), nil)
+    }
+
+    /// Binds bytes already copied into the arena.
+    private func bind(_ s: SQLiteStatement, _ index: Int32, _ copy: (UnsafeRawPointer, Int)) {
+        _ = sqlite3_bind_text(s, index, copy.0.assumingMemoryBound(to: CChar.self), Int32(copy.1), nil)
+    }
+
+    private func bind(_ s: SQLiteStatement, _ index: Int32, _ copy: (UnsafeRawPointer, Int)?) {
+        if let copy { bind(s, index, copy) } else { sqlite3_bind_null(s, index) }
     }
 
     private func bind(_ s: SQLiteStatement, _ index: Int32, _ value: String?) {

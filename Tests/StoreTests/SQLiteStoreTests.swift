@@ -172,6 +172,49 @@ import Testing
         #expect(try store.ledgerCount() == 2)
     }
 
+    @Test(arguments: [1, 3, 4, 63, 64, 65, 150, 600])
+    func auditRowsOfOneWriteAreAllKeptInOrder(count: Int) throws {
+        // Rows are queued and inserted in batches of 64, 16, 4 and 1 before the commit:
+        // every count must come out whole, in order, field for field.
+        let dir = try TempDir()
+        let store = try SQLiteStore(path: dir.db())
+        func entry(_ i: Int) -> AuditEntry {
+            AuditEntry(at: Int64(1_750_000_000 + i), account: i % 3 == 0 ? nil : "acct\(i)",
+                       channel: i % 2 == 0 ? "line" : "http", msisdn: i % 5 == 0 ? nil : "3630\(1_000_000 + i)",
+                       request: "SMS 3630\(1_000_000 + i) 1730 egyenleg \(String(repeating: "é", count: i % 7))",
+                       outcome: i % 4 == 0 ? "" : "ok: balance \(i)")
+        }
+        try store.write { tx in
+            for i in 0..<count { try tx.audit(entry(i)) }
+            // The transaction's own rows are visible to it before the commit.
+            #expect(try tx.auditEntries(msisdn: nil, since: nil, limit: 2).map(\.entry) ==
+                    (max(0, count - 2)..<count).map(entry))
+            try tx.audit(entry(count))
+        }
+        #expect(try store.auditEntries(msisdn: nil) == (0...count).map(entry))
+    }
+
+    @Test func queuedAuditRowsRollBackWithTheirWrite() throws {
+        struct Boom: Error {}
+        let dir = try TempDir()
+        let store = try SQLiteStore(path: dir.db())
+        #expect(throws: Boom.self) {
+            try store.write { tx in
+                for i in 0..<100 {
+                    try tx.audit(AuditEntry(at: Int64(i), account: nil, channel: "line", msisdn: nil,
+                                            request: "PING", outcome: "ok"))
+                }
+                throw Boom()
+            }
+        }
+        #expect(try store.auditCount() == 0)
+        try store.write { tx in
+            try tx.audit(AuditEntry(at: 1, account: nil, channel: "line", msisdn: nil, request: "after", outcome: "ok"))
+        }
+        // Nothing of the failed write was left queued for the next one.
+        #expect(try store.auditEntries(msisdn: nil).map(\.request) == ["after"])
+    }
+
     @Test func failEveryNthCommitRollsBackExactlyTheNthWrites() throws {
         let dir = try TempDir()
         let store = try SQLiteStore(path: dir.db(), failEveryNthCommit: 3)
