@@ -34,7 +34,7 @@ let package = Package(
             pkgConfig: "libevent",
             providers: [.apt(["libevent-dev"])]
         ),
-        // libc bits the Glibc module does not export (malloc tuning).
+        // C bits Swift does not import: malloc tuning, SQLite's variadic sqlite3_config.
         .systemLibrary(name: "CSystem"),
         // A thin, allocation-aware Swift face over the libevent loop: listeners,
         // buffered connections, timers and signals. Knows no protocol.
@@ -50,7 +50,7 @@ let package = Package(
         ], swiftSettings: crossModule),
         // SQLite through GRDB: migrations, the durable implementation of Model's store.
         .target(name: "Store", dependencies: [
-            "Model", "Numbering",
+            "Model", "Numbering", "CSystem",
             .product(name: "GRDB", package: "GRDB.swift"),
             // The hot statements bind and step through the C API (half the CPU of GRDB's
             // argument boxing); GRDB still owns the connection and the statement cache.

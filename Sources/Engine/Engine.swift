@@ -92,9 +92,10 @@ public final class Engine: Sendable {
             outcome = try ussd(from: from, input: input, dialogue: dialogue, context, tx)
         }
         if outcome.service.isEmpty { outcome.service = Engine.service(of: command) }
+        let (head, tail) = outcome.auditEntryOutcome
         try tx.audit(AuditEntry(
             at: context.now, account: context.account, channel: context.channel,
-            msisdn: msisdn, request: audited, outcome: outcome.auditText))
+            msisdn: msisdn, request: audited, outcomeHead: head, outcomeTail: tail))
         return outcome
     }
 
@@ -255,11 +256,15 @@ public struct Outcome: Sendable, Equatable {
     }
 
     /// `ok: balance`, `refused: postpaid`, `unknown subscriber`.
-    var auditText: String {
+    var auditText: String { auditEntryOutcome.0 + auditEntryOutcome.1 }
+
+    /// ``auditText`` in two pieces, for ``AuditEntry``: a literal head, no string built.
+    var auditEntryOutcome: (String, String) {
         switch status {
-        case .ok: return String(concatenating: "ok: ", result)
-        case .unknownSubscriber: return status.rawValue
-        default: return String(concatenating: status.rawValue, ": ", result)
+        case .ok: return ("ok: ", result)
+        case .refused: return ("refused: ", result)
+        case .invalid: return ("invalid: ", result)
+        case .unknownSubscriber: return ("", "unknown subscriber")
         }
     }
 }

@@ -34,14 +34,44 @@ public struct AuditEntry: Hashable, Sendable {
     /// The request as received, with any PIN or password masked.
     public var request: String
     /// The engine's verdict: `ok: balance`, `refused: postpaid`, `unknown subscriber`.
-    public var outcome: String
+    public var outcome: String {
+        get { outcomeHead.isEmpty ? outcomeTail : String(concatenating: outcomeHead, outcomeTail) }
+        set { (outcomeHead, outcomeTail) = ("", newValue) }
+    }
+    /// ``outcome`` as its two pieces, `ok: ` and `balance`: every command is audited, and
+    /// a store copies the pieces where it keeps the row without joining them first.
+    public private(set) var outcomeHead: String
+    public private(set) var outcomeTail: String
 
     public init(at: Int64, account: String?, channel: String, msisdn: String?, request: String, outcome: String) {
+        self.init(at: at, account: account, channel: channel, msisdn: msisdn, request: request,
+                  outcomeHead: "", outcomeTail: outcome)
+    }
+
+    /// An entry whose ``outcome`` is `outcomeHead` followed by `outcomeTail`.
+    public init(at: Int64, account: String?, channel: String, msisdn: String?, request: String,
+                outcomeHead: String, outcomeTail: String) {
         self.at = at
         self.account = account
         self.channel = channel
         self.msisdn = msisdn
         self.request = request
-        self.outcome = outcome
+        self.outcomeHead = outcomeHead
+        self.outcomeTail = outcomeTail
+    }
+
+    // Equal by what the row says, however its outcome was split.
+    public static func == (a: AuditEntry, b: AuditEntry) -> Bool {
+        a.at == b.at && a.account == b.account && a.channel == b.channel && a.msisdn == b.msisdn
+            && a.request == b.request && a.outcome == b.outcome
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(at)
+        hasher.combine(account)
+        hasher.combine(channel)
+        hasher.combine(msisdn)
+        hasher.combine(request)
+        hasher.combine(outcome)
     }
 }

@@ -43,6 +43,17 @@ final class BindArena {
         return (UnsafeRawPointer(target), copied)
     }
 
+    /// `head` and `tail` copied one after the other: one text, never joined in a String.
+    func copy(_ head: String, _ tail: String) -> (UnsafeRawPointer, Int) {
+        if head.isEmpty { return copy(tail) }
+        let count = head.utf8.count + tail.utf8.count
+        let target = reserve(count).assumingMemoryBound(to: UInt8.self)
+        let (_, first) = UnsafeMutableBufferPointer(start: target, count: count).initialize(from: head.utf8)
+        let (_, second) = UnsafeMutableBufferPointer(start: target + first, count: count - first)
+            .initialize(from: tail.utf8)
+        return (UnsafeRawPointer(target), first + second)
+    }
+
     /// Room for `count` bytes (the arena always returns an address, even for 0).
     private func reserve(_ count: Int) -> UnsafeMutableRawPointer {
         if used + count > capacity || chunks.isEmpty {

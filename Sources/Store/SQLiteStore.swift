@@ -1,3 +1,4 @@
+import CSystem
 import Foundation
 import GRDB
 import GRDBSQLite
@@ -44,6 +45,18 @@ public enum StoreFailure: Error, Equatable, CustomStringConvertible {
 /// The server calls ``write(_:)`` once per event-loop pass with every request of the pass
 /// inside (group commit): one `BEGIN IMMEDIATE … COMMIT`, one fsync for the whole group.
 public final class SQLiteStore: SubscriberStore, @unchecked Sendable {
+    /// SQLite's process-wide settings, made once before the first connection opens:
+    /// - multi-thread mode: GRDB's queue already serialises every use of a connection,
+    ///   so SQLite's own mutex around each bind, step and column call is pure cost;
+    /// - no memory statistics: they take a global mutex around every SQLite malloc.
+    /// A call after SQLite has initialised (another library opened a database first)
+    /// changes nothing, and SQLite stays in its safe default mode.
+    static let processConfigured: Bool = {
+        let multithread = selfcare_sqlite_multithread()
+        let memstatus = selfcare_sqlite_memstatus_off()
+        return multithread == SQLITE_OK && memstatus == SQLITE_OK
+    }()
+
     /// Bytes of the database file SQLite may read through mmap (1 GiB: the whole store
     /// of a few million subscribers; the kernel keeps only what is touched).
     public static let mmapBytes = 1 << 30
@@ -80,6 +93,7 @@ public final class SQLiteStore: SubscriberStore, @unchecked Sendable {
     ///   body, then rolls back instead of committing and throws
     ///   ``StoreFailure/injectedCommitFailure(write:)``. `nil` or ≤ 0: never.
     public init(path: String, failEveryNthCommit: Int? = nil) throws {
+        _ = SQLiteStore.processConfigured
         self.path = path
         self.failEveryNthCommit = failEveryNthCommit.flatMap { $0 > 0 ? $0 : nil }
 

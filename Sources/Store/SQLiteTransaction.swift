@@ -244,7 +244,7 @@ final class SQLiteTransaction: StoreTransaction {
         pendingAudits.append(PendingAudit(
             at: entry.at, account: entry.account.map(arena.copy), channel: arena.copy(entry.channel),
             msisdn: entry.msisdn.map(arena.copy), request: arena.copy(entry.request),
-            outcome: arena.copy(entry.outcome)))
+            outcome: arena.copy(entry.outcomeHead, entry.outcomeTail)))
     }
 
     /// Inserts the queued audit rows, in the order they were queued. Runs before the

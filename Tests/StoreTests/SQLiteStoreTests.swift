@@ -194,6 +194,20 @@ import Testing
         #expect(try store.auditEntries(msisdn: nil) == (0...count).map(entry))
     }
 
+    @Test func auditOutcomeInPiecesIsStoredJoined() throws {
+        let dir = try TempDir()
+        let store = try SQLiteStore(path: dir.db())
+        try store.write { tx in
+            try tx.audit(AuditEntry(at: 1, account: "a", channel: "line", msisdn: nil, request: "r",
+                                    outcomeHead: "refused: ", outcomeTail: "jogosulatlan – ő"))
+            try tx.audit(AuditEntry(at: 2, account: "a", channel: "line", msisdn: nil, request: "r",
+                                    outcomeHead: "", outcomeTail: "unknown subscriber"))
+            try tx.audit(AuditEntry(at: 3, account: "a", channel: "line", msisdn: nil, request: "r",
+                                    outcomeHead: "ok: ", outcomeTail: ""))
+        }
+        #expect(try store.auditEntries(msisdn: nil).map(\.outcome) == ["refused: jogosulatlan – ő", "unknown subscriber", "ok: "])
+    }
+
     @Test func queuedAuditRowsRollBackWithTheirWrite() throws {
         struct Boom: Error {}
         let dir = try TempDir()
