@@ -255,10 +255,8 @@ public struct Outcome: Sendable, Equatable {
         return SMSSegmenter.segments(reply)
     }
 
-    /// `ok: balance`, `refused: postpaid`, `unknown subscriber`.
-    var auditText: String { auditEntryOutcome.0 + auditEntryOutcome.1 }
-
-    /// ``auditText`` in two pieces, for ``AuditEntry``: a literal head, no string built.
+    /// The audit row's outcome, `ok: balance`, `refused: postpaid`, `unknown subscriber`,
+    /// in two pieces for ``AuditEntry``: a literal head, no string built.
     var auditEntryOutcome: (String, String) {
         switch status {
         case .ok: return ("ok: ", result)

@@ -73,7 +73,7 @@ struct Serve: ParsableCommand {
         } catch {
             throw CLIError("cannot open the store \(store.db): \(error)")
         }
-        logger.info("store \(store.db): journal_mode=\(sqlite.journalMode) synchronous=\(sqlite.synchronous)\(sqlite.synchronous == 2 ? " (FULL)" : "")")
+        logger.info("store \(store.db): journal_mode=\(sqlite.journalMode) synchronous=\(sqlite.synchronous)\(sqlite.synchronous == 2 ? " (FULL)" : "") sqlite_multithread=\(SQLiteStore.processConfigured)")
         if let failEvery { logger.warning("SELFCARE_FAIL_COMMIT=\(failEvery): every \(failEvery)th commit fails (test hook)") }
 
         let folder = GrammarLocation.resolve(grammars)

@@ -50,8 +50,9 @@ public final class SQLiteStore: SubscriberStore, @unchecked Sendable {
     ///   so SQLite's own mutex around each bind, step and column call is pure cost;
     /// - no memory statistics: they take a global mutex around every SQLite malloc.
     /// A call after SQLite has initialised (another library opened a database first)
-    /// changes nothing, and SQLite stays in its safe default mode.
-    static let processConfigured: Bool = {
+    /// changes nothing, and SQLite stays in its safe default mode: then this is `false`
+    /// (the server logs it at start-up).
+    public static let processConfigured: Bool = {
         let multithread = selfcare_sqlite_multithread()
         let memstatus = selfcare_sqlite_memstatus_off()
         return multithread == SQLITE_OK && memstatus == SQLITE_OK
@@ -422,6 +423,7 @@ extension SQLiteStore {
     /// Creates (or migrates) the database at `path` with the migrations up to and including
     /// `lastMigration` only, then runs `sql` in it: an older release's file, for migration tests.
     static func createOlderDatabase(path: String, upTo lastMigration: String, sql: String) throws {
+        _ = processConfigured
         let queue = try DatabaseQueue(path: path)
         try Migrations.migrator.migrate(queue, upTo: lastMigration)
         try queue.write { db in try db.execute(sql: sql) }

@@ -17,6 +17,14 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: path))
     }
 
+    @Test func sqliteRunsMultiThreadedWithoutMemoryStatistics() throws {
+        // Every connection of this test process is opened by SQLiteStore, which configures
+        // SQLite before the first one: the settings must have taken.
+        let dir = try TempDir()
+        _ = try SQLiteStore(path: dir.db())
+        #expect(SQLiteStore.processConfigured)
+    }
+
     @Test func migrationsAreNamedAndIdempotentOnReopen() throws {
         let dir = try TempDir()
         let store = try SQLiteStore(path: dir.db())
