@@ -30,11 +30,14 @@ extension Engine {
 
     /// Sets a rate; the audit row (written by ``execute(_:_:in:)``) carries the old and
     /// the new price through the result.
-    func setRate(_ rate: Rate, _ tx: any StoreTransaction) throws -> Outcome {
-        guard !rate.prefix.isEmpty, rate.prefix.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+    /// The answer states the resulting rate, flags included.
+    func setRate(_ change: RateChange, _ tx: any StoreTransaction) throws -> Outcome {
+        guard !change.prefix.isEmpty, change.prefix.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
             return .invalid("malformed prefix")
         }
-        guard rate.price >= 0 else { return .invalid("price must not be negative") }
+        guard change.price >= 0 else { return .invalid("price must not be negative") }
+        let stored = try tx.rates(prefix: change.prefix).first { $0.prefix == change.prefix && $0.kind == change.kind }
+        let rate = change.applied(to: stored)
         let previous = try tx.setRate(rate)
         let adult = rate.adult ? " adult" : ""
         if let previous {

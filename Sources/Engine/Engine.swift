@@ -154,8 +154,8 @@ public enum Command: Sendable, Equatable {
     /// The network collects pending outgoing SMS (all, or one recipient's); they are
     /// marked delivered in the same transaction.
     case outbox(recipient: MSISDN?, limit: Int)
-    /// An operator sets a rate (insert or change).
-    case setRate(Rate)
+    /// An operator sets a rate (insert or change); what the change does not name is kept.
+    case setRate(RateChange)
     /// An operator deletes the rates of a prefix (one kind, or all).
     case deleteRates(prefix: String, kind: RateKind?)
     /// Rates whose prefix starts with `prefix` (all when `nil`).

@@ -44,9 +44,10 @@ extension OpsAPI {
             guard !rates.isEmpty else { return Answer(.rateNotFound(prefix, kind), outcome) }
             return Answer(.json(200, ["rates": .array(rates.map(json))]), outcome)
 
-        case .setRate(let rate):
-            let previous = try exactRates(rate.prefix, rate.kind, tx).first
-            let outcome = try execute(.setRate(rate), as: .rateSet(rate))
+        case .setRate(let change):
+            let previous = try exactRates(change.prefix, change.kind, tx).first
+            let rate = change.applied(to: previous)
+            let outcome = try execute(.setRate(change), as: .rateSet(change))
             guard outcome.status == .ok else { return Answer(refusal(outcome), outcome) }
             guard let previous else {
                 return Answer(.json(201, ["rate": json(rate)],

@@ -15,7 +15,7 @@ import Numbering
 ///
 /// ```swift
 /// // PUT /api/rates/0690  {"price": 350, "kind": "premium"}
-/// OpsAPI.call(.apiRate, request)   // .success(.setRate(Rate(prefix: "3690", price: 350, kind: .premium)))
+/// OpsAPI.call(.apiRate, request)   // .success(.setRate(RateChange(prefix: "3690", price: 350, kind: .premium)))
 /// ```
 public enum OpsAPI {
     /// One call, its input checked.
@@ -25,7 +25,7 @@ public enum OpsAPI {
         /// `GET /api/rates/{prefix}[?kind=]`: the rates of exactly that prefix (`RATE LIST`).
         case showRates(prefix: String, kind: RateKind?)
         /// `PUT /api/rates/{prefix}` (`RATE SET`).
-        case setRate(Rate)
+        case setRate(RateChange)
         /// `DELETE /api/rates/{prefix}[?kind=]` (`RATE DEL`).
         case deleteRates(prefix: String, kind: RateKind?)
         /// `POST /api/subscribers` (`SUB ADD`).
@@ -69,8 +69,9 @@ public enum OpsAPI {
             let body = try JSONFields(request, allowed: ["price", "kind", "adult"])
             let price = try body.integer("price", in: 0...Request.maximumPrice, unit: "Ft")
             let kind: RateKind = try body.choice("kind", of: RateKind.self)
-            let adult = try body.optionalBool("adult") ?? false
-            return .setRate(Rate(prefix: try prefix(parameter), price: price, kind: kind, adult: adult))
+            // An absent "adult" keeps the stored flag (a price change must not unmark a range).
+            let adult = try body.optionalBool("adult")
+            return .setRate(RateChange(prefix: try prefix(parameter), price: price, kind: kind, adult: adult))
         case (.apiRate, let method):
             let query = try queryParameters(request, allowed: ["kind"])
             let p = try prefix(parameter)

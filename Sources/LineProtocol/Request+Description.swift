@@ -18,7 +18,9 @@ extension Request: CustomStringConvertible {
         case .ussd(let msisdn, let text): return "USSD \(msisdn.digits) \(text)"
         case .release(let msisdn): return "RELEASE \(msisdn.digits)"
         case .outbox(let recipient): return recipient.map { "OUTBOX \($0.digits)" } ?? "OUTBOX"
-        case .rateSet(let r): return "RATE SET \(r.prefix) \(r.price) \(r.kind.rawValue)\(r.adult ? " adult" : "")"
+        case .rateSet(let r):
+            let flag = r.adult.map { $0 ? " adult" : " noadult" } ?? ""
+            return "RATE SET \(r.prefix) \(r.price) \(r.kind.rawValue)\(flag)"
         case .rateDelete(let prefix, let kind): return "RATE DEL \(prefix)\(kind.map { " " + $0.rawValue } ?? "")"
         case .rateList(let prefix): return "RATE LIST\(prefix.map { " " + $0 } ?? "")"
         case .subAdd(let s, let pin):

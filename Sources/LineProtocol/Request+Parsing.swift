@@ -153,7 +153,7 @@ public enum RequestParser {
         return .success(.release(msisdn))
     }
 
-    /// `RATE SET <prefix> <price> <kind> [adult]`, `RATE DEL <prefix> [<kind>]`, `RATE LIST [<prefix>]`
+    /// `RATE SET <prefix> <price> <kind> [adult|noadult]`, `RATE DEL <prefix> [<kind>]`, `RATE LIST [<prefix>]`
     static func parseRate(_ arguments: inout ArgumentScanner) -> Result<Request, RequestError> {
         guard let sub = arguments.next() else { return .failure(.usage(.rate)) }
         func prefix(_ token: UnsafeRawBufferPointer) -> String? {
@@ -166,15 +166,20 @@ public enum RequestParser {
         case "SET":
             guard let prefixToken = arguments.next(), let priceToken = arguments.next(),
                   let kindToken = arguments.next() else { return .failure(.usage(.rate)) }
-            var adult = false
+            // No flag keeps the stored one: a price change must not unmark an adult range.
+            var adult: Bool?
             if let flag = arguments.next() {
-                guard string(flag).lowercased() == "adult", arguments.isAtEnd() else { return .failure(.usage(.rate)) }
-                adult = true
+                switch string(flag).lowercased() {
+                case "adult": adult = true
+                case "noadult": adult = false
+                default: return .failure(.usage(.rate))
+                }
+                guard arguments.isAtEnd() else { return .failure(.usage(.rate)) }
             }
             guard let p = prefix(prefixToken) else { return .failure(badPrefix) }
             guard let k = kind(kindToken) else { return .failure(badKind) }
             switch number(priceToken, allowZero: true, maximum: Request.maximumPrice, what: "price", verb: .rate) {
-            case .success(let price): return .success(.rateSet(Rate(prefix: p, price: price, kind: k, adult: adult)))
+            case .success(let price): return .success(.rateSet(RateChange(prefix: p, price: price, kind: k, adult: adult)))
             case .failure(let error): return .failure(error)
             }
         case "DEL":

@@ -55,7 +55,7 @@ extension Request {
             case .outbox: return "OUTBOX [<msisdn>]"
             case .ussd: return "USSD <msisdn> <string>"
             case .release: return "RELEASE <msisdn>"
-            case .rate: return "RATE SET <prefix> <price> <premium|premium-mt|subscription|donation> [adult] | RATE DEL <prefix> [<kind>] | RATE LIST [<prefix>]"
+            case .rate: return "RATE SET <prefix> <price> <premium|premium-mt|subscription|donation> [adult|noadult] | RATE DEL <prefix> [<kind>] | RATE LIST [<prefix>]"
             case .sub: return "SUB ADD <msisdn> <prepaid|postpaid|mix> [birth=YYYY-MM-DD] [pin=NNNNN] [lang=hu|en] | SUB SHOW <msisdn>"
             case .reload: return "RELOAD"
             case .ping: return "PING"

@@ -28,8 +28,8 @@ public enum Request: Hashable, Sendable {
     /// `OUTBOX [<msisdn>]`: the pending outgoing SMS (all, or one recipient's), marked
     /// delivered as they are handed over.
     case outbox(recipient: MSISDN?)
-    /// `RATE SET <prefix> <price> <kind> [adult]`.
-    case rateSet(Rate)
+    /// `RATE SET <prefix> <price> <kind> [adult|noadult]`: what it does not name is kept.
+    case rateSet(RateChange)
     /// `RATE DEL <prefix> [<kind>]`.
     case rateDelete(prefix: String, kind: RateKind?)
     /// `RATE LIST [<prefix>]`.

@@ -52,3 +52,31 @@ public struct Rate: Hashable, Sendable {
         return nil
     }
 }
+
+/// An operator's `RATE SET` / `PUT /api/rates/…`: a partial update of one rate. What it
+/// does not name is kept: a new price for an adult range stays adult unless the change
+/// says `noadult` (`"adult": false`); a new rate is not adult unless it says so.
+///
+/// ```swift
+/// let change = RateChange(prefix: "3691", price: 600, kind: .premium)        // adult: nil
+/// change.applied(to: Rate(prefix: "3691", price: 500, kind: .premium, adult: true)).adult  // true
+/// ```
+public struct RateChange: Hashable, Sendable {
+    public var prefix: String
+    public var price: Int64
+    public var kind: RateKind
+    /// `true` / `false` to set the flag, `nil` to keep the stored one.
+    public var adult: Bool?
+
+    public init(prefix: String, price: Int64, kind: RateKind, adult: Bool? = nil) {
+        self.prefix = prefix
+        self.price = price
+        self.kind = kind
+        self.adult = adult
+    }
+
+    /// The rate this change leaves, over the one stored with the same prefix and kind.
+    public func applied(to previous: Rate?) -> Rate {
+        Rate(prefix: prefix, price: price, kind: kind, adult: adult ?? previous?.adult ?? false)
+    }
+}

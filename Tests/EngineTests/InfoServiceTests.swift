@@ -43,7 +43,7 @@ struct InfoServiceTests {
 
     @Test func aShortBalanceRefusesAndChangesNothing() throws {
         let desk = try Desk()
-        try desk.run(.setRate(Rate(prefix: "777", price: 9_000, kind: .subscription)))
+        try desk.run(.setRate(RateChange(prefix: "777", price: 9_000, kind: .subscription)))
         let before = desk.state
         let outcome = try desk.sms(prepaid, "777", "SPORT")
         #expect(outcome.status == .refused)

@@ -7,12 +7,34 @@ import Testing
 struct OperatorTests {
     @Test func setRateAuditsOldAndNewPrice() throws {
         let desk = try Desk()
-        let changed = try desk.run(.setRate(Rate(prefix: "3690", price: 350, kind: .premium)))
+        let changed = try desk.run(.setRate(RateChange(prefix: "3690", price: 350, kind: .premium)))
         #expect(changed.result == "rate 3690 premium 300 -> 350")
         #expect(desk.state.audit.last?.outcome == "ok: rate 3690 premium 300 -> 350")
-        #expect(try desk.run(.setRate(Rate(prefix: "3699", price: 10, kind: .premium))).result == "rate 3699 premium new 10")
+        #expect(try desk.run(.setRate(RateChange(prefix: "3699", price: 10, kind: .premium))).result == "rate 3699 premium new 10")
         // The new price applies to the next command.
         #expect(try desk.sms(prepaid, "0690123456", "x").result == "charged 350")
+    }
+
+    /// Issue 12.1: `RATE SET 0691 600 premium` stored the adult range as not adult, and a
+    /// minor was then charged 600 Ft for an SMS to 0691.
+    @Test func aPriceChangeKeepsTheAdultFlag() throws {
+        let desk = try Desk()
+        let changed = try desk.run(.setRate(RateChange(prefix: "3691", price: 600, kind: .premium)))
+        #expect(changed.result == "rate 3691 premium 500 adult -> 600 adult")
+        #expect(try desk.run(.listRates(prefix: "3691")).lines.contains("3691 premium 600 adult"))
+        let (before, ledger) = (desk.state.subscribers[minor], desk.state.ledger.count)
+        let refused = try desk.sms(minor, "0691000000", "x")
+        #expect(refused.status == .refused)
+        #expect(desk.state.subscribers[minor] == before)
+        #expect(desk.state.ledger.count == ledger)
+        // Unmarking is explicit, and the answer says so by the missing flag.
+        let unmarked = try desk.run(.setRate(RateChange(prefix: "3691", price: 600, kind: .premium, adult: false)))
+        #expect(unmarked.result == "rate 3691 premium 600 adult -> 600")
+        #expect(try desk.sms(minor, "0691000000", "x").result == "charged 600")
+        // A new rate without a flag is not adult; with one it is.
+        #expect(try desk.run(.setRate(RateChange(prefix: "3692", price: 10, kind: .premium))).result == "rate 3692 premium new 10")
+        #expect(try desk.run(.setRate(RateChange(prefix: "3693", price: 10, kind: .premium, adult: true))).result
+                == "rate 3693 premium new 10 adult")
     }
 
     @Test func deleteAndList() throws {

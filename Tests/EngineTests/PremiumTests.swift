@@ -9,7 +9,7 @@ struct PremiumTests {
         let desk = try Desk()
         #expect(try desk.sms(prepaid, "0690123456", "VOTE 1").status == .ok)
         #expect(desk.subscriber(prepaid)?.balance == 4_700)
-        try desk.run(.setRate(Rate(prefix: "3690123", price: 990, kind: .premium)))
+        try desk.run(.setRate(RateChange(prefix: "3690123", price: 990, kind: .premium)))
         let outcome = try desk.sms(prepaid, "06 90 123 456", "VOTE 2")
         #expect(outcome.result == "charged 990")
         #expect(desk.subscriber(prepaid)?.balance == 3_710)
@@ -22,7 +22,7 @@ struct PremiumTests {
 
     @Test func refusalsOfPremiumMOChangeNothing() throws {
         let desk = try Desk()
-        try desk.run(.setRate(Rate(prefix: "3690999", price: 9_999, kind: .premium)))
+        try desk.run(.setRate(RateChange(prefix: "3690999", price: 9_999, kind: .premium)))
         let before = desk.state
         #expect(try desk.sms(minor, "0691123456", "x").result.contains("under 18"))
         #expect(try desk.sms(prepaid, "0690999000", "x").result == "insufficient balance")

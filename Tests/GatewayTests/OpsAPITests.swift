@@ -77,9 +77,9 @@ struct OpsAPIRequestTests {
         #expect(call("GET", "/api/rates/0690?kind=Premium-MT") == .success(.showRates(prefix: "3690", kind: .premiumMT)))
         #expect(call("DELETE", "/api/rates/06-90") == .success(.deleteRates(prefix: "3690", kind: nil)))
         #expect(call("PUT", "/api/rates/0691", #"{"price": 500, "kind": "premium", "adult": true}"#)
-            == .success(.setRate(Rate(prefix: "3691", price: 500, kind: .premium, adult: true))))
+            == .success(.setRate(RateChange(prefix: "3691", price: 500, kind: .premium, adult: true))))
         #expect(call("PUT", "/api/rates/16", #"{"kind": "donation", "price": 0, "adult": null}"#)
-            == .success(.setRate(Rate(prefix: "16", price: 0, kind: .donation))))
+            == .success(.setRate(RateChange(prefix: "16", price: 0, kind: .donation))))
         let added = Subscriber(msisdn: MSISDN(canonical: "36306666666"), product: .mix,
                                birthDate: CalendarDate(year: 2012, month: 6, day: 1), language: .en)
         #expect(call("POST", "/api/subscribers", #"{"msisdn": "06-30-666-6666", "product": "mix", "birth": "2012-06-01", "pin": "12345", "lang": "en"}"#)

@@ -1,5 +1,6 @@
 import Foundation
 import Model
+import Numbering
 import Store
 import Testing
 import TestSupport
@@ -30,6 +31,23 @@ struct OpsAPITests {
         #expect(body["error"] as? String == code, "\(r.text)", sourceLocation: sourceLocation)
         #expect((body["message"] as? String)?.isEmpty == false, sourceLocation: sourceLocation)
         #expect(body.count == 2, sourceLocation: sourceLocation)
+    }
+
+    /// Issue 12.1: a PUT without "adult" stored an adult range as not adult, and a minor
+    /// was then charged for it.
+    @Test func aPutWithoutAdultKeepsTheFlagAndAMinorIsStillRefused() throws {
+        let store = try TemporaryStore()
+        let server = try ServerProcess(store: store)
+        let c = try HTTPTestClient(port: server.httpPort)
+        let changed = try send(c, "PUT", "/api/rates/0691", #"{"price": 600, "kind": "premium"}"#)
+        #expect(changed.text == #"{"rate":{"prefix":"3691","kind":"premium","price":600,"adult":true},"previous":{"prefix":"3691","kind":"premium","price":500,"adult":true}}"# + "\n")
+        let line = try server.network()
+        #expect(try line.send("SMS 36304444444 0691000000 x").last == "554 Refused: adult content, subscriber under 18")
+        let unmarked = try send(c, "PUT", "/api/rates/0691", #"{"price": 600, "kind": "premium", "adult": false}"#)
+        #expect(unmarked.text.hasPrefix(#"{"rate":{"prefix":"3691","kind":"premium","price":600,"adult":false}"#))
+        server.stop()
+        let minor = try store.open().write { try $0.subscriber(MSISDN(canonical: "36304444444")) }
+        #expect(minor?.balance == 2_000)
     }
 
     @Test func ratesListShowSetAndDeleteAndAPutAppliesToTheNextSMS() throws {

@@ -87,6 +87,7 @@ struct RatesCSVTests {
         #expect(try rates(store) == before)
         server.stop()
         let puts = try store.open().auditEntries(msisdn: nil).filter { $0.request.hasPrefix("RATE SET") }.map(\.request)
-        #expect(puts == ["RATE SET 3690 350 premium", "RATE SET 3690 300 premium"])
+        // The script names the flag (its CSV says no), so the audit shows it.
+        #expect(puts == ["RATE SET 3690 350 premium noadult", "RATE SET 3690 300 premium noadult"])
     }
 }

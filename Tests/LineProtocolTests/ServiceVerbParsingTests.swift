@@ -24,12 +24,19 @@ struct ServiceVerbParsingTests {
     }
 
     @Test func rateSetNormalisesThePrefix() {
-        #expect(parse("RATE SET 0690 300 premium") == .success(.rateSet(Rate(prefix: "3690", price: 300, kind: .premium))))
+        #expect(parse("RATE SET 0690 300 premium") == .success(.rateSet(RateChange(prefix: "3690", price: 300, kind: .premium))))
         #expect(parse("rate set +3691 500 PREMIUM adult") ==
-                .success(.rateSet(Rate(prefix: "3691", price: 500, kind: .premium, adult: true))))
-        #expect(parse("RATE SET 1690 0 premium-mt") == .success(.rateSet(Rate(prefix: "1690", price: 0, kind: .premiumMT))))
+                .success(.rateSet(RateChange(prefix: "3691", price: 500, kind: .premium, adult: true))))
+        // No flag keeps the stored one; noadult unmarks (issue 12.1).
+        #expect(parse("RATE SET 0691 600 premium noadult") ==
+                .success(.rateSet(RateChange(prefix: "3691", price: 600, kind: .premium, adult: false))))
+        #expect(parse("RATE SET 0691 600 premium") ==
+                .success(.rateSet(RateChange(prefix: "3691", price: 600, kind: .premium, adult: nil))))
+        #expect(parse("RATE SET 0691 600 premium kids").error?.code == .syntaxError)
+        #expect(parse("RATE SET 0691 600 premium adult noadult").error?.code == .syntaxError)
+        #expect(parse("RATE SET 1690 0 premium-mt") == .success(.rateSet(RateChange(prefix: "1690", price: 0, kind: .premiumMT))))
         #expect(parse("RATE SET 06308080712 400 subscription") ==
-                .success(.rateSet(Rate(prefix: "36308080712", price: 400, kind: .subscription))))
+                .success(.rateSet(RateChange(prefix: "36308080712", price: 400, kind: .subscription))))
     }
 
     @Test("RATE refuses bad input with a reason", arguments: [
