@@ -39,6 +39,9 @@ let package = Package(
         // A thin, allocation-aware Swift face over the libevent loop: listeners,
         // buffered connections, timers and signals. Knows no protocol.
         .target(name: "EventLoop", dependencies: ["CLibevent"], swiftSettings: crossModule),
+        // HTTP/1.1 on the loop: the request decoder (a pure state machine), the server on
+        // EventLoop's connections, the response encoder, and a small client (libevent's).
+        .target(name: "HTTP", dependencies: ["EventLoop", "CLibevent"], swiftSettings: crossModule),
         // Phone-number normalisation (+36…, 0036…, 06…, 36…, spaces and dashes).
         .target(name: "Numbering", swiftSettings: crossModule),
         // Domain records and the storage protocol the engine talks to, with an
@@ -74,7 +77,7 @@ let package = Package(
         .target(name: "LineClient"),
         // The transports on the event loop; group commit of each loop pass.
         .target(name: "Gateway", dependencies: [
-            "EventLoop", "LineProtocol", "Engine", "Grammar", "Model", "Store", "SMSText",
+            "EventLoop", "HTTP", "LineProtocol", "Engine", "Grammar", "Model", "Store", "SMSText",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: crossModule),
         .executableTarget(name: "SelfcareCLI", dependencies: [
@@ -85,8 +88,9 @@ let package = Package(
             swiftSettings: crossModule),
 
         // Helpers the test targets share (seeded randomness, a raw-socket HTTP client).
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["EventLoop"], path: "Tests/TestSupport"),
         .testTarget(name: "EventLoopTests", dependencies: ["TestSupport", "EventLoop", "LineClient"]),
+        .testTarget(name: "HTTPTests", dependencies: ["TestSupport", "HTTP", "EventLoop"]),
         .testTarget(name: "NumberingTests", dependencies: ["TestSupport", "Numbering"]),
         .testTarget(name: "LineProtocolTests", dependencies: ["TestSupport", "LineProtocol", "Model", "Numbering"]),
         .testTarget(name: "ModelTests", dependencies: ["TestSupport", "Model"]),
@@ -97,7 +101,7 @@ let package = Package(
         .testTarget(name: "MenusTests", dependencies: ["TestSupport", "Menus", "SMSText", "Model", "Grammar"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Model", "Grammar", "Store", "MMI", "Menus", "SMSText"]),
         // The HTTP front's pure parts: routing, credentials, the Kannel adapter, metrics.
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "EventLoop", "Engine", "Model", "Numbering", "Menus", "Grammar"]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "EventLoop", "HTTP", "Engine", "Model", "Numbering", "Menus", "Grammar"]),
         // Starts the real `selfcare` process (built by `swift build`) on a free port
         // with a temporary SQLite file; replays Transcripts/*.transcript.
         .testTarget(

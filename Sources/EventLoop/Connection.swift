@@ -42,16 +42,100 @@ public final class Connection {
         bufferevent_enable(bev, Int16(EV_READ | EV_WRITE))
     }
 
-    deinit { close() }
+    // The owner that would be told is going away too (it held this connection).
+    deinit { close(notifying: false) }
 
-    /// Closes the socket now; unsent output is dropped. Use ``outputLength`` and
-    /// ``watchDrain()`` to close after the answers went out.
-    public func close() {
+    /// Closes the socket now; unsent output is dropped, and unread input makes the kernel
+    /// answer with a reset. For errors only: ``closeGracefully(within:loop:then:)`` is the
+    /// close that delivers what was written. A graceful close under way ends here, and
+    /// its `done` runs unless `notifying` is false (an owner that is going away).
+    public func close(notifying: Bool = true) {
+        if !notifying { onClosed = nil }
+        lingerTimer?.cancel()
+        lingerTimer = nil
+        ackPoll?.cancel()
         if let bev {
             bufferevent_setcb(bev, nil, nil, nil, nil)
             bufferevent_free(bev)
         }
         bev = nil
+        if let done = onClosed {
+            onClosed = nil
+            done()
+        }
+    }
+
+    // MARK: Closing without a reset
+
+    /// Where a graceful close is.
+    private enum Lingering { case no, flushing, halfClosed }
+    private var lingering = Lingering.no
+    private var lingerTimer: LoopTimer?
+    private var onClosed: (() -> Void)?
+
+    /// Whether ``closeGracefully(within:loop:then:)`` is under way.
+    public var isClosing: Bool { lingering != .no }
+
+    /// Closes so that every byte written reaches the peer: closing a socket that still
+    /// has unread input makes the kernel send a reset, which throws away what the peer
+    /// had not read yet (answers of committed commands). So: stop handing input to the
+    /// handler, send what is buffered, half-close (`shutdown(SHUT_WR)`: the peer reads
+    /// the answers, then EOF), read and discard what the peer still sends until its EOF,
+    /// then close. `seconds` bounds the whole; past it the socket is closed as it is.
+    /// `done` runs once, when the socket is closed; the handler hears nothing more.
+    public func closeGracefully(within seconds: Double, loop: EventLoop, then done: @escaping () -> Void) {
+        guard let bev, lingering == .no else { return }
+        onClosed = done
+        lingerLoop = loop
+        lingering = .flushing
+        handler = nil
+        bufferevent_set_timeouts(bev, nil, nil)
+        let timer = LoopTimer(loop: loop) { [unowned self] in self.close() }
+        timer.schedule(after: seconds)
+        lingerTimer = timer
+        // Read on (and discard), so that the kernel's receive buffer never holds unread
+        // bytes at close.
+        bufferevent_enable(bev, Int16(EV_READ | EV_WRITE))
+        discardInput()
+        if outputLength == 0 { halfClose() } else { bufferevent_setwatermark(bev, Int16(EV_WRITE), 0, 0) }
+    }
+
+    private func halfClose() {
+        guard let bev else { return }
+        lingering = .halfClosed
+        Glibc.shutdown(bufferevent_getfd(bev), Int32(SHUT_WR))
+        if peerEnded { return close() }
+        // A peer that keeps the connection open need not hold it for the whole linger:
+        // once it has acknowledged every byte we sent, and we hold none of its input, a
+        // close loses nothing (what it acknowledged is in its kernel, readable).
+        ackPoll = LoopTimer(loop: lingerLoop!) { [unowned self] in self.closeIfAcknowledged() }
+        ackPoll?.schedule(after: 0.05, repeating: true)
+    }
+
+    private var ackPoll: LoopTimer?
+    private var lingerLoop: EventLoop?
+
+    private func closeIfAcknowledged() {
+        guard let bev else { return }
+        let fd = bufferevent_getfd(bev)
+        var unsent: Int32 = 0
+        // SIOCOUTQ (TIOCOUTQ on Linux): bytes the peer has not acknowledged yet.
+        guard ioctl(fd, UInt(TIOCOUTQ), &unsent) == 0, unsent == 0 else { return }
+        var byte: UInt8 = 0
+        let pending = Glibc.recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
+        guard pending < 0, errno == EAGAIN || errno == EWOULDBLOCK else {
+            // Input waiting (read and dropped by the read callback) or EOF (closes there).
+            return
+        }
+        close()
+    }
+
+    /// The peer sent EOF while we were still flushing.
+    private var peerEnded = false
+
+    private func discardInput() {
+        guard let bev, let input = bufferevent_get_input(bev) else { return }
+        evbuffer_drain(input, evbuffer_get_length(input))
     }
 
     /// Hands the buffered input to `body` as one contiguous region; `body` returns how
@@ -113,9 +197,16 @@ public final class Connection {
 
     private var drainWatched = false
 
-    fileprivate func readable() { handler?.connectionReadable(self) }
+    fileprivate func readable() {
+        guard lingering == .no else { return discardInput() }
+        handler?.connectionReadable(self)
+    }
 
     fileprivate func written() {
+        if lingering == .flushing {
+            if outputLength == 0 { halfClose() }
+            return
+        }
         guard drainWatched else { return }
         drainWatched = false
         handler?.connectionDrained(self)
@@ -123,6 +214,16 @@ public final class Connection {
 
     fileprivate func event(_ what: Int16) {
         let flags = Int32(what)
+        if lingering != .no {
+            // The peer's EOF ends a half-closed socket; while flushing, the peer may still
+            // read what we send, so only an error ends it early.
+            if flags & BEV_EVENT_ERROR != 0 || lingering == .halfClosed {
+                close()
+            } else if flags & BEV_EVENT_EOF != 0 {
+                peerEnded = true
+            }
+            return
+        }
         if flags & BEV_EVENT_TIMEOUT != 0 {
             handler?.connectionFailed(self, idle: true)
         } else if flags & BEV_EVENT_EOF != 0 {
@@ -137,18 +238,26 @@ public final class Connection {
     }
 }
 
+// Each callback holds its connection for the call: closing one (and its owner dropping
+// it) from inside its own callback must not free it under our feet.
 private func readTrampoline(_ bev: OpaquePointer?, _ ctx: UnsafeMutableRawPointer?) {
     guard let ctx else { return }
-    Unmanaged<Connection>.fromOpaque(ctx).takeUnretainedValue().readable()
+    let connection = Unmanaged<Connection>.fromOpaque(ctx).retain()
+    defer { connection.release() }
+    connection.takeUnretainedValue().readable()
 }
 
 private func writeTrampoline(_ bev: OpaquePointer?, _ ctx: UnsafeMutableRawPointer?) {
     guard let ctx else { return }
-    Unmanaged<Connection>.fromOpaque(ctx).takeUnretainedValue().written()
+    let connection = Unmanaged<Connection>.fromOpaque(ctx).retain()
+    defer { connection.release() }
+    connection.takeUnretainedValue().written()
 }
 
 private func eventTrampoline(_ bev: OpaquePointer?, _ what: Int16, _ ctx: UnsafeMutableRawPointer?) {
     guard let ctx else { return }
-    Unmanaged<Connection>.fromOpaque(ctx).takeUnretainedValue().event(what)
+    let connection = Unmanaged<Connection>.fromOpaque(ctx).retain()
+    defer { connection.release() }
+    connection.takeUnretainedValue().event(what)
 }
 

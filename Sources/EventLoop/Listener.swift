@@ -5,9 +5,24 @@ import Glibc
 
 /// A listening TCP socket on the loop. Each accepted socket is handed to `onAccept`
 /// as a file descriptor, already non-blocking.
+///
+/// When `accept` fails for want of resources (no file descriptor left, `EMFILE` or
+/// `ENFILE`; no memory), the socket stays readable: retrying at once spins the CPU and
+/// serves nobody. The listener then pauses for ``pauseOnShortage`` seconds and tells
+/// `onShortage` at most once a second, with how many accepts failed since it last told.
 public final class Listener {
     private var listener: OpaquePointer?
     private let onAccept: (Int32) -> Void
+    /// Told of failed accepts: the `errno` of the last one and how many failed since the
+    /// last report; called at most once a second.
+    public var onShortage: ((Int32, Int) -> Void)?
+    /// Seconds accepting stays paused after a failure for want of resources.
+    public var pauseOnShortage: Double = 0.1
+    private let loop: EventLoop
+    private var resumeTimer: LoopTimer?
+    private var enabled = true
+    private var failures = 0
+    private var lastReport = -Double.infinity
     /// The address actually bound (with the real port when port 0 was asked for).
     public private(set) var boundAddress: String = ""
     public private(set) var port: Int = 0
@@ -15,6 +30,7 @@ public final class Listener {
     /// - Parameter address: `HOST:PORT`, e.g. `127.0.0.1:7777`, `[::1]:7777`, `0.0.0.0:0`.
     public init(loop: EventLoop, address: String, backlog: Int32 = 1024, onAccept: @escaping (Int32) -> Void) throws {
         self.onAccept = onAccept
+        self.loop = loop
         var storage = sockaddr_storage()
         var length = Int32(MemoryLayout<sockaddr_storage>.size)
         // libevent refuses port 0, which asks the kernel for a free port: parse with a
@@ -47,19 +63,24 @@ public final class Listener {
             throw EventLoopError.bind("cannot listen on \(address): \(String(cString: strerror(errno)))")
         }
         listener = made
+        evconnlistener_set_error_cb(made, acceptErrorTrampoline)
         (boundAddress, port) = Listener.localAddress(of: evconnlistener_get_fd(made))
     }
 
     /// Stops accepting (the socket stays bound until ``close()``).
     public func disable() {
+        enabled = false
+        resumeTimer?.cancel()
         if let listener { evconnlistener_disable(listener) }
     }
 
     public func enable() {
+        enabled = true
         if let listener { evconnlistener_enable(listener) }
     }
 
     public func close() {
+        resumeTimer?.cancel()
         if let listener { evconnlistener_free(listener) }
         listener = nil
     }
@@ -67,6 +88,36 @@ public final class Listener {
     deinit { close() }
 
     fileprivate func accepted(_ fd: Int32) { onAccept(fd) }
+
+    /// Answers an accepted socket that will not be served (`421`, `503`) and closes it.
+    /// What the peer already sent is read first: closing with unread input would reset
+    /// the connection, and the reset can overtake the answer.
+    public static func refuse(_ fd: Int32, with answer: [UInt8]) {
+        _ = answer.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        Glibc.shutdown(fd, Int32(SHUT_WR))
+        var scratch = [UInt8](repeating: 0, count: 4096)
+        while Glibc.recv(fd, &scratch, scratch.count, Int32(MSG_DONTWAIT)) > 0 {}
+        Glibc.close(fd)
+    }
+
+    func acceptFailed(_ error: Int32) {
+        failures += 1
+        if loop.now - lastReport >= 1 {
+            lastReport = loop.now
+            onShortage?(error, failures)
+            failures = 0
+        }
+        // Any accept error that libevent does not retry itself (EMFILE, ENFILE, ENOBUFS,
+        // ENOMEM …) would fire again at once: wait, then try again.
+        guard let listener, enabled else { return }
+        evconnlistener_disable(listener)
+        if resumeTimer == nil {
+            resumeTimer = LoopTimer(loop: loop) { [unowned self] in
+                if self.enabled, let listener = self.listener { evconnlistener_enable(listener) }
+            }
+        }
+        resumeTimer?.schedule(after: pauseOnShortage)
+    }
 
     static func localAddress(of fd: Int32) -> (String, Int) {
         SocketAddress.describe(fd, getsockname) ?? ("?", 0)
@@ -114,6 +165,12 @@ private func acceptTrampoline(
 ) {
     guard let ctx else { return }
     Unmanaged<Listener>.fromOpaque(ctx).takeUnretainedValue().accepted(fd)
+}
+
+private func acceptErrorTrampoline(_ listener: OpaquePointer?, _ ctx: UnsafeMutableRawPointer?) {
+    let error = errno
+    guard let ctx else { return }
+    Unmanaged<Listener>.fromOpaque(ctx).takeUnretainedValue().acceptFailed(error)
 }
 
 /// A NUL-terminated C buffer as a String.

@@ -51,5 +51,8 @@ public final class LoopTimer {
 
 private func timerTrampoline(_ fd: Int32, _ what: Int16, _ ctx: UnsafeMutableRawPointer?) {
     guard let ctx else { return }
-    Unmanaged<LoopTimer>.fromOpaque(ctx).takeUnretainedValue().fire()
+    // Held for the call: a handler may drop the last reference to its own timer.
+    let timer = Unmanaged<LoopTimer>.fromOpaque(ctx).retain()
+    defer { timer.release() }
+    timer.takeUnretainedValue().fire()
 }

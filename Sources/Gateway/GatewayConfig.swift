@@ -13,8 +13,12 @@ public struct GatewayConfig: Sendable {
     /// Failed AUTHs on one connection before it is closed; each failure before that
     /// doubles the wait (1 s, 2 s, 4 s …) before the connection is read again.
     public var maxAuthFailures: Int = 5
-    /// Longest wait for answers to drain at shutdown.
+    /// Longest wait at shutdown for the answers owed to go out and the connections to
+    /// close gracefully (`selfcare serve --shutdown-grace S`).
     public var shutdownGrace: Double = 5
+    /// Longest a closing connection (QUIT, idle, too many failures) is kept to deliver
+    /// its answers and read the peer out before its socket is closed.
+    public var closeLinger: Double = 5
     /// Seconds an open USSD dialogue waits for the subscriber's answer before it is
     /// dropped (`selfcare serve --ussd-timeout S`).
     public var ussdTimeout: Double = 60

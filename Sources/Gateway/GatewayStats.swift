@@ -16,6 +16,8 @@ public struct GatewayStats: Sendable, CustomStringConvertible {
     public var largestGroup = 0
     public var connections = 0
     public var refusedConnections = 0
+    /// Accepts that failed for want of a descriptor or memory (the listener paused).
+    public var failedAccepts = 0
     /// Engine commands committed, by service and outcome.
     public var commands = CommandCounts()
 
@@ -26,6 +28,7 @@ public struct GatewayStats: Sendable, CustomStringConvertible {
             + "average group \(String(Int(averageGroup.rounded()))), largest group \(largestGroup), "
             + "failed commits \(failedCommits) (\(failedRequests) requests got 451), "
             + "connections \(connections), refused connections \(refusedConnections), "
+            + "failed accepts \(failedAccepts), "
             + "peak RSS \(GatewayStats.peakRSSKiB() / 1024) MB"
     }
 

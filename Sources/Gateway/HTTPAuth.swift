@@ -1,4 +1,5 @@
 import EventLoop
+import HTTP
 import Model
 
 /// Who a request says it is: HTTP basic auth, or `user` and `pass` parameters (Kannel's

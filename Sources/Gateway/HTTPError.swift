@@ -1,4 +1,5 @@
 import EventLoop
+import HTTP
 
 /// The JSON errors of the HTTP front: `{"error": "<stable-code>", "message": "…"}`.
 /// The code is for programs (it never changes once published), the message for people.

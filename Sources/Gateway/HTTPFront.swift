@@ -1,7 +1,11 @@
 import Engine
 import EventLoop
+import HTTP
 import Logging
 import Model
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Settings of the HTTP front (`selfcare serve --http`).
 public struct HTTPConfig: Sendable {
@@ -15,6 +19,8 @@ public struct HTTPConfig: Sendable {
     public var credentialLifetime: Double = 60
     /// Longest wait for answers to go out at shutdown.
     public var shutdownGrace: Double = 5
+    /// Connections beyond this are answered `503` and closed (`--http-max-connections`).
+    public var maxConnections = 1_000
 
     public init() {}
 }
@@ -63,12 +69,49 @@ public final class HTTPFront {
         self.config = config
         self.logger = logger
         credentials = CredentialCache(lifetime: config.credentialLifetime)
-        // libevent refuses only what is far too large; the front answers the rest in the
-        // endpoint's own format (JSON for the API).
-        server = try HTTPServer(loop: loop, address: config.listen, maxBodySize: config.maxBodyBytes * 16,
-                                idleTimeout: config.idleTimeout) { [unowned self] request in
+        server = try HTTPServer(loop: loop, address: config.listen, maxBodySize: config.maxBodyBytes,
+                                idleTimeout: config.idleTimeout, maxConnections: config.maxConnections) { [unowned self] request in
             self.received(request)
         }
+        server?.headCheck = { [unowned self] head in self.checkHead(head) }
+        server?.onAcceptShortage = { [unowned self] error, count in
+            self.logger.warning("http accept failed \(count) times: \(String(cString: strerror(error))); pausing accepts for 0.1 s")
+        }
+    }
+
+    /// Refuses, before its body is read, a request that announces a body it would refuse
+    /// anyway: an unknown path or method, a body over the limit, an API call without
+    /// credentials. Nothing of a refused body is kept (a stranger cannot make the server
+    /// buffer megabytes). Answers in the endpoint's own format, as after the body.
+    private func checkHead(_ head: HTTPRequestHead) -> HTTPResponse? {
+        guard head.body != .none else { return nil }
+        let request = HTTPRequest(id: 0, method: head.method, uri: head.uri, headers: head.headers)
+        guard let path = request.path else { return nil }
+        var label = "other"
+        let response: HTTPResponse? = {
+            if draining { return HTTPError.shuttingDown.response }
+            switch HTTPRoute.match(method: head.method, path: path) {
+            case .failure(.notFound):
+                return HTTPError.notFound(path).response
+            case .failure(.methodNotAllowed(let allowed)):
+                label = HTTPRoute.find(path)?.label ?? "other"
+                return HTTPError.methodNotAllowed(head.method, allowed: allowed).response
+            case .success(let route):
+                label = route.label
+                if case .length(let n) = head.body, n > config.maxBodyBytes {
+                    return route.answer(.payloadTooLarge(limit: config.maxBodyBytes))
+                }
+                // Kannel and the USSD callback may carry credentials in a form body.
+                if route == .kannelSMS || route == .ussd { return nil }
+                switch HTTPAuth.credentials(request, parameters: HTTPParameters()) {
+                case .failure(.missing): return route.answer(.unauthorized())
+                case .failure(.malformed): return route.answer(.unauthorized("malformed Authorization header"))
+                case .success: return nil
+                }
+            }
+        }()
+        if let response { metrics.record(endpoint: label, status: response.status, seconds: 0) }
+        return response
     }
 
     /// A request waiting for the pass's commit.
@@ -322,8 +365,13 @@ public final class HTTPFront {
         while server?.isBusy == true, loop.now < deadline {
             loop.runOnce()
         }
-        tick.cancel()
+        // Closed gracefully: the last answers reach the clients before the sockets close.
         server?.close()
+        while (server?.closingConnections ?? 0) > 0, loop.now < deadline + 0.5 {
+            loop.runOnce()
+        }
+        tick.cancel()
+        server?.closeNow()
         server = nil
     }
 }

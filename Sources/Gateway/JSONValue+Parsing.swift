@@ -1,4 +1,5 @@
 import EventLoop
+import HTTP
 
 /// Why a text is not the JSON the API takes: where (a byte offset) and what.
 public struct JSONSyntaxError: Error, Equatable, Sendable, CustomStringConvertible {

@@ -1,6 +1,7 @@
 import SMSText
 import Engine
 import EventLoop
+import HTTP
 import LineProtocol
 import Numbering
 

@@ -32,6 +32,11 @@ public final class LineServer {
     let logger: Logger
     private var listener: Listener?
     private var sessions: [UInt64: LineSession] = [:]
+    /// Connections closing gracefully (flushing, half-closed, draining the peer): they
+    /// still hold a descriptor, so they count against ``GatewayConfig/maxConnections``.
+    private var lingering: [UInt64: Connection] = [:]
+    /// After the last pass of a shutdown: lines read now are answered 421, not run.
+    private var refusingWork = false
     private var queue: [Pending] = []
     public private(set) var stats = GatewayStats()
     public private(set) var isStopping = false
@@ -59,6 +64,10 @@ public final class LineServer {
         listener = try Listener(loop: loop, address: config.listen) { [unowned self] fd in
             self.accept(fd)
         }
+        listener?.onShortage = { [unowned self] error, count in
+            self.stats.failedAccepts += count
+            self.logger.warning("accept failed \(count) times: \(String(cString: strerror(error))); pausing accepts for 0.1 s")
+        }
     }
 
     /// A queued request and where its answer goes.
@@ -79,16 +88,10 @@ public final class LineServer {
     // MARK: Connections
 
     private func accept(_ fd: Int32) {
-        guard !isStopping, sessions.count < config.maxConnections else {
+        guard !isStopping, sessions.count + lingering.count < config.maxConnections else {
             stats.refusedConnections += 1
             let text = isStopping ? "421 Shutting down\r\n" : "421 Too many connections, try again later\r\n"
-            _ = text.utf8CString.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count - 1) }
-            // Read what the peer already sent, or close() would answer it with a reset
-            // that can overtake the 421.
-            Glibc.shutdown(fd, Int32(SHUT_WR))
-            var scratch = [UInt8](repeating: 0, count: 4096)
-            while Glibc.recv(fd, &scratch, scratch.count, Int32(MSG_DONTWAIT)) > 0 {}
-            Glibc.close(fd)
+            Listener.refuse(fd, with: Array(text.utf8))
             return
         }
         do {
@@ -106,8 +109,13 @@ public final class LineServer {
         }
     }
 
+    /// Closes at once (a socket error): nothing more can be delivered.
     func remove(_ session: LineSession) {
         session.connection.close()
+        forget(session)
+    }
+
+    private func forget(_ session: LineSession) {
         session.closed = true
         session.authTimer?.cancel()
         sessions[session.connection.id] = nil
@@ -115,6 +123,7 @@ public final class LineServer {
 
     /// Decodes what arrived and queues the requests.
     func read(_ session: LineSession) {
+        if refusingWork { return refuse(session) }
         guard !session.closing else { return }
         session.connection.consumeInput { bytes in decode(bytes, for: session) }
         if session.closing {
@@ -182,13 +191,31 @@ public final class LineServer {
         }
     }
 
-    /// Closes once every answer has gone to the kernel.
+    /// Closes without losing an answer: the connection sends what it holds, half-closes
+    /// and reads the peer out before the socket is closed (a close with unread input
+    /// would reset the connection and destroy answers the peer had not read yet).
     private func finishClosing(_ session: LineSession) {
-        if session.connection.outputLength == 0 {
-            remove(session)
-        } else {
-            session.connection.watchDrain(lowWater: 0)
+        let connection = session.connection
+        forget(session)
+        guard !connection.isClosing else { return }
+        let id = connection.id
+        lingering[id] = connection
+        connection.closeGracefully(within: config.closeLinger, loop: loop) { [unowned self] in
+            self.lingering[id] = nil
         }
+    }
+
+    /// During the shutdown's flush: every complete line read gets `421`, nothing runs.
+    private func refuse(_ session: LineSession) {
+        session.connection.consumeInput { bytes in
+            session.decoder.decode(bytes) { event in
+                if case .line(let line) = event, line.isEmpty { return }
+                session.out.line(.closing, "Shutting down, not executed")
+            }
+        }
+        guard !session.out.isEmpty else { return }
+        session.connection.write(session.out.bytes)
+        session.out.removeAll()
     }
 
     // MARK: The pass
@@ -501,32 +528,40 @@ public final class LineServer {
         guard !isStopping else { return }
         isStopping = true
         listener?.disable()
-        for session in sessions.values { session.connection.setReading(false) }
     }
 
-    /// After the last pass: waits (running the loop) until every answer went out or the
-    /// grace period ends, then closes every connection.
+    /// After the last pass: lines that still arrive are answered `421 … not executed`
+    /// while the answers owed go out; once they are with the kernel (or the grace period
+    /// ends) each connection gets `421 Shutting down` and is closed gracefully (half-close,
+    /// the peer read out), within the same grace period.
     public func finishShutdown() {
-        // Connections that were not already closing are told why the line goes away.
-        var notice = ResponseWriter(capacity: 32)
-        notice.line(.closing, "Shutting down")
-        for session in sessions.values where !session.closing {
-            session.connection.write(notice.bytes)
-        }
+        refusingWork = true
         let deadline = loop.now + config.shutdownGrace
         let tick = LoopTimer(loop: loop) {}
         tick.schedule(after: 0.05, repeating: true)
+        for session in Array(sessions.values) where session.connection.inputLength > 0 { refuse(session) }
         while sessions.values.contains(where: { $0.connection.outputLength > 0 }), loop.now < deadline {
+            loop.runOnce()
+        }
+        var notice = ResponseWriter(capacity: 32)
+        notice.line(.closing, "Shutting down")
+        for session in Array(sessions.values) {
+            if !session.closing { session.connection.write(notice.bytes) }
+            finishClosing(session)
+        }
+        while !lingering.isEmpty, loop.now < deadline + 0.5 {
             loop.runOnce()
         }
         tick.cancel()
         if ownsDialogues { ussdDialogues.stopSweeping() }
-        for session in Array(sessions.values) { remove(session) }
+        for connection in Array(lingering.values) { connection.close() }
         listener?.close()
         listener = nil
     }
 
     public var openConnections: Int { sessions.count }
+    /// Connections closing gracefully.
+    public var closingConnections: Int { lingering.count }
 }
 
 extension LineServer.Pending {

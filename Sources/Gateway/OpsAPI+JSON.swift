@@ -1,5 +1,6 @@
 import Engine
 import EventLoop
+import HTTP
 import Model
 
 /// The fields of a JSON request body, read strictly: the body must be `application/json`

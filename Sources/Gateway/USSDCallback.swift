@@ -1,5 +1,6 @@
 import Engine
 import EventLoop
+import HTTP
 import LineProtocol
 import Numbering
 

@@ -16,8 +16,9 @@ public final class LineClient {
     /// The `220` line the server sent on connect.
     public private(set) var greeting: String = ""
 
-    /// Connects and reads the greeting. `timeout` bounds every read, in seconds.
-    public init(host: String = "127.0.0.1", port: Int, timeout: Double = 10) throws {
+    /// Connects and reads the greeting. `timeout` bounds every read, in seconds;
+    /// `receiveBuffer` sets the socket's receive buffer (a slow reader, in tests).
+    public init(host: String = "127.0.0.1", port: Int, timeout: Double = 10, receiveBuffer: Int? = nil) throws {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var info: UnsafeMutablePointer<addrinfo>?
@@ -27,6 +28,9 @@ public final class LineClient {
         defer { freeaddrinfo(info) }
         fd = socket(first.pointee.ai_family, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw LineClientError.connect("socket: \(String(cString: strerror(errno)))") }
+        if var size = receiveBuffer.map(Int32.init) {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         guard connect(fd, first.pointee.ai_addr, first.pointee.ai_addrlen) == 0 else {
             let reason = String(cString: strerror(errno))
             Glibc.close(fd)
@@ -106,6 +110,7 @@ public final class LineClient {
             }
             if n < 0 {
                 if errno == EAGAIN || errno == EWOULDBLOCK { throw LineClientError.timeout }
+                if errno == ECONNRESET { throw LineClientError.reset }
                 throw LineClientError.closed
             }
             buffer.append(contentsOf: chunk[0..<n])
@@ -123,12 +128,15 @@ public final class LineClient {
 public enum LineClientError: Error, CustomStringConvertible {
     case connect(String)
     case closed
+    /// The server's kernel reset the connection: answers not yet read are lost.
+    case reset
     case timeout
 
     public var description: String {
         switch self {
         case .connect(let s): return s
         case .closed: return "the server closed the connection"
+        case .reset: return "the connection was reset: answers not yet read are lost"
         case .timeout: return "no answer from the server in time"
         }
     }

@@ -37,8 +37,14 @@ struct Serve: ParsableCommand {
     @Option(help: "Seconds an open USSD dialogue waits for the next answer before it is dropped.")
     var ussdTimeout: Double = 60
 
-    @Option(help: "Connections beyond this get 421.")
+    @Option(help: "Line-protocol connections beyond this get 421 (clamped to the open-file limit, with a warning).")
     var maxConnections: Int = 10_000
+
+    @Option(help: "HTTP connections beyond this get 503 (part of the same open-file budget).")
+    var httpMaxConnections: Int = 1_000
+
+    @Option(help: "Seconds a SIGTERM waits for the answers owed to go out and the connections to close.")
+    var shutdownGrace: Double = 5
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
@@ -46,7 +52,9 @@ struct Serve: ParsableCommand {
     func validate() throws {
         guard idleTimeout >= 0 else { throw ValidationError("--idle-timeout must be 0 or more") }
         guard ussdTimeout > 0 else { throw ValidationError("--ussd-timeout must be positive") }
+        guard shutdownGrace >= 0 else { throw ValidationError("--shutdown-grace must be 0 or more") }
         guard maxConnections > 0 else { throw ValidationError("--max-connections must be positive") }
+        guard httpMaxConnections > 0 else { throw ValidationError("--http-max-connections must be positive") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
     }
 
@@ -85,11 +93,22 @@ struct Serve: ParsableCommand {
         }
         logger.info("grammar loaded from \(folder)")
 
+        let budget: ConnectionBudget
+        do {
+            budget = try ConnectionBudget.fit(line: maxConnections, http: http == "off" ? 0 : httpMaxConnections,
+                                          limit: FileDescriptorLimit.raiseToHard())
+        } catch {
+            throw CLIError("\(error)")
+        }
+        for warning in budget.warnings { logger.warning("\(warning)") }
+        logger.info("\(budget.summary)")
+
         var config = GatewayConfig()
         config.listen = listen
         config.idleTimeout = idleTimeout
-        config.maxConnections = maxConnections
+        config.maxConnections = budget.line
         config.ussdTimeout = ussdTimeout
+        config.shutdownGrace = shutdownGrace
         config.grammarFolder = folder
 
         let loop = try EventLoop()
@@ -103,6 +122,8 @@ struct Serve: ParsableCommand {
         if http != "off" {
             var httpConfig = HTTPConfig()
             httpConfig.listen = http
+            httpConfig.shutdownGrace = shutdownGrace
+            httpConfig.maxConnections = budget.http
             do {
                 front = try HTTPFront(loop: loop, store: sqlite, engine: server.engine, config: httpConfig, logger: logger,
                                      dialogues: server.ussdDialogues)

@@ -1,7 +1,8 @@
-import EventLoop
+@testable import EventLoop
 import Foundation
 import LineClient
 import Testing
+import TestSupport
 
 /// An echo handler: what arrives goes back, EOF closes.
 final class Echo: ConnectionHandler {
@@ -20,14 +21,6 @@ final class Echo: ConnectionHandler {
     func connectionDrained(_ connection: Connection) {}
 }
 
-/// Runs `loop` passes until `done` or the deadline.
-func run(_ loop: EventLoop, seconds: Double = 5, until done: () -> Bool) {
-    let tick = LoopTimer(loop: loop) {}
-    tick.schedule(after: 0.01, repeating: true)
-    let deadline = Date().addingTimeInterval(seconds)
-    while !done(), Date() < deadline { loop.runOnce() }
-    tick.cancel()
-}
 
 @Suite("The event loop", .serialized)
 struct EventLoopTests {
@@ -154,4 +147,29 @@ final class ClientResult: @unchecked Sendable {
     private var value: String?
     func set(_ v: String) { lock.lock(); value = v; lock.unlock() }
     func get() -> String? { lock.lock(); defer { lock.unlock() }; return value }
+}
+
+@Suite("The listener when descriptors run out", .serialized)
+struct ListenerShortageTests {
+    /// libevent retries a failed accept at once; on EMFILE the socket stays readable and
+    /// the loop spun at 100% CPU. The listener pauses instead and reports once a second.
+    @Test func aShortagePausesAcceptingAndIsReportedOncePerSecond() throws {
+        let loop = try EventLoop()
+        var accepted = 0
+        let listener = try Listener(loop: loop, address: "127.0.0.1:0") { fd in accepted += 1; close(fd) }
+        var reports: [(Int32, Int)] = []
+        listener.onShortage = { reports.append(($0, $1)) }
+        listener.pauseOnShortage = 0.3
+        for _ in 0..<5 { listener.acceptFailed(EMFILE) }
+        #expect(reports.count == 1)
+        #expect(reports.first?.0 == EMFILE)
+        // Paused: a client waits in the backlog …
+        let client = try HTTPTestClient(port: listener.port)
+        run(loop, seconds: 0.15) { false }
+        #expect(accepted == 0)
+        // … and is accepted once the pause is over.
+        run(loop, seconds: 1) { accepted == 1 }
+        #expect(accepted == 1)
+        _ = client
+    }
 }

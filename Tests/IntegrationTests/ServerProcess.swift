@@ -86,14 +86,24 @@ final class ServerProcess: @unchecked Sendable {
     private(set) var httpPort = 0
     let logPath: String
 
-    init(store: TemporaryStore, arguments: [String] = [], environment: [String: String] = [:], http: Bool = true) throws {
+    /// - Parameter openFileLimit: started under `ulimit -n` of this (soft and hard), as a
+    ///   small machine or a careless unit file would start it.
+    init(store: TemporaryStore, arguments: [String] = [], environment: [String: String] = [:], http: Bool = true,
+         openFileLimit: Int? = nil) throws {
         self.store = store
         logPath = store.folder + "/server-\(UUID().uuidString.prefix(8)).log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        process.executableURL = URL(fileURLWithPath: selfcareBinary)
-        process.arguments = ["serve", "--db", store.path, "--listen", "127.0.0.1:0",
-                             "--http", http ? "127.0.0.1:0" : "off",
-                             "--grammars", repositoryRoot + "/Grammars"] + arguments
+        let serve = ["serve", "--db", store.path, "--listen", "127.0.0.1:0",
+                     "--http", http ? "127.0.0.1:0" : "off",
+                     "--grammars", repositoryRoot + "/Grammars"] + arguments
+        if let openFileLimit {
+            // exec: the process is the server itself (signals and /proc go to it).
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -n \(openFileLimit) && exec \"$0\" \"$@\"", selfcareBinary] + serve
+        } else {
+            process.executableURL = URL(fileURLWithPath: selfcareBinary)
+            process.arguments = serve
+        }
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
         process.environment = env
@@ -125,6 +135,23 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// CPU seconds the server has used (user + system, from /proc).
+    var cpuSeconds: Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return 0 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// Resident memory now, in MB (VmRSS from /proc).
+    var residentMB: Double {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return kb / 1024
+    }
 
     /// A new connection, greeting read.
     func connect() throws -> LineClient { try LineClient(port: port) }

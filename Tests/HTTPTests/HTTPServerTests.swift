@@ -1,4 +1,5 @@
 import EventLoop
+import HTTP
 import Foundation
 import Testing
 import TestSupport
@@ -42,7 +43,7 @@ struct FormDecodingTests {
     }
 }
 
-@Suite("libevent's HTTP server on the loop", .serialized)
+@Suite("The HTTP server on the loop", .serialized)
 struct HTTPServerTests {
     /// A server whose handler only collects requests: the test answers them.
     final class Collector {
@@ -101,12 +102,13 @@ struct HTTPServerTests {
         let started = Date()
         for round in 0..<20 {
             try client.write(Array("GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
-            for (i, path) in ["/a", "/b"].enumerated() {
-                run(loop) { got.requests.count == 2 * round + i + 1 }
-                let request = try #require(got.requests.last)
-                #expect(request.path == path)
-                server.respond(to: request.id, with: .text(200, "\(path) \(round)"))
-            }
+            run(loop) { got.requests.count == 2 * round + 2 }
+            let (a, b) = (got.requests[2 * round], got.requests[2 * round + 1])
+            #expect(a.path == "/a")
+            #expect(b.path == "/b")
+            // Answered out of order, written in order: /b waits for /a.
+            server.respond(to: b.id, with: .text(200, "/b \(round)"))
+            server.respond(to: a.id, with: .text(200, "/a \(round)"))
             run(loop) { !server.isBusy }
             #expect(try client.receive().text == "/a \(round)")
             #expect(try client.receive().text == "/b \(round)")
@@ -165,6 +167,123 @@ struct HTTPServerTests {
         #expect(client.isClosedByServer())
         // Answering after close is harmless.
         server.respond(to: got.requests[0].id, with: .text(200, "late"))
+    }
+
+    @Test func aHeadRefusedByTheCheckIsAnsweredBeforeItsBodyIsSent() throws {
+        let loop = try EventLoop()
+        let got = Collector()
+        let server = try start(loop, got)
+        server.headCheck = { head in head.uri == "/refuse" ? .text(401, "who are you\n") : nil }
+        let client = try HTTPTestClient(port: server.port)
+        // The head announces a megabyte; not a byte of it is sent.
+        try client.write(Array("POST /refuse HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n".utf8))
+        run(loop, seconds: 0.3) { false }
+        #expect(server.openConnections == 0)
+        let response = try client.receive()
+        #expect(response.status == 401)
+        #expect(response.text == "who are you\n")
+        #expect(response.header("Connection") == "close")
+        #expect(got.requests.isEmpty)
+        try? client.write([UInt8](repeating: 0x61, count: 10_000))  // read and dropped
+        run(loop, seconds: 0.3) { false }
+        #expect(client.isClosedByServer())
+    }
+
+    @Test func connectionsOverTheLimitGet503AndTheOthersAreServed() throws {
+        let loop = try EventLoop()
+        let got = Collector()
+        let server = try HTTPServer(loop: loop, address: "127.0.0.1:0", maxConnections: 2) { got.requests.append($0) }
+        let first = try HTTPTestClient(port: server.port)
+        let second = try HTTPTestClient(port: server.port)
+        run(loop, seconds: 0.3) { server.openConnections == 2 }
+        let third = try HTTPTestClient(port: server.port)
+        run(loop, seconds: 0.3) { server.refusedConnections == 1 }
+        let refused = try third.receive()
+        #expect(refused.status == 503)
+        #expect(refused.header("Retry-After") == "1")
+        #expect(third.isClosedByServer())
+        try first.send("GET", "/a")
+        try second.send("GET", "/b")
+        run(loop) { got.requests.count == 2 }
+        for request in got.requests { server.respond(to: request.id, with: .text(200, request.path ?? "")) }
+        run(loop) { !server.isBusy }
+        #expect(try first.receive().text == "/a")
+        #expect(try second.receive().text == "/b")
+        // A closed connection frees its place.
+        first.close()
+        run(loop, seconds: 1) { server.openConnections == 1 }
+        let fourth = try HTTPTestClient(port: server.port)
+        try fourth.send("GET", "/d")
+        run(loop) { got.requests.count == 3 }
+        server.respond(to: got.requests[2].id, with: .text(200, "d"))
+        run(loop) { !server.isBusy }
+        #expect(try fourth.receive().status == 200)
+    }
+
+    @Test func expectContinueGets100BeforeTheBody() throws {
+        let loop = try EventLoop()
+        let got = Collector()
+        let server = try start(loop, got)
+        let client = try HTTPTestClient(port: server.port)
+        try client.write(Array("PUT /x HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n".utf8))
+        run(loop, seconds: 0.3) { false }
+        #expect(try client.receive(head: true).status == 100)
+        try client.write(Array("hello".utf8))
+        run(loop) { !got.requests.isEmpty }
+        #expect(got.requests.first?.body == Array("hello".utf8))
+    }
+
+    @Test func headGetsTheHeadersOfTheBodyAndTheConnectionGoesOn() throws {
+        let loop = try EventLoop()
+        let got = Collector()
+        let server = try start(loop, got)
+        let client = try HTTPTestClient(port: server.port)
+        try client.send("HEAD", "/h")
+        run(loop) { !got.requests.isEmpty }
+        server.respond(to: got.requests[0].id, with: .text(200, "three"))
+        run(loop) { !server.isBusy }
+        let head = try client.receive(head: true)
+        #expect(head.header("Content-Length") == "5")
+        try client.send("GET", "/g")
+        run(loop) { got.requests.count == 2 }
+        server.respond(to: got.requests[1].id, with: .text(200, "get"))
+        run(loop) { !server.isBusy }
+        #expect(try client.receive().text == "get")
+    }
+
+    @Test func anHTTP10RequestIsAnsweredThenClosed() throws {
+        let loop = try EventLoop()
+        let got = Collector()
+        let server = try start(loop, got)
+        let client = try HTTPTestClient(port: server.port)
+        try client.write(Array("GET /old HTTP/1.0\r\n\r\n".utf8))
+        run(loop) { !got.requests.isEmpty }
+        server.respond(to: got.requests[0].id, with: .text(200, "bye"))
+        run(loop, seconds: 0.3) { false }
+        let response = try client.receive()
+        #expect(response.text == "bye")
+        #expect(response.header("Connection") == "close")
+        #expect(client.isClosedByServer())
+    }
+
+    @Test("bad requests get their status and a close", arguments: [
+        ("BREW /pot HTTP/1.1\r\nHost: x\r\n\r\n", 501),
+        ("GET / HTTP/1.1\r\nHost : x\r\n\r\n", 400),
+        ("POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 400),
+        ("GET / HTTP/2.0\r\n\r\n", 505),
+    ])
+    func badRequests(input: String, status: Int) throws {
+        let loop = try EventLoop()
+        let got = Collector()
+        let server = try start(loop, got)
+        let client = try HTTPTestClient(port: server.port)
+        try client.write(Array(input.utf8))
+        run(loop, seconds: 0.3) { false }
+        let response = try client.receive()
+        #expect(response.status == status)
+        #expect(response.header("Connection") == "close")
+        #expect(client.isClosedByServer())
+        #expect(got.requests.isEmpty)
     }
 
     @Test func aBadAddressIsRefused() throws {

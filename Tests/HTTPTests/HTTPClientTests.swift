@@ -1,4 +1,5 @@
 import EventLoop
+import HTTP
 import Testing
 
 @Suite("libevent's HTTP client on the loop", .serialized)

@@ -1,5 +1,5 @@
 /// An HTTP request as ``HTTPServer`` hands it over: everything already copied out of
-/// libevent, so it can be queued and looked at after the callback returned.
+/// the connection's buffer, so it can be queued and looked at after the callback returned.
 ///
 /// ```swift
 /// let r = HTTPRequest(id: 1, method: "GET", uri: "/kannel/sms?from=%2B36301111111&text=a+b")
@@ -54,7 +54,7 @@ public struct HTTPRequest: Sendable {
     }
 }
 
-/// What goes back: status, headers, body. `Content-Length` is added by libevent.
+/// What goes back: status, headers, body. `Content-Length` is added by ``HTTPResponseEncoder``.
 public struct HTTPResponse: Sendable, Equatable {
     public var status: Int
     public var headers: [(String, String)]

@@ -1,4 +1,5 @@
 import CLibevent
+import EventLoop
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -130,13 +131,22 @@ public final class HTTPClient {
 
     // MARK: From libevent
 
+    static func body(_ buffer: OpaquePointer?) -> [UInt8] {
+        guard let buffer else { return [] }
+        let length = evbuffer_get_length(buffer)
+        guard length > 0 else { return [] }
+        return [UInt8](unsafeUninitializedCapacity: length) { storage, count in
+            count = max(0, evbuffer_copyout(buffer, storage.baseAddress, length))
+        }
+    }
+
     fileprivate func answered(_ call: Call, _ request: OpaquePointer?) {
         guard call.slot.call === call else { return }
         call.slot.call = nil
         var response = Response(status: 0)
         if let request {
             response.status = Int(evhttp_request_get_response_code(request))
-            response.body = HTTPServer.body(evhttp_request_get_input_buffer(request))
+            response.body = HTTPClient.body(evhttp_request_get_input_buffer(request))
         }
         finish(call.completion, response)
     }
