@@ -112,15 +112,61 @@ public final class Engine: Sendable {
         }
     }
 
-    /// Checks an account's password; audits the attempt either way (the password masked).
+    /// Checks an account's password. A success is audited here (the password masked); a
+    /// failure is not: the transport counts failures per source and second and audits them
+    /// with ``auditFailedLogins(name:count:source:channel:at:in:)``, so that someone without
+    /// an account cannot fill the store.
     public func authenticate(account name: String, password: String, _ context: RequestContext,
                              in tx: any StoreTransaction) throws -> Account? {
-        let account = try tx.account(named: name)
-        let ok = account.map { PasswordHash.verify(password, against: $0.passwordHash) } ?? false
+        guard name.utf8.count <= Engine.maximumAccountName, let account = try tx.account(named: name),
+              PasswordHash.verify(password, against: account.passwordHash) else { return nil }
         try tx.audit(AuditEntry(
             at: context.now, account: name, channel: context.channel, msisdn: nil,
-            request: context.request, outcome: ok ? "ok: authenticated" : "refused: authentication failed"))
-        return ok ? account : nil
+            request: context.request, outcome: "ok: authenticated"))
+        return account
+    }
+
+    /// Longest account name looked up at all; longer ones fail without a store read.
+    public static let maximumAccountName = 64
+    /// Characters of a failed name kept in the audit.
+    public static let auditedNameLength = 32
+
+    /// One audit row for the failed logins of one source in one second: the first name
+    /// tried (bounded and escaped) and how many attempts there were.
+    public func auditFailedLogins(name: String, count: Int, source: String, channel: String, at second: Int64,
+                                  in tx: any StoreTransaction) throws {
+        let shown = Engine.auditedAccountName(name)
+        let outcome = count == 1 ? "refused: authentication failed"
+            : "refused: authentication failed, \(count) attempts from \(source) in this second"
+        try tx.audit(AuditEntry(at: second, account: shown, channel: channel, msisdn: nil,
+                                request: "AUTH \(shown) ****", outcome: outcome))
+    }
+
+    /// An account name as the audit shows it: at most ``auditedNameLength`` characters,
+    /// control and invisible characters as `\xNN` / `\u{…}`, a backslash doubled, a cut
+    /// marked `…`.
+    public static func auditedAccountName(_ name: String) -> String {
+        var shown = ""
+        var kept = 0
+        for scalar in name.unicodeScalars {
+            if kept == auditedNameLength { return shown + "…" }
+            kept += 1
+            switch scalar.value {
+            case 0x21...0x7E where scalar != "\\": shown.unicodeScalars.append(scalar)
+            case 0x5C: shown += "\\\\"
+            case 0..<0xA0: shown += "\\x" + (scalar.value < 16 ? "0" : "") + String(scalar.value, radix: 16)
+            default:
+                // Letters and signs of any script stay (józsi); invisible ones are shown.
+                switch scalar.properties.generalCategory {
+                case .control, .format, .surrogate, .privateUse, .unassigned, .spaceSeparator,
+                     .lineSeparator, .paragraphSeparator, .nonspacingMark, .enclosingMark:
+                    shown += "\\u{" + String(scalar.value, radix: 16) + "}"
+                default:
+                    shown.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return shown.isEmpty ? "\"\"" : shown
     }
 
     func messages(_ language: Language) -> Messages {

@@ -23,6 +23,16 @@ public final class Connection {
     /// Small integer id, unique in this process; for logs.
     public let id: UInt64
     public let peer: String
+    /// The peer's address without its port (`127.0.0.1`, `::1`): who failed to log in.
+    public var peerHost: String { Connection.host(of: peer) }
+
+    /// `192.0.2.7:5555` → `192.0.2.7`, `[::1]:5555` → `::1`.
+    public static func host(of peer: String) -> String {
+        var host = Substring(peer)
+        if let colon = host.lastIndex(of: ":") { host = host[..<colon] }
+        if host.hasPrefix("["), host.hasSuffix("]") { host = host.dropFirst().dropLast() }
+        return String(host)
+    }
 
     nonisolated(unsafe) private static var nextID: UInt64 = 0
 

@@ -49,6 +49,8 @@ public final class HTTPFront {
     private var draining = false
     /// The USSD dialogues, shared with the line protocol (``LineServer/ussdDialogues``).
     public let ussdDialogues: USSDDialogues
+    /// Failed logins waiting for their audit row (``LineServer/authFailures``).
+    public let authFailures: AuthFailures
     /// What the pass in progress did to them, applied after its commit.
     private var ussdPass = USSDDialogues.Changes()
     private let ussdSessions: USSDCallback.Sessions
@@ -60,8 +62,9 @@ public final class HTTPFront {
     /// - Parameter dialogues: the USSD dialogue registry to share with the line protocol;
     ///   by default one of this front's own (not swept: lookups check the timeout).
     public init(loop: EventLoop, store: any SubscriberStore, engine: Engine, config: HTTPConfig, logger: Logger,
-                dialogues: USSDDialogues? = nil) throws {
+                dialogues: USSDDialogues? = nil, authFailures: AuthFailures? = nil) throws {
         ussdDialogues = dialogues ?? USSDDialogues(timeout: 60)
+        self.authFailures = authFailures ?? AuthFailures()
         ussdSessions = USSDCallback.Sessions(timeout: ussdDialogues.timeout)
         self.loop = loop
         self.store = store
@@ -211,12 +214,16 @@ public final class HTTPFront {
         guard !queue.isEmpty else { return }
         let now = Int64(loop.now)
         var failure: (any Error)?
+        var summaries: [AuthFailures.Summary] = []
         do {
             try store.write { tx in
                 var proved: [Credentials: Account] = [:]
                 for i in queue.indices { try execute(&queue[i], tx, now: now, proved: &proved) }
+                summaries = authFailures.takeDue(now: now)
+                try authFailures.write(summaries, engine: engine, in: tx)
             }
         } catch {
+            authFailures.restore(summaries)
             failure = error
         }
         let used = queue.reduce(0) { $0 + ($1.usedStore ? 1 : 0) }
@@ -270,6 +277,7 @@ public final class HTTPFront {
             }
         }
         guard let account else {
+            authFailures.record(source: Connection.host(of: p.request.peer), second: now, name: who.name, channel: "http")
             p.response = p.route.answer(.unauthorized("authentication failed"))
             return
         }

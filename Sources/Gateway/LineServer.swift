@@ -22,6 +22,11 @@ public final class LineServer {
     public var engine: Engine
     /// The open USSD dialogues, shared with the other transports.
     public let ussdDialogues: USSDDialogues
+    /// Failed logins waiting for their audit row, shared with the HTTP front.
+    public let authFailures = AuthFailures()
+    /// Wakes the loop once a second, so that a second's failed logins are audited even
+    /// when no request comes to run a pass.
+    private var auditTick: LoopTimer?
     /// What the pass in progress did to them, applied after its commit.
     private var ussdPass = USSDDialogues.Changes()
     /// Commands the pass ran, counted into ``stats`` once it commits.
@@ -61,6 +66,8 @@ public final class LineServer {
             ussdDialogues.startSweeping(on: loop)
         }
         queue.reserveCapacity(4096)
+        auditTick = LoopTimer(loop: loop) {}
+        auditTick?.schedule(after: 1, repeating: true)
         listener = try Listener(loop: loop, address: config.listen) { [unowned self] fd in
             self.accept(fd)
         }
@@ -223,17 +230,22 @@ public final class LineServer {
     /// Runs the requests queued during the last loop pass in one transaction, then
     /// releases their answers.
     public func commitPass() {
-        guard !queue.isEmpty else { return }
         let now = Int64(loop.now)
-        let needsStore = queue.contains { $0.needsStore }
+        let auditsDue = authFailures.hasDue(now: now)
+        guard !queue.isEmpty || auditsDue else { return }
+        let needsStore = auditsDue || queue.contains { $0.needsStore }
         var failure: (any Error)?
         if needsStore {
             for p in queue { p.session.accountAtPassStart = p.session.account }
+            var summaries: [AuthFailures.Summary] = []
             do {
                 try store.write { tx in
                     for i in queue.indices { try execute(&queue[i], tx, now: now) }
+                    summaries = authFailures.takeDue(now: now)
+                    try authFailures.write(summaries, engine: engine, in: tx)
                 }
             } catch {
+                authFailures.restore(summaries)
                 failure = error
             }
         } else {
@@ -444,6 +456,7 @@ public final class LineServer {
                               _ tx: any StoreTransaction, now: Int64) throws {
         if session.authBlockedUntil > loop.now {
             session.authFailures += 1
+            authFailures.record(source: session.connection.peerHost, second: now, name: name, channel: "line")
             session.out.line(.authenticationFailed, "Too many failures, wait before trying again")
             closeIfTooManyAuthFailures(session)
             return
@@ -458,6 +471,7 @@ public final class LineServer {
         }
         // A failed AUTH also ends an earlier login: the connection is not trusted now.
         session.account = nil
+        authFailures.record(source: session.connection.peerHost, second: now, name: name, channel: "line")
         session.authFailures += 1
         session.out.line(.authenticationFailed, "Authentication failed")
         if !closeIfTooManyAuthFailures(session) {
@@ -553,10 +567,23 @@ public final class LineServer {
             loop.runOnce()
         }
         tick.cancel()
+        auditTick?.cancel()
+        flushAuthFailures()
         if ownsDialogues { ussdDialogues.stopSweeping() }
         for connection in Array(lingering.values) { connection.close() }
         listener?.close()
         listener = nil
+    }
+
+    /// Audits every failed login still counted (at shutdown).
+    public func flushAuthFailures() {
+        guard !authFailures.isEmpty else { return }
+        let summaries = authFailures.takeDue(now: Int64(loop.now), everything: true)
+        do {
+            try store.write { tx in try authFailures.write(summaries, engine: engine, in: tx) }
+        } catch {
+            logger.error("failed logins not audited (\(summaries.reduce(0) { $0 + $1.count }) attempts): \(error)")
+        }
     }
 
     public var openConnections: Int { sessions.count }

@@ -259,14 +259,19 @@ final class HTTPConnection: ConnectionHandler {
 
     private var wantsInput: Bool { !stopped && finalAnswer == nil && queue.count < Self.maxQueued }
 
+    /// Decoding stopped at a full queue with input left: read again once answers go out.
+    private var stalled = false
+
     /// Decodes what arrived, then writes what is ready.
     private func read() {
         guard !reading else { return }
         reading = true
+        stalled = false
         if wantsInput {
             connection.consumeInput { bytes in
                 decoder.decode(bytes) { event in handle(event) }
             }
+            stalled = !wantsInput && !stopped && connection.inputLength > 0
         }
         reading = false
         flush()
@@ -352,7 +357,7 @@ final class HTTPConnection: ConnectionHandler {
             connection.watchDrain(lowWater: Self.pauseOutputBytes / 4)
         } else if wantsInput {
             connection.setReading(true)
-            if connection.inputLength > 0, !reading { read() }
+            if stalled, !reading { read() }
         } else {
             connection.setReading(false)
         }

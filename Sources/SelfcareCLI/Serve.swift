@@ -126,7 +126,7 @@ struct Serve: ParsableCommand {
             httpConfig.maxConnections = budget.http
             do {
                 front = try HTTPFront(loop: loop, store: sqlite, engine: server.engine, config: httpConfig, logger: logger,
-                                     dialogues: server.ussdDialogues)
+                                     dialogues: server.ussdDialogues, authFailures: server.authFailures)
             } catch {
                 throw CLIError("http: \(error)")
             }

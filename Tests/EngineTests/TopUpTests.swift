@@ -44,6 +44,8 @@ struct TopUpTests {
         #expect(store.state.audit.count == before.audit.count + 5)
     }
 
+    /// A success is audited at once; failures are audited by the transport, one row per
+    /// source and second (issue 12.5), through auditFailedLogins.
     @Test func authenticationChecksThePasswordAndAuditsBothWays() throws {
         let store = try makeStore()
         let engine = try makeEngine()
@@ -53,7 +55,12 @@ struct TopUpTests {
         #expect(good?.role == .operator)
         #expect(bad == nil)
         #expect(nobody == nil)
-        #expect(store.state.audit.suffix(3).map(\.outcome) == ["ok: authenticated", "refused: authentication failed", "refused: authentication failed"])
+        #expect(store.state.audit.last?.outcome == "ok: authenticated")
+        let rows = store.state.audit.count
+        try store.write { try engine.auditFailedLogins(name: "ghost\n", count: 2, source: "192.0.2.7", channel: "line", at: now, in: $0) }
+        #expect(store.state.audit.count == rows + 1)
+        #expect(store.state.audit.last?.request == "AUTH ghost\\x0a ****")
+        #expect(store.state.audit.last?.outcome == "refused: authentication failed, 2 attempts from 192.0.2.7 in this second")
         #expect(!store.state.audit.contains { $0.request.contains("nope") })
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Store
 import Testing
 import TestSupport
 #if canImport(Glibc)
@@ -34,6 +35,25 @@ final class RawSocket {
     }
 
     func send(_ text: String) { send(Array(text.utf8)) }
+
+    /// Reads until `text` has been seen `count` times (or EOF, reset, a 3 s silence);
+    /// how many times it was seen.
+    func count(_ text: String, upTo count: Int) -> Int {
+        let needle = Array(text.utf8)
+        var data: [UInt8] = []
+        var seen = 0
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        var searched = 0
+        while seen < count {
+            let n = recv(fd, &chunk, chunk.count, 0)
+            guard n > 0 else { break }
+            data += chunk[0..<n]
+            while searched + needle.count <= data.count {
+                if Array(data[searched..<searched + needle.count]) == needle { seen += 1; searched += needle.count } else { searched += 1 }
+            }
+        }
+        return seen
+    }
 
     /// The first line the server sent (waits up to 3 s); nil on EOF, reset or time-out.
     func firstLine() -> String? {
@@ -104,10 +124,49 @@ struct HostileClientTests {
             }
             #expect(server.residentMB < 100, "\(server.residentMB) MB with 400 bodies of \(size) bytes under way")
             let answers = sockets.map { $0.firstLine() }
-            #expect(answers.filter { $0 == expected }.count == 400, "\(Set(answers))")
+            #expect(answers.filter { $0 == expected }.count == 400, "\(answers.filter { $0 != expected })")
             sockets.forEach { $0.close() }
         }
         #expect(server.residentMB < max(100, start + 70))
+    }
+
+    /// Issue 12.5. Failed before: every failed AUTH wrote an audit row of the name as sent;
+    /// 4 000-byte names added 48 304 rows and 395 MB in 10 s, unauthenticated.
+    @Test func failedLoginsWithHugeNamesCannotFillTheStore() throws {
+        let store = try TemporaryStore()
+        let server = try ServerProcess(store: store)
+        let huge = String(repeating: "A", count: 4_000)
+        let basic = "Basic " + Data((huge + "\u{07}:x").utf8).base64EncodedString()
+        var http: [RawSocket] = []
+        for _ in 0..<10 { if let s = RawSocket(port: server.httpPort) { http.append(s) } }
+        for s in http {
+            // 100 pipelined requests a connection, each with a wrong 4 KB user name.
+            s.send(String(repeating: "GET /api/rates HTTP/1.1\r\nHost: x\r\nAuthorization: \(basic)\r\n\r\n", count: 100))
+        }
+        var line: [RawSocket] = []
+        for _ in 0..<100 {
+            guard let s = RawSocket(port: server.port) else { continue }
+            s.send("AUTH \(huge)\u{1B}[2J secret\r\n")
+            line.append(s)
+        }
+        let lineAnswers = line.map { _ = $0.firstLine(); return $0.firstLine() }
+        #expect(lineAnswers.allSatisfy { $0 == "535 Authentication failed" })
+        #expect(http.map { $0.count("HTTP/1.1 401 Unauthorized", upTo: 100) } == Array(repeating: 100, count: 10))
+        #expect(server.stop() == 0)
+
+        let failed = try store.open().auditEntries(msisdn: nil).filter { $0.outcome.hasPrefix("refused: authentication failed") }
+        let attempts = failed.reduce(0) { total, entry in
+            let words = entry.outcome.split(separator: " ")
+            return total + (words.count > 4 ? Int(words[3]) ?? 0 : 1)
+        }  // "refused: authentication failed, N attempts from …"
+        #expect(attempts == 1_100, "\(failed.map(\.outcome))")
+        // One row per source (127.0.0.1) and second: a handful, not 1 100.
+        #expect(failed.count <= 10, "\(failed.count) rows")
+        let bytes = failed.reduce(0) { $0 + $1.request.utf8.count + $1.outcome.utf8.count + ($1.account?.utf8.count ?? 0) }
+        #expect(bytes < 10_000)
+        for entry in failed {
+            #expect(entry.request.hasPrefix("AUTH AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA… ****"), "\(entry.request)")
+        }
     }
 
     @Test func twoDifferentContentLengthsAre400() throws {

@@ -1,0 +1,95 @@
+import Engine
+import Model
+
+/// Failed logins, counted per source (the client's address) and second, and audited as
+/// one row each once that second is over: someone without an account can add at most a
+/// row a second per address to the store, however many attempts they send and however
+/// long the names they try (names are bounded and escaped, ``Engine/auditedAccountName(_:)``).
+///
+/// Shared by the line protocol and the HTTP front (both see the same attackers); the
+/// pass that runs first after a second is over writes its rows, in its own transaction.
+/// Loop thread only.
+///
+/// ```swift
+/// let failures = AuthFailures()
+/// failures.record(source: "192.0.2.7", second: 100, name: "root", channel: "line")
+/// failures.record(source: "192.0.2.7", second: 100, name: "admin", channel: "line")
+/// failures.takeDue(now: 101)   // one summary: 2 attempts, first name "root"
+/// ```
+public final class AuthFailures {
+    public struct Summary: Equatable, Sendable {
+        public var source: String
+        public var second: Int64
+        public var channel: String
+        /// The first name tried in that second (as sent; the engine bounds it).
+        public var firstName: String
+        public var count: Int
+
+        public init(source: String, second: Int64, channel: String, firstName: String, count: Int) {
+            self.source = source
+            self.second = second
+            self.channel = channel
+            self.firstName = firstName
+            self.count = count
+        }
+    }
+
+    private struct Key: Hashable {
+        var source: String
+        var second: Int64
+    }
+
+    private var pending: [Key: Summary] = [:]
+    /// Past this many distinct sources in flight, new ones are counted under `*`: many
+    /// addresses (IPv6) must not grow this table without bound either.
+    public static let maximumSources = 10_000
+
+    public init() {}
+
+    public var isEmpty: Bool { pending.isEmpty }
+
+    public func record(source: String, second: Int64, name: String, channel: String) {
+        var key = Key(source: source, second: second)
+        if pending[key] == nil, pending.count >= Self.maximumSources { key.source = "*" }
+        if pending[key] != nil {
+            pending[key]!.count += 1
+        } else {
+            pending[key] = Summary(source: key.source, second: second, channel: channel,
+                                   firstName: String(name.prefix(Engine.auditedNameLength + 1)), count: 1)
+        }
+    }
+
+    /// Whether some second is over and its row is waiting to be written.
+    public func hasDue(now: Int64) -> Bool {
+        pending.keys.contains { $0.second < now }
+    }
+
+    /// The summaries of the seconds that are over (all of them when `everything`),
+    /// oldest first, removed from the table.
+    public func takeDue(now: Int64, everything: Bool = false) -> [Summary] {
+        let due = pending.filter { everything || $0.key.second < now }
+        for key in due.keys { pending[key] = nil }
+        return due.values.sorted { ($0.second, $0.source) < ($1.second, $1.source) }
+    }
+
+    /// Puts summaries back (their transaction did not commit).
+    public func restore(_ summaries: [Summary]) {
+        for s in summaries {
+            let key = Key(source: s.source, second: s.second)
+            if var known = pending[key] {
+                known.count += s.count
+                pending[key] = known
+            } else {
+                pending[key] = s
+            }
+        }
+    }
+
+    /// Writes each summary's audit row.
+    public func write(_ summaries: [Summary], engine: Engine, in tx: any StoreTransaction) throws {
+        for s in summaries {
+            try engine.auditFailedLogins(name: s.firstName, count: s.count, source: s.source,
+                                         channel: s.channel, at: s.second, in: tx)
+        }
+    }
+}
