@@ -320,14 +320,3 @@ final class DialogueBox: Sendable, Equatable {
     static func == (a: DialogueBox, b: DialogueBox) -> Bool { a.value == b.value }
 }
 
-extension Recognition {
-    /// The text with PIN arguments masked, whatever was recognised.
-    var maskedText: String? {
-        switch self {
-        case .matched(let m): return m.maskedText
-        case .badArgument(_, _, _, _, let masked): return masked
-        case .noRule(_, let masked): return masked
-        case .unknownDestination: return nil
-        }
-    }
-}

@@ -40,7 +40,7 @@ extension CommandGrammar {
                 if firstBad == nil, let slot = failure.slot { firstBad = (rule, slot) }
             }
         }
-        let masked = service.takesPIN ? Masking.masked(text, Masking.digitGroups(text, tokens)) : text
+        let masked = service.takesPIN ? Masking.masked(text, Masking.digitRuns(text)) : text
         if let bad = firstBad {
             return .badArgument(
                 service: service.name, action: bad.rule.action, slot: bad.slot.name,
@@ -155,12 +155,56 @@ enum Masking {
         return out
     }
 
-    /// For a text no rule took, to a service that takes PINs: every word of 4 to 6 digits
-    /// might be a PIN typed wrong, so it is masked too.
-    static func digitGroups(_ text: String, _ tokens: [Token]) -> [Range<String.Index>] {
-        tokens.compactMap { token in
-            (4...6).contains(token.folded.utf8.count) && token.folded.utf8.allSatisfy(ArgumentParsing.isDigit)
-                ? token.range : nil
+    /// For a text no rule took, to a service that takes PINs: any run of 4 to 8 digits
+    /// might be a PIN typed some other way (`PIN:11111`, `KOD11111`, `#11111`,
+    /// `11111,54321`), so each is masked, wherever it stands. Runs that belong to a phone
+    /// number (`36301111111`, `06 30 111 1111`, `+36-30-111-1111`) are kept: the audit
+    /// needs them, and no PIN is 9 digits or written like a number.
+    static func digitRuns(_ text: String) -> [Range<String.Index>] {
+        let utf8 = text.utf8
+        var runs: [Range<String.Index>] = []
+        var i = utf8.startIndex
+        while i < utf8.endIndex {
+            guard ArgumentParsing.isDigit(utf8[i]) || utf8[i] == UInt8(ascii: "+") else {
+                i = utf8.index(after: i)
+                continue
+            }
+            // A stretch of digits and the separators people put in numbers.
+            let start = i
+            var digitRuns: [Range<String.Index>] = []
+            var runStart: String.Index?
+            var j = i
+            while j < utf8.endIndex {
+                let byte = utf8[j]
+                if ArgumentParsing.isDigit(byte) {
+                    if runStart == nil { runStart = j }
+                } else if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "/")
+                            || byte == UInt8(ascii: "(") || byte == UInt8(ascii: ")") || (byte == UInt8(ascii: "+") && j == start) {
+                    if let s = runStart { digitRuns.append(s..<j); runStart = nil }
+                } else {
+                    break
+                }
+                j = utf8.index(after: j)
+            }
+            if let s = runStart { digitRuns.append(s..<j) }
+            // The longest leading runs that read as a phone number are one; the runs after
+            // it are looked at again (a PIN may follow a number).
+            var first = 0
+            while first < digitRuns.count {
+                let from = first == 0 ? start : digitRuns[first].lowerBound
+                let phone = (first..<digitRuns.count).reversed().first {
+                    MSISDN(parsing: text[from..<digitRuns[$0].upperBound]) != nil
+                }
+                if let last = phone {
+                    first = last + 1
+                    continue
+                }
+                let run = digitRuns[first]
+                if (4...8).contains(utf8.distance(from: run.lowerBound, to: run.upperBound)) { runs.append(run) }
+                first += 1
+            }
+            i = j > i ? j : utf8.index(after: i)
         }
+        return runs
     }
 }

@@ -74,6 +74,15 @@ public enum Recognition: Hashable, Sendable {
     /// No rule knows this destination.
     case unknownDestination
 
+    /// The text as it may be audited (PINs masked); `nil` for an unknown destination.
+    public var maskedText: String? {
+        switch self {
+        case .matched(let match): return match.maskedText
+        case .badArgument(_, _, _, _, let text), .noRule(_, let text): return text
+        case .unknownDestination: return nil
+        }
+    }
+
     /// The grammar service the destination belongs to; `nil` for an unknown destination.
     public var service: String? {
         switch self {

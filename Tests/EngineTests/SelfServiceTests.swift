@@ -5,6 +5,19 @@ import Testing
 
 @Suite("1430 self-service: S9–S14, PIN, language")
 struct SelfServiceTests {
+    /// Issue 12.6: the audit row of a text no rule takes, to 1430, showed the PIN.
+    @Test(arguments: ["PIN:11111", "KOD11111", "EMELT BE #11111", "EMELT BE PIN=11111",
+                      "PIN 11111,54321,54321", "UTAL 36302222222 300 PIN11111"])
+    func noAuditRowShowsAPINWrittenAnotherWay(text: String) throws {
+        let desk = try Desk()
+        try desk.sms(prepaid, "1430", text)
+        let request = try #require(desk.state.audit.last?.request)
+        #expect(request.hasPrefix("SMS 36301111111 1430 "))
+        let audited = request.dropFirst("SMS 36301111111 1430 ".count)
+        #expect(!audited.contains("1111") && !audited.contains("54321"), "\(request)")
+        #expect(audited.contains("*****"))
+    }
+
     @Test func threeWrongPINsLockForFifteenMinutesWithANotice() throws {
         let desk = try Desk()
         #expect(try desk.sms(prepaid, "1430", "KOD 00000").result.contains("wrong PIN"))

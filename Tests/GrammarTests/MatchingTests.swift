@@ -122,6 +122,24 @@ struct MatchingTests {
         #expect(digitGroups.isEmpty, "\(masked)")
     }
 
+    /// Issue 12.6: PINs written another way than the rules take them reached the audit as
+    /// sent; each of these failed on the main of 2026-12-03.
+    @Test(arguments: [
+        ("PIN:11111", "PIN:*****"),
+        ("KOD11111", "KOD*****"),
+        ("EMELT BE #11111", "EMELT BE #*****"),
+        ("EMELT BE PIN=11111", "EMELT BE PIN=*****"),
+        ("PIN 11111,54321,54321", "PIN *****,*****,*****"),
+        ("UTAL 36301111111 300 PIN11111", "UTAL 36301111111 300 PIN*****"),
+        ("UTAL 06 30 111 1111 300 x11111", "UTAL 06 30 111 1111 300 x*****"),
+        ("pin 1234567 87654321", "pin ***** *****"),
+        ("EMELT BE 123456789", "EMELT BE 123456789"),
+        ("TEEN +36-30-123-4567 1111", "TEEN +36-30-123-4567 *****"),
+    ])
+    func pinsWrittenAnyOtherWayAreMasked(text: String, masked: String) {
+        #expect(recognize("1430", text).maskedText == masked, "\(recognize("1430", text))")
+    }
+
     @Test func noRuleTextsToAPINServiceAreMaskedToo() {
         #expect(recognize("1430", "EMELTBE 12345") == .noRule(service: "selfservice", maskedText: "EMELTBE *****"))
         // Services without PINs keep the text as sent.
