@@ -7,14 +7,15 @@ LISTEN     ?= 127.0.0.1:7777
 HTTP       ?= 127.0.0.1:8080
 APT_PKGS   := libevent-dev libsqlite3-dev pkg-config sqlite3
 # Kannel (bearerbox, smsbox; fakesmsc is in kannel-extras) for the end-to-end test of
-# the HTTP front. Optional: where it cannot be installed, that test says so and skips.
+# the HTTP front: make test and make bench only. Debian's kannel package starts its own
+# bearerbox on a systemd host, so it has no place in what `make run` installs.
 KANNEL_PKGS := kannel kannel-extras
 # wrk: the load generator of the benchmark's HTTP Kannel series (make bench only).
 BENCH_PKGS := wrk
 BIN        := .build/debug/selfcare
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps bench-deps build run test bench release clean
+.PHONY: deps test-deps bench-deps build run test bench release clean
 
 # install_missing PACKAGES: apt-get install those of PACKAGES that are not installed yet.
 install_missing = missing=""; for p in $(1); do \
@@ -25,15 +26,18 @@ install_missing = missing=""; for p in $(1); do \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
-## deps: install the system packages that are missing (libevent, SQLite, pkg-config),
-## then try Kannel (a failure there only skips the Kannel end-to-end test).
+## deps: what building and running need (libevent, SQLite, pkg-config), if missing.
 deps:
 	@$(call install_missing,$(APT_PKGS))
+
+## test-deps: deps, then Kannel for the end-to-end tests (a failure there only skips
+## them, and says so).
+test-deps: deps
 	@$(call install_missing,$(KANNEL_PKGS)) \
 	  || echo "warning: could not install $(KANNEL_PKGS); the Kannel end-to-end test will be skipped"
 
-## bench-deps: what only the benchmark needs (wrk), on top of deps.
-bench-deps: deps
+## bench-deps: what only the benchmark needs (Kannel, wrk), on top of deps.
+bench-deps: test-deps
 	@$(call install_missing,$(BENCH_PKGS))
 
 ## build: debug build of the selfcare executable.
@@ -46,7 +50,7 @@ run: build
 	$(BIN) serve --db "$(DB)" --listen "$(LISTEN)" --http "$(HTTP)"
 
 ## test: unit and integration tests (the integration tests start the real server).
-test: deps
+test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

@@ -40,7 +40,7 @@ struct AccountCommand: ParsableCommand {
             guard !secret.contains(where: { $0 == " " || $0 == "\t" }) else {
                 throw ValidationError("the password cannot contain spaces (AUTH takes it as one word)")
             }
-            let sqlite = try SQLiteStore(path: store.db)
+            let sqlite = try store.openExisting()
             let account = Account(name: name, role: Role(rawValue: role)!, passwordHash: PasswordHash.make(secret))
             try sqlite.write { try $0.saveAccount(account) }
             print("account \(name) (\(role)) saved in \(store.db)")

@@ -73,7 +73,7 @@ struct Database: ParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() throws {
-            let sqlite = try SQLiteStore(path: store.db)
+            let sqlite = try store.openExisting()
             let bad = try sqlite.ledgerDiscrepancies()
             print("subscribers \(try sqlite.subscriberCount()), ledger rows \(try sqlite.ledgerCount()), audit rows \(try sqlite.auditCount())")
             if bad.isEmpty {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Store
 
 /// `selfcare`: the gateway and its tools.
 @main
@@ -14,6 +15,18 @@ struct Selfcare: ParsableCommand {
 struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: "The SQLite store.")
     var db: String = "./data/selfcare.sqlite"
+
+    /// The store at `--db`, which must exist and be ours: only `db init` and
+    /// `db populate` create one, so a typo never leaves an empty store behind.
+    func openExisting(failEveryNthCommit: Int? = nil) throws -> SQLiteStore {
+        do {
+            return try SQLiteStore(path: db, opening: .existingOnly, failEveryNthCommit: failEveryNthCommit)
+        } catch let failure as StoreFailure {
+            throw CLIError("\(failure)")
+        } catch {
+            throw CLIError("cannot open the store \(db): \(error)")
+        }
+    }
 }
 
 /// A user-facing failure: printed as `error: <text>`, exit status 1.

@@ -75,11 +75,10 @@ struct Serve: ParsableCommand {
         let logger = Logger(label: "selfcare")
 
         let failEvery = ProcessEnvironment.get("SELFCARE_FAIL_COMMIT").flatMap(Int.init)
-        let sqlite: SQLiteStore
-        do {
-            sqlite = try SQLiteStore(path: store.db, failEveryNthCommit: failEvery)
-        } catch {
-            throw CLIError("cannot open the store \(store.db): \(error)")
+        let sqlite = try store.openExisting(failEveryNthCommit: failEvery)
+        // Nobody could log in: say how to make an account rather than serve a dead gateway.
+        guard try sqlite.accountCount() > 0 else {
+            throw CLIError("the store \(store.db) has no accounts, so nobody could log in: add one with `selfcare account set NAME network|operator --db \(store.db)`, or start from the demo data with `selfcare db init --demo --db \(store.db)`")
         }
         logger.info("store \(store.db): journal_mode=\(sqlite.journalMode) synchronous=\(sqlite.synchronous)\(sqlite.synchronous == 2 ? " (FULL)" : "") sqlite_multithread=\(SQLiteStore.processConfigured)")
         if let failEvery { logger.warning("SELFCARE_FAIL_COMMIT=\(failEvery): every \(failEvery)th commit fails (test hook)") }

@@ -19,6 +19,10 @@ public enum StoreFailure: Error, Equatable, CustomStringConvertible {
     case corruptRow(String)
     /// The store was closed.
     case closed
+    /// Opened as existing, but there is no file at that path.
+    case noStore(path: String)
+    /// Opened as existing, but the file is not a Selfcare store.
+    case notAStore(path: String)
 
     public var description: String {
         switch self {
@@ -34,6 +38,10 @@ public enum StoreFailure: Error, Equatable, CustomStringConvertible {
             return "corrupt row: \(what)"
         case .closed:
             return "the store is closed"
+        case .noStore(let path):
+            return "there is no store at \(path): create one with `selfcare db init --db \(path)` (add --demo for the demo data)"
+        case .notAStore(let path):
+            return "\(path) is not a Selfcare store (no schema of ours in it)"
         }
     }
 }
@@ -88,18 +96,32 @@ public final class SQLiteStore: SubscriberStore, @unchecked Sendable {
     /// The rate table between writes (see ``RateTable``).
     private let rateCache = RateCache()
 
-    /// Opens (creating it and its directory if needed) and migrates the database at `path`.
+    /// Whether opening may create the store.
+    public enum Opening: Sendable {
+        /// Creates the file (and its folder) when missing: `db init`, `db populate`, tests.
+        case createIfMissing
+        /// The store must exist and be ours: every other command (a typo in `--db` must
+        /// not leave an empty store behind that later commands take for the real one).
+        case existingOnly
+    }
+
+    /// Opens and migrates the database at `path`, creating it (and its directory) only
+    /// when `opening` allows.
     ///
     /// - Parameter failEveryNthCommit: test hook: every Nth call of ``write(_:)`` runs its
     ///   body, then rolls back instead of committing and throws
     ///   ``StoreFailure/injectedCommitFailure(write:)``. `nil` or ≤ 0: never.
-    public init(path: String, failEveryNthCommit: Int? = nil) throws {
+    public init(path: String, opening: Opening = .createIfMissing, failEveryNthCommit: Int? = nil) throws {
         _ = SQLiteStore.processConfigured
         self.path = path
         self.failEveryNthCommit = failEveryNthCommit.flatMap { $0 > 0 ? $0 : nil }
 
-        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        if opening == .existingOnly {
+            try SQLiteStore.checkIsStore(path)
+        } else {
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
 
         var config = Configuration()
         config.label = "selfcare.store"
@@ -134,6 +156,29 @@ public final class SQLiteStore: SubscriberStore, @unchecked Sendable {
         }
 
         try Migrations.migrator.migrate(dbQueue)
+    }
+
+    /// Throws unless `path` is a SQLite file holding our migrations table; read with a
+    /// plain read-only connection, so nothing is written to a file that is not ours.
+    static func checkIsStore(_ path: String) throws {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue else {
+            throw StoreFailure.noStore(path: path)
+        }
+        var config = Configuration()
+        config.readonly = true
+        do {
+            let probe = try DatabaseQueue(path: path, configuration: config)
+            defer { try? probe.close() }
+            let ours = try probe.read { db in
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('grdb_migrations', 'subscribers')") ?? 0
+            }
+            guard ours == 2 else { throw StoreFailure.notAStore(path: path) }
+        } catch let failure as StoreFailure {
+            throw failure
+        } catch {
+            throw StoreFailure.notAStore(path: path)
+        }
     }
 
     /// Closes the connection (checkpointing the WAL when it is the last one). Any later
@@ -282,6 +327,8 @@ public final class SQLiteStore: SubscriberStore, @unchecked Sendable {
 
     /// Number of subscribers.
     public func subscriberCount() throws -> Int { try count("subscribers") }
+    /// Number of login accounts.
+    public func accountCount() throws -> Int { try count("accounts") }
     /// Number of ledger rows.
     public func ledgerCount() throws -> Int { try count("ledger") }
     /// Number of audit rows.

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+
+/// Issue 12.7: `db check`, `account set` and `serve` on a mistyped --db made an empty store
+/// (folder included) and reported success; `make run` then found it, skipped the demo data,
+/// and the README's `AUTH simulator simulator` failed. Each test failed on the main of
+/// 2026-12-03.
+@Suite("The command line on a missing or foreign store")
+struct CommandLineTests {
+    func folder() throws -> String {
+        let path = NSTemporaryDirectory() + "selfcare-cli-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    @Test(arguments: [
+        ["db", "check"],
+        ["account", "set", "bob", "network", "--password", "secret"],
+        ["serve", "--listen", "127.0.0.1:0", "--http", "off"],
+    ])
+    func onlyInitAndPopulateCreateAStore(command: [String]) throws {
+        let base = try folder()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let typo = base + "/typo/x.sqlite"
+        let (status, output) = try runSelfcare(command + ["--db", typo])
+        #expect(status != 0)
+        #expect(output.contains("there is no store at \(typo): create one with `selfcare db init --db \(typo)`"), "\(output)")
+        #expect(!FileManager.default.fileExists(atPath: base + "/typo"))
+    }
+
+    @Test func aFileThatIsNotAStoreIsLeftAlone() throws {
+        let base = try folder()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let path = base + "/notes.txt"
+        try Data("not a database\n".utf8).write(to: URL(fileURLWithPath: path))
+        let (status, output) = try runSelfcare(["db", "check", "--db", path])
+        #expect(status != 0)
+        #expect(output.contains("is not a Selfcare store"), "\(output)")
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "not a database\n")
+    }
+
+    @Test func serveOnAStoreWithoutAccountsSaysHowToMakeOne() throws {
+        let store = try TemporaryStore(demo: false)
+        let (status, output) = try runSelfcare(["serve", "--db", store.path, "--listen", "127.0.0.1:0", "--http", "off"])
+        #expect(status != 0)
+        #expect(output.contains("has no accounts, so nobody could log in: add one with `selfcare account set NAME network|operator"), "\(output)")
+        // With an account, the same store serves.
+        let (made, said) = try runSelfcare(["account", "set", "gw", "network", "--db", store.path], environment: ["SELFCARE_PASSWORD": "pw"])
+        #expect(made == 0, "\(said)")
+        let server = try ServerProcess(store: store, http: false)
+        let c = try server.connect()
+        #expect(try c.send("AUTH gw pw") == ["235 Authenticated as gw (network)"])
+    }
+
+    /// Issue 12.8: `make run` installed Kannel, whose Debian package starts bearerbox and
+    /// wapbox on a systemd host. Only make test and make bench may.
+    @Test func makeRunInstallsNoKannel() throws {
+        let (status, plan) = try runProgram("/usr/bin/make", ["-n", "-C", repositoryRoot, "run"])
+        #expect(status == 0, "\(plan)")
+        #expect(plan.contains("selfcare serve"))
+        #expect(!plan.lowercased().contains("kannel"), "\(plan)")
+        let (_, testPlan) = try runProgram("/usr/bin/make", ["-n", "-C", repositoryRoot, "test"])
+        #expect(testPlan.contains("kannel kannel-extras"))
+    }
+
+    @Test func dbCheckOnARealStoreStillWorks() throws {
+        let store = try TemporaryStore()
+        let (status, output) = try runSelfcare(["db", "check", "--db", store.path])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("ledger: every balance equals the sum of its ledger"))
+    }
+}
