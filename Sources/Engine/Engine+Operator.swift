@@ -68,8 +68,18 @@ extension Engine {
 
     // MARK: Subscribers
 
+    /// Why a birth date cannot be a subscriber's: the one check of `SUB ADD`, `POST` and
+    /// `PATCH /api/subscribers` (the age rule of §3.9 reads it).
+    static func birthDateProblem(_ birth: CalendarDate?, now: Int64) -> String? {
+        guard let birth else { return nil }
+        if birth > CivilTime.budapestDate(now) { return "birth date \(birth.iso) is in the future" }
+        if birth < CalendarDate(year: 1900, month: 1, day: 1) { return "birth date \(birth.iso) is before 1900" }
+        return nil
+    }
+
     func addSubscriber(_ subscriber: Subscriber, pin: String?, _ context: RequestContext,
                        _ tx: any StoreTransaction) throws -> Outcome {
+        if let problem = Engine.birthDateProblem(subscriber.birthDate, now: context.now) { return .invalid(problem) }
         if try tx.subscriber(subscriber.msisdn) != nil {
             return .refused(nil, reason: "subscriber \(subscriber.msisdn.digits) exists")
         }
@@ -147,9 +157,7 @@ extension Engine {
     func updateSubscriber(_ msisdn: MSISDN, _ change: ProfileChange, _ context: RequestContext,
                           _ tx: any StoreTransaction) throws -> Outcome {
         guard !change.isEmpty else { return .invalid("nothing to change") }
-        if let birth = change.birthDate, birth > CivilTime.budapestDate(context.now) {
-            return .invalid("birth date \(birth.iso) is in the future")
-        }
+        if let problem = Engine.birthDateProblem(change.birthDate, now: context.now) { return .invalid(problem) }
         guard var s = try tx.subscriber(msisdn) else {
             return .unknownSubscriber(messages(.en).render("subscriber.unknown", ["msisdn": msisdn.digits]))
         }

@@ -31,7 +31,7 @@ extension Engine {
         case .unknownDestination:
             return .refused(lang.render("destination.unknown", ["destination": to.digits]), reason: "unknown destination")
         case .noRule(let service, _):
-            return .refused(lang.render("help.\(service)"), reason: "no rule for the text; help sent")
+            return .refused(help(service, lang), reason: "no rule for the text; help sent")
         case .badArgument(_, _, let slot, let type, _):
             return .refused(lang.render("argument.\(type)"), reason: "bad \(slot)")
         case .matched(let match):
@@ -49,7 +49,7 @@ extension Engine {
         case .balance:
             return .ok(try balance(of: turn.subscriber, turn.lang, turn.tx), result: "balance")
         case .help:
-            return .ok(turn.lang.render("help.\(match.service)"), result: "help")
+            return .ok(help(match.service, turn.lang), result: "help")
         case .infoSubscribe:
             guard let topic = a.topic else { return missing("topic", turn) }
             return try subscribe(topic: topic, turn)

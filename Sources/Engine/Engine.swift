@@ -29,6 +29,8 @@ public final class Engine: Sendable {
     /// Each language's catalog, looked up once here rather than per request.
     let hungarian: Messages
     let english: Messages
+    /// The topics of the grammar as a help text lists them (`HIREK, SPORT, …`).
+    let topicList: String
     /// Where one-time purchase codes come from (S12); tests may fix it.
     let codeSource: @Sendable () -> String
 
@@ -42,6 +44,7 @@ public final class Engine: Sendable {
         let hu = grammar.messages["hu"] ?? MessageCatalog()
         hungarian = Messages(language: .hu, catalog: hu)
         english = Messages(language: .en, catalog: grammar.messages["en"] ?? hu)
+        topicList = grammar.commands.topics.map(\.canonical).joined(separator: ", ")
         self.codeSource = codeSource ?? Engine.randomCode
     }
 
@@ -167,6 +170,12 @@ public final class Engine: Sendable {
             }
         }
         return shown.isEmpty ? "\"\"" : shown
+    }
+
+    /// A service's help text; `{topics}` in it is the grammar's topic list (the 777 help
+    /// promises the topics, and a bad topic's answer sends the subscriber there).
+    func help(_ service: String, _ lang: Messages) -> String {
+        lang.render("help.\(service)", ["topics": topicList])
     }
 
     func messages(_ language: Language) -> Messages {

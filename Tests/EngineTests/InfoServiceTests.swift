@@ -5,6 +5,21 @@ import Testing
 
 @Suite("S1 InfoSMS, S2 partners, S3 horoscope")
 struct InfoServiceTests {
+    /// Issue 12.9: the 777 help promised the list of topics and gave none.
+    @Test func theHelpListsEveryTopicOfTheGrammarInBothLanguages() throws {
+        let desk = try Desk()
+        let topics = desk.engine.grammar.commands.topics.map(\.canonical)
+        #expect(topics.count >= 8)
+        for (who, word) in [(prepaid, "SUGO"), (postpaid, "help")] {
+            let help = try desk.sms(who, "777", word)
+            #expect(help.status == .ok)
+            let text = help.replyParts.joined()
+            for topic in topics { #expect(text.contains(topic), "\(topic) missing from \(text)") }
+        }
+        // A bad topic sends the subscriber to that help.
+        #expect(try desk.sms(prepaid, "777", "SPROTT").reply?.contains("SUGO") == true)
+    }
+
     @Test func subscribingToATopicChargesTheMonthlyFeeOnce() throws {
         let desk = try Desk()
         let first = try desk.sms(prepaid, "777", "sport")

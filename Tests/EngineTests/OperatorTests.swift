@@ -37,6 +37,25 @@ struct OperatorTests {
                 == "rate 3693 premium new 10 adult")
     }
 
+    /// Issue 12.10: SUB ADD and POST /api/subscribers took a birth date in the future
+    /// (PATCH refused it): one check now serves every path.
+    @Test func aBirthDateInTheFutureIsRefusedOnEveryPath() throws {
+        let desk = try Desk()
+        let fresh = MSISDN(canonical: "36306666666")
+        let future = CalendarDate(year: 2999, month: 1, day: 1)
+        let added = try desk.run(.addSubscriber(Subscriber(msisdn: fresh, product: .prepaid, birthDate: future), pin: nil))
+        #expect(added.status == .invalid)
+        #expect(added.result == "birth date 2999-01-01 is in the future")
+        #expect(desk.state.subscribers[fresh] == nil)
+        let changed = try desk.run(.updateSubscriber(prepaid, ProfileChange(birthDate: future)))
+        #expect(changed.result == "birth date 2999-01-01 is in the future")
+        #expect(desk.state.subscribers[prepaid]?.birthDate == CalendarDate(year: 1985, month: 3, day: 21))
+        // Today is fine (a newborn's line), 1899 is not.
+        #expect(try desk.run(.addSubscriber(Subscriber(msisdn: fresh, product: .prepaid,
+                                                       birthDate: CalendarDate(year: 2026, month: 11, day: 21)), pin: nil)).status == .ok)
+        #expect(try desk.run(.updateSubscriber(fresh, ProfileChange(birthDate: CalendarDate(year: 1899, month: 12, day: 31)))).status == .invalid)
+    }
+
     @Test func deleteAndList() throws {
         let desk = try Desk()
         #expect(try desk.run(.listRates(prefix: "3690")).lines == ["3690 premium 300", "3690 premium-mt 100"])

@@ -50,6 +50,15 @@ struct OpsAPITests {
         #expect(minor?.balance == 2_000)
     }
 
+    /// Issue 12.10: POST took a birth date in the future that PATCH refused.
+    @Test func aNewSubscriberBornInTheFutureIsRefused() throws {
+        let store = try TemporaryStore()
+        let server = try ServerProcess(store: store)
+        let c = try HTTPTestClient(port: server.httpPort)
+        try expectError(try send(c, "POST", "/api/subscribers", #"{"msisdn": "36307777777", "product": "prepaid", "birth": "2999-01-01"}"#), 400, "invalid")
+        try expectError(try send(c, "GET", "/api/subscribers/36307777777", headers: Self.ops), 404, "unknown_subscriber")
+    }
+
     @Test func ratesListShowSetAndDeleteAndAPutAppliesToTheNextSMS() throws {
         let store = try TemporaryStore()
         let server = try ServerProcess(store: store)
