@@ -358,7 +358,7 @@ extension Engine {
         try tx.setSetting(Engine.barringLockedSetting, to: String(until), of: turn.msisdn)
         try send(lang.render("notice.barringLocked", ["until": lang.time(until)]), to: turn.msisdn, turn)
         return .refused(lang.render("cb.password.lockedNow", ["until": lang.time(until)]),
-                        reason: "wrong barring password \(Engine.pinAttempts) times, locked until \(until)")
+                        reason: "wrong barring password \(Engine.pinAttempts) times, locked until \(messages(.en).time(until))")
     }
 
     /// `**03*330*OLD*NEW*NEW#`: the new password twice (a typo costs no attempt), then the

@@ -124,7 +124,8 @@ extension Engine {
                 lines.append("setting \(key) (set)")
                 continue
             }
-            if key == Engine.sinceSetting, let at = Int64(value) {
+            // Times are stored as Unix seconds; operators read Budapest local time.
+            if key == Engine.sinceSetting || key == Engine.barringLockedSetting, let at = Int64(value) {
                 lines.append("setting \(key) \(messages(.en).time(at))")
             } else {
                 lines.append("setting \(key) \(value)")

@@ -37,6 +37,6 @@ extension Engine {
         try turn.tx.setPIN(record, of: turn.msisdn)
         try send(lang.render("notice.pinLocked", ["until": lang.time(until)]), to: turn.msisdn, turn)
         return .refused(lang.render("pin.lockedNow", ["until": lang.time(until)]),
-                        reason: "wrong PIN \(Engine.pinAttempts) times, PIN locked until \(until)")
+                        reason: "wrong PIN \(Engine.pinAttempts) times, PIN locked until \(messages(.en).time(until))")
     }
 }

@@ -23,7 +23,8 @@ struct SelfServiceTests {
         #expect(try desk.sms(prepaid, "1430", "KOD 00000").result.contains("wrong PIN"))
         #expect(try desk.sms(prepaid, "1430", "KOD 00001").result.contains("wrong PIN"))
         let third = try desk.sms(prepaid, "1430", "KOD 00002")
-        #expect(third.result.contains("locked"))
+        // Budapest local time for the operator, not Unix seconds (issue 12.11).
+        #expect(third.result == "wrong PIN 3 times, PIN locked until 2026-11-21 13:15")
         #expect(try desk.outbox(prepaid).contains { $0.text.contains("zárolva") })
         // Even the right PIN is refused while locked …
         #expect(try desk.sms(prepaid, "1430", "KOD 11111", at: now + 60).result == "PIN locked")
