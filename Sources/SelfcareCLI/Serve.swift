@@ -19,7 +19,7 @@ struct Serve: ParsableCommand {
     @Option(help: "HOST:PORT of the line protocol (port 0: any free port).")
     var listen: String = "127.0.0.1:7777"
 
-    @Option(help: "HOST:PORT of the HTTP front (/kannel/sms, /healthz, /metrics); port 0: any free port; off: none.")
+    @Option(help: "HOST:PORT of the HTTP front (/kannel/sms, /ussd, the ops API under /api/, /healthz, /metrics); port 0: any free port; off: none.")
     var http: String = "127.0.0.1:8080"
 
     @Option(help: ArgumentHelp(
@@ -28,7 +28,7 @@ struct Serve: ParsableCommand {
         valueName: "url"))
     var sendsmsURL: String?
 
-    @Option(help: "The grammar folder (default: $SELFCARE_GRAMMARS, else ./Grammars).")
+    @Option(help: "The grammar folder: sms.grammar, messages.*, mmi.codes, menus/ (default: $SELFCARE_GRAMMARS, else ./Grammars, else the Grammars of the checkout the binary was built in).")
     var grammars: String?
 
     @Option(help: "Seconds of silence before a connection is closed (0: never).")

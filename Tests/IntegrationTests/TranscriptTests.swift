@@ -83,3 +83,101 @@ struct TranscriptTests {
         }
     }
 }
+
+/// HTTP sessions kept as files (`Transcripts/*.http`), replayed on one connection against
+/// the real server with the demo store. `> ` lines are the request (head, an empty `>`,
+/// then the body), `< ` lines the expected answer (status line and headers in order, an
+/// empty `<`, the body); `{{any}}` as in ``Transcript``; `#` lines are comments.
+struct HTTPTranscript: CustomStringConvertible, Sendable {
+    struct Exchange: Sendable {
+        var head: [String]
+        var body: String
+        var expectHead: [String]
+        var expectBody: String
+    }
+
+    let name: String
+    let exchanges: [Exchange]
+    var description: String { name }
+
+    init(path: String) throws {
+        name = URL(fileURLWithPath: path).lastPathComponent
+        var exchanges: [Exchange] = []
+        var request: [String] = [], response: [String] = []
+        func flush() {
+            guard !request.isEmpty else { return }
+            let split = request.firstIndex(of: "") ?? request.count
+            let responseSplit = response.firstIndex(of: "") ?? response.count
+            exchanges.append(Exchange(
+                head: Array(request[..<split]), body: request.dropFirst(split + 1).joined(separator: "\n"),
+                expectHead: Array(response[..<responseSplit]),
+                expectBody: response.dropFirst(responseSplit + 1).joined(separator: "\n")))
+            request = []
+            response = []
+        }
+        for raw in try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false) {
+            let line = String(raw)
+            if line.hasPrefix("#") || line.isEmpty { continue }
+            let text = line.count > 2 ? String(line.dropFirst(2)) : ""
+            if line.hasPrefix(">") {
+                if !response.isEmpty { flush() }
+                request.append(text)
+            } else if line.hasPrefix("<") {
+                response.append(text)
+            }
+        }
+        flush()
+        self.exchanges = exchanges
+    }
+
+    static func all() -> [HTTPTranscript] {
+        let folder = repositoryRoot + "/Tests/IntegrationTests/Transcripts"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return names.filter { $0.hasSuffix(".http") }.sorted().compactMap { try? HTTPTranscript(path: folder + "/" + $0) }
+    }
+}
+
+@Suite("HTTP transcripts and the docs that show them")
+struct HTTPTranscriptTests {
+    @Test func thereAreHTTPTranscripts() {
+        #expect(HTTPTranscript.all().count >= 1)
+    }
+
+    @Test(arguments: HTTPTranscript.all())
+    func replay(_ transcript: HTTPTranscript) throws {
+        let server = try ServerProcess(store: TemporaryStore())
+        let socket = try #require(RawSocket(port: server.httpPort))
+        for exchange in transcript.exchanges {
+            var head = exchange.head
+            if !exchange.body.isEmpty, !head.contains(where: { $0.lowercased().hasPrefix("content-length:") }) {
+                head.append("Content-Length: \(exchange.body.utf8.count)")
+            }
+            socket.send(head.joined(separator: "\r\n") + "\r\n\r\n" + exchange.body)
+            let (lines, body) = try #require(socket.readHTTPResponse(), "no answer to \(exchange.head[0])")
+            let shown = "> \(exchange.head[0])\nexpected:\n\(exchange.expectHead.joined(separator: "\n"))\n\n\(exchange.expectBody)\ngot:\n\(lines.joined(separator: "\n"))\n\n\(body)"
+            #expect(lines.count == exchange.expectHead.count && zip(exchange.expectHead, lines).allSatisfy { Transcript.matches($0, $1) }, "\(shown)")
+            #expect(Transcript.matches(exchange.expectBody, body.hasSuffix("\n") ? String(body.dropLast()) : body), "\(shown)")
+        }
+    }
+
+    /// Each `<!-- transcript: NAME -->` in the docs is followed by that transcript, as it is
+    /// in the file the tests replay: the docs cannot drift from what the server does.
+    @Test(arguments: ["docs/PROTOCOL.md", "README.md"])
+    func docsShowTranscriptsAsTheyAre(doc: String) throws {
+        let text = try String(contentsOfFile: repositoryRoot + "/" + doc, encoding: .utf8)
+        let lines = text.components(separatedBy: "\n")
+        var pinned = 0
+        for (i, line) in lines.enumerated() where line.hasPrefix("<!-- transcript: ") {
+            let name = line.dropFirst("<!-- transcript: ".count).prefix { $0 != " " }
+            let folder = repositoryRoot + "/Tests/IntegrationTests/Transcripts/"
+            let file = FileManager.default.fileExists(atPath: folder + name + ".http") ? folder + name + ".http" : folder + name + ".transcript"
+            let wanted = try String(contentsOfFile: file, encoding: .utf8).components(separatedBy: "\n")
+                .filter { !$0.hasPrefix("#") && !$0.isEmpty }
+            #expect(lines[i + 1] == "```", "\(doc): no code block after \(line)")
+            let block = lines[(i + 2)...].prefix { $0 != "```" }
+            #expect(Array(block) == wanted, "\(doc): the block after \(line) differs from \(file)")
+            pinned += 1
+        }
+        if doc == "docs/PROTOCOL.md" { #expect(pinned >= 2) }
+    }
+}
