@@ -10,8 +10,9 @@ APT_PKGS   := libevent-dev libsqlite3-dev pkg-config sqlite3
 # the HTTP front: make test and make bench only. Debian's kannel package starts its own
 # bearerbox on a systemd host, so it has no place in what `make run` installs.
 KANNEL_PKGS := kannel kannel-extras
-# wrk: the load generator of the benchmark's HTTP Kannel series (make bench only).
-BENCH_PKGS := wrk
+# wrk: the load generator of the benchmark's HTTP Kannel series; libpq-dev: the C
+# ceiling of ../shared/tools links it for its PostgreSQL modes (make bench only).
+BENCH_PKGS := wrk libpq-dev
 BIN        := .build/debug/selfcare
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -32,7 +32,9 @@ fi
 [ -f "$TOOLS/loadgen/loadgen.c" ] || { echo "bench: $TOOLS/loadgen not found" >&2; exit 1; }
 # Build the tools here, not in shared/ (which may be read-only).
 cc -O2 -std=gnu11 -o "$W/loadgen" "$TOOLS/loadgen/loadgen.c" -lm
-cc -O2 -std=gnu11 -o "$W/ceiling" "$TOOLS/ceiling/ceiling.c" $(pkg-config --cflags --libs libevent) -lsqlite3
+# The ceiling links libpq too (its PostgreSQL modes); make bench installs libpq-dev.
+cc -O2 -std=gnu11 -o "$W/ceiling" "$TOOLS/ceiling/ceiling.c" $(pkg-config --cflags --libs libevent) -lsqlite3 \
+  $(pkg-config --cflags --libs libpq 2>/dev/null || echo "-I$(pg_config --includedir 2>/dev/null) -lpq")
 L=$W/loadgen; C=$W/ceiling
 
 echo "# machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -r)"
