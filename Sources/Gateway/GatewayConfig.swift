@@ -6,6 +6,20 @@ public struct GatewayConfig: Sendable {
     public var idleTimeout: Double = 300
     /// Connections beyond this get `421` and are closed.
     public var maxConnections: Int = 10_000
+    /// Seconds a connection has to log in after it connects (0 = no limit): an idle
+    /// stranger does not keep a descriptor for the whole idle timeout.
+    public var authTimeout: Double = 30
+    /// Seconds a line has, from its first byte, to be complete (0 = no limit): a client
+    /// trickling a byte at a time cannot hold a connection by never ending its line.
+    public var lineTimeout: Double = 30
+    /// Connections not logged in may hold at most this share of ``maxConnections``, so
+    /// that strangers cannot lock out the network elements that do log in.
+    public var unauthenticatedShare: Double = 0.1
+    /// How many connections may wait unauthenticated at once: the share, but at least 16
+    /// (all of them under a limit that small).
+    public var maxUnauthenticated: Int {
+        max(min(maxConnections, 16), Int(Double(maxConnections) * unauthenticatedShare))
+    }
     /// A connection whose unsent output passes this is not read until it drains to
     /// ``resumeOutputBytes``: a client that does not read cannot make us buffer forever.
     public var pauseOutputBytes: Int = 1 << 20

@@ -21,6 +21,8 @@ public struct HTTPConfig: Sendable {
     public var shutdownGrace: Double = 5
     /// Connections beyond this are answered `503` and closed (`--http-max-connections`).
     public var maxConnections = 1_000
+    /// Seconds a request has, from its first byte, to arrive whole (`408` after).
+    public var requestTimeout: Double = 30
 
     public init() {}
 }
@@ -77,6 +79,7 @@ public final class HTTPFront {
             self.received(request)
         }
         server?.headCheck = { [unowned self] head in self.checkHead(head) }
+        server?.requestTimeout = config.requestTimeout
         server?.onAcceptShortage = { [unowned self] error, count in
             self.logger.warning("http accept failed \(count) times: \(String(cString: strerror(error))); pausing accepts for 0.1 s")
         }

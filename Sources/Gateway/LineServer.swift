@@ -42,6 +42,10 @@ public final class LineServer {
     private var lingering: [UInt64: Connection] = [:]
     /// After the last pass of a shutdown: lines read now are answered 421, not run.
     private var refusingWork = false
+    /// Open connections that are not logged in (``GatewayConfig/maxUnauthenticated``).
+    public private(set) var unauthenticatedConnections = 0
+    /// Checks the log-in and line deadlines once a second.
+    private var deadlineSweep: LoopTimer?
     private var queue: [Pending] = []
     public private(set) var stats = GatewayStats()
     public private(set) var isStopping = false
@@ -68,6 +72,10 @@ public final class LineServer {
         queue.reserveCapacity(4096)
         auditTick = LoopTimer(loop: loop) {}
         auditTick?.schedule(after: 1, repeating: true)
+        if config.authTimeout > 0 || config.lineTimeout > 0 {
+            deadlineSweep = LoopTimer(loop: loop) { [unowned self] in self.enforceDeadlines() }
+            deadlineSweep?.schedule(after: 1, repeating: true)
+        }
         listener = try Listener(loop: loop, address: config.listen) { [unowned self] fd in
             self.accept(fd)
         }
@@ -95,15 +103,20 @@ public final class LineServer {
     // MARK: Connections
 
     private func accept(_ fd: Int32) {
-        guard !isStopping, sessions.count + lingering.count < config.maxConnections else {
+        let waiting = unauthenticatedConnections >= config.maxUnauthenticated
+        guard !isStopping, sessions.count + lingering.count < config.maxConnections, !waiting else {
             stats.refusedConnections += 1
-            let text = isStopping ? "421 Shutting down\r\n" : "421 Too many connections, try again later\r\n"
+            let text = isStopping ? "421 Shutting down\r\n"
+                : waiting ? "421 Too many connections waiting to log in, try again later\r\n"
+                : "421 Too many connections, try again later\r\n"
             Listener.refuse(fd, with: Array(text.utf8))
             return
         }
         do {
             let connection = try Connection(loop: loop, fd: fd)
             let session = LineSession(connection: connection, server: self)
+            session.connectedAt = loop.now
+            unauthenticatedConnections += 1
             connection.handler = session
             connection.setIdleTimeout(config.idleTimeout)
             sessions[connection.id] = session
@@ -123,6 +136,8 @@ public final class LineServer {
     }
 
     private func forget(_ session: LineSession) {
+        guard !session.closed else { return }
+        if session.account == nil { unauthenticatedConnections -= 1 }
         session.closed = true
         session.authTimer?.cancel()
         sessions[session.connection.id] = nil
@@ -132,9 +147,48 @@ public final class LineServer {
     func read(_ session: LineSession) {
         if refusingWork { return refuse(session) }
         guard !session.closing else { return }
-        session.connection.consumeInput { bytes in decode(bytes, for: session) }
+        var progress = false
+        session.connection.consumeInput { bytes in
+            let used = decode(bytes, for: session)
+            progress = used > 0
+            return used
+        }
         if session.closing {
             session.connection.setReading(false)
+        }
+        // What is left is the start of a line whose LF has not come: its deadline runs
+        // from when it was first seen, and a line completed since starts it again (a
+        // client streaming lines always has one half-read). The rest of a line too long
+        // is swallowed, which is no progress.
+        if session.connection.inputLength > 0 || session.decoder.isDiscarding {
+            if session.partialLineSince == nil || (progress && !session.decoder.isDiscarding) {
+                session.partialLineSince = loop.now
+            }
+        } else {
+            session.partialLineSince = nil
+        }
+    }
+
+    func unauthenticatedChanged(by delta: Int) {
+        unauthenticatedConnections += delta
+    }
+
+    /// Closes, with a `421` saying why, connections that did not log in in time or hold a
+    /// line that is not complete in time: any byte resets the idle timer, these deadlines
+    /// no trickle resets.
+    private func enforceDeadlines() {
+        let now = loop.now
+        for session in sessions.values where !session.closing {
+            var reason: String?
+            if config.authTimeout > 0, session.account == nil, now - session.connectedAt > config.authTimeout {
+                reason = "Not logged in within \(GatewayConfig.seconds(config.authTimeout)) s, closing"
+            } else if config.lineTimeout > 0, let since = session.partialLineSince, now - since > config.lineTimeout {
+                reason = "Line not completed within \(GatewayConfig.seconds(config.lineTimeout)) s, closing"
+            }
+            guard let reason else { continue }
+            session.closing = true
+            session.connection.setReading(false)
+            enqueue(session, .close(.closing, reason))
         }
     }
 
@@ -568,6 +622,7 @@ public final class LineServer {
         }
         tick.cancel()
         auditTick?.cancel()
+        deadlineSweep?.cancel()
         flushAuthFailures()
         if ownsDialogues { ussdDialogues.stopSweeping() }
         for connection in Array(lingering.values) { connection.close() }

@@ -14,8 +14,13 @@ final class LineSession: ConnectionHandler {
         didSet {
             role = account.map { Request.Role(rawValue: $0.role.rawValue) ?? .none } ?? .none
             accountName = account?.name
+            if (oldValue == nil) != (account == nil) { server.unauthenticatedChanged(by: account == nil ? 1 : -1) }
         }
     }
+    /// When the connection was accepted (loop clock): the log-in deadline counts from here.
+    var connectedAt = 0.0
+    /// Since when an incomplete line has waited for its LF (loop clock); nil when none.
+    var partialLineSince: Double?
     private(set) var role: Request.Role = .none
     private(set) var accountName: String?
     var accountAtPassStart: Account?

@@ -66,6 +66,13 @@ public final class HTTPServer {
     nonisolated(unsafe) private static var nextID: UInt64 = 0
     /// Connections refused for being over ``maxConnections``.
     public private(set) var refusedConnections = 0
+    /// Seconds a request has, from its first byte, to arrive whole (0 = no limit).
+    public var requestTimeout: Double = 30 {
+        didSet { scheduleSweep() }
+    }
+    private var sweep: LoopTimer?
+    /// Requests answered `408` because they did not arrive whole in time.
+    public private(set) var timedOutRequests = 0
 
     /// - Parameters:
     ///   - address: `HOST:PORT`, `[::1]:PORT`; port 0 picks a free port (see ``port``).
@@ -84,10 +91,30 @@ public final class HTTPServer {
         self.listener = listener
         boundAddress = listener.boundAddress
         port = listener.port
+        scheduleSweep()
+    }
+
+    private func scheduleSweep() {
+        sweep?.cancel()
+        guard requestTimeout > 0 else { return }
+        if sweep == nil { sweep = LoopTimer(loop: loop) { [unowned self] in self.enforceRequestDeadline() } }
+        sweep?.schedule(after: min(1, requestTimeout / 2), repeating: true)
+    }
+
+    /// A request trickled a byte at a time resets no deadline: one not whole within
+    /// ``requestTimeout`` of its first byte gets `408` and the connection closes.
+    private func enforceRequestDeadline() {
+        let now = loop.now
+        for http in Array(connections.values) {
+            guard let since = http.requestStartedAt, now - since > requestTimeout else { continue }
+            timedOutRequests += 1
+            http.timeOut(after: requestTimeout)
+        }
     }
 
     deinit {
         // Nothing can be told any more: the sockets close as they are.
+        sweep?.cancel()
         listener?.close()
         for http in connections.values { http.connection.close(notifying: false) }
         for connection in lingering.values { connection.close(notifying: false) }
@@ -222,6 +249,10 @@ final class HTTPConnection: ConnectionHandler {
     private var finalAnswer: HTTPResponse?
     /// Inside ``read()``: answers given meanwhile are written when it returns.
     private var reading = false
+    /// Since when a request has been arriving (loop clock); nil between requests.
+    var requestStartedAt: Double?
+    /// A request was completed by the read in progress.
+    private var completedInRead = false
     /// At most this many requests of one connection wait for answers; then it is not
     /// read until they are answered (a pipelining client cannot queue without bound).
     static let maxQueued = 64
@@ -272,6 +303,14 @@ final class HTTPConnection: ConnectionHandler {
                 decoder.decode(bytes) { event in handle(event) }
             }
             stalled = !wantsInput && !stopped && connection.inputLength > 0
+            // Part of a request read (or waiting in the buffer): its deadline runs from
+            // its first byte; a request completed in this read starts it again.
+            if decoder.isMidRequest || (connection.inputLength > 0 && !stalled) {
+                if requestStartedAt == nil || completedInRead { requestStartedAt = server.loop.now }
+            } else {
+                requestStartedAt = nil
+            }
+            completedInRead = false
         }
         reading = false
         flush()
@@ -299,6 +338,7 @@ final class HTTPConnection: ConnectionHandler {
             }
             return .read
         case .request(let head, let body):
+            completedInRead = true
             if !head.keepAlive { stopped = true }
             if let answer = refusal {
                 refusal = nil
@@ -313,6 +353,15 @@ final class HTTPConnection: ConnectionHandler {
         case .failure(let error):
             return refuse(.text(error.status, error.message + "\n"))
         }
+    }
+
+    /// The request being read did not arrive whole in time: `408` after the answers owed,
+    /// then the connection closes.
+    func timeOut(after seconds: Double) {
+        requestStartedAt = nil
+        let whole = seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+        _ = refuse(.text(408, "request not complete within \(whole) s\n"))
+        if !reading { flush() }
     }
 
     /// Refuses the request being read: its answer comes after the ones owed, then the

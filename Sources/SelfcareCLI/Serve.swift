@@ -34,6 +34,12 @@ struct Serve: ParsableCommand {
     @Option(help: "Seconds of silence before a connection is closed (0: never).")
     var idleTimeout: Double = 300
 
+    @Option(help: "Seconds a new connection has to log in (0: no limit).")
+    var authTimeout: Double = 30
+
+    @Option(help: "Seconds a line (or an HTTP request) has, from its first byte, to arrive whole (0: no limit).")
+    var lineTimeout: Double = 30
+
     @Option(help: "Seconds an open USSD dialogue waits for the next answer before it is dropped.")
     var ussdTimeout: Double = 60
 
@@ -51,6 +57,8 @@ struct Serve: ParsableCommand {
 
     func validate() throws {
         guard idleTimeout >= 0 else { throw ValidationError("--idle-timeout must be 0 or more") }
+        guard authTimeout >= 0 else { throw ValidationError("--auth-timeout must be 0 or more") }
+        guard lineTimeout >= 0 else { throw ValidationError("--line-timeout must be 0 or more") }
         guard ussdTimeout > 0 else { throw ValidationError("--ussd-timeout must be positive") }
         guard shutdownGrace >= 0 else { throw ValidationError("--shutdown-grace must be 0 or more") }
         guard maxConnections > 0 else { throw ValidationError("--max-connections must be positive") }
@@ -105,6 +113,8 @@ struct Serve: ParsableCommand {
         var config = GatewayConfig()
         config.listen = listen
         config.idleTimeout = idleTimeout
+        config.authTimeout = authTimeout
+        config.lineTimeout = lineTimeout
         config.maxConnections = budget.line
         config.ussdTimeout = ussdTimeout
         config.shutdownGrace = shutdownGrace
@@ -123,6 +133,7 @@ struct Serve: ParsableCommand {
             httpConfig.listen = http
             httpConfig.shutdownGrace = shutdownGrace
             httpConfig.maxConnections = budget.http
+            httpConfig.requestTimeout = lineTimeout
             do {
                 front = try HTTPFront(loop: loop, store: sqlite, engine: server.engine, config: httpConfig, logger: logger,
                                      dialogues: server.ussdDialogues, authFailures: server.authFailures)

@@ -1,5 +1,8 @@
 import CSystem
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import GRDB
 import GRDBSQLite
 import Model
@@ -119,8 +122,7 @@ public final class SQLiteStore: SubscriberStore, @unchecked Sendable {
         if opening == .existingOnly {
             try SQLiteStore.checkIsStore(path)
         } else {
-            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try SQLiteStore.createPrivately(path)
         }
 
         var config = Configuration()
@@ -156,6 +158,19 @@ public final class SQLiteStore: SubscriberStore, @unchecked Sendable {
         }
 
         try Migrations.migrator.migrate(dbQueue)
+    }
+
+    /// Creates the store's folder (0700 when new) and an empty file readable by its owner
+    /// only (0600) when there is none: SQLite gives the WAL and shared-memory files the
+    /// mode of the database file, and the store holds balances, PIN hashes and the audit.
+    static func createPrivately(_ path: String) throws {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if !FileManager.default.fileExists(atPath: directory) {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        }
+        let fd = Glibc.open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        if fd >= 0 { Glibc.close(fd) }
     }
 
     /// Throws unless `path` is a SQLite file holding our migrations table; read with a

@@ -63,6 +63,21 @@ struct CommandLineTests {
         #expect(testPlan.contains("kannel kannel-extras"))
     }
 
+    /// Issue 17: the store (balances, PIN hashes, the audit) was created world-readable.
+    @Test func aNewStoreIsReadableByItsOwnerOnly() throws {
+        let base = try folder()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let path = base + "/data/selfcare.sqlite"
+        let (status, output) = try runSelfcare(["db", "init", "--demo", "--db", path])
+        #expect(status == 0, "\(output)")
+        let mode = { (p: String) in ((try? FileManager.default.attributesOfItem(atPath: p))?[.posixPermissions] as? Int) ?? -1 }
+        #expect(mode(path) == 0o600)
+        #expect(mode(base + "/data") == 0o700)
+        for suffix in ["-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
+            #expect(mode(path + suffix) == 0o600)
+        }
+    }
+
     @Test func dbCheckOnARealStoreStillWorks() throws {
         let store = try TemporaryStore()
         let (status, output) = try runSelfcare(["db", "check", "--db", store.path])

@@ -16,7 +16,9 @@ final class RawSocket {
         guard fd >= 0 else { return nil }
         let rc = withLoopbackAddress(port: port) { connect(fd, $0, $1) }
         guard rc == 0 else { Glibc.close(fd); return nil }
-        var tv = timeval(tv_sec: 3, tv_usec: 0)
+        // Reads wait up to 10 s: under the full suite an answer has been seen to take ~3 s
+        // (see the stop note of 2026-12-03); EOF and resets still end a read at once.
+        var tv = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
     }
@@ -28,10 +30,17 @@ final class RawSocket {
         fd = -1
     }
 
-    /// Sends what it can; false when the peer is gone.
+    /// Sends all of `bytes` (a busy server may take a while to read them: partial sends
+    /// are continued for up to 10 s); false when the peer is gone or that time ran out.
     @discardableResult
     func send(_ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == bytes.count
+        var sent = 0
+        let deadline = Date().addingTimeInterval(10)
+        while sent < bytes.count, Date() < deadline {
+            let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n > 0 { sent += n } else if n < 0, errno != EAGAIN, errno != EWOULDBLOCK, errno != EINTR { return false }
+        }
+        return sent == bytes.count
     }
 
     func send(_ text: String) { send(Array(text.utf8)) }
@@ -81,11 +90,13 @@ final class RawSocket {
     /// Bytes read past the last response.
     private var pending: [UInt8] = []
 
-    /// The first line the server sent (waits up to 3 s); nil on EOF, reset or time-out.
+    /// The first line the server sent (waits up to 10 s); nil on EOF, reset or time-out.
     func firstLine() -> String? {
         var bytes: [UInt8] = []
         var byte: UInt8 = 0
-        while bytes.count < 512, recv(fd, &byte, 1, 0) == 1 {
+        while bytes.count < 512 {
+            let n = recv(fd, &byte, 1, 0)
+            if n != 1 { break }
             if byte == 0x0A { break }
             if byte != 0x0D { bytes.append(byte) }
         }
@@ -110,11 +121,13 @@ struct HostileClientTests {
         let before = server.cpuSeconds
         Thread.sleep(forTimeInterval: 1)
         #expect(server.cpuSeconds - before < 0.3, "the server spins")
-        // The budget was fitted to 256 descriptors and said so: 144 line, 48 http.
+        // The budget was fitted to 256 descriptors and said so: 144 line, 48 http; of the
+        // line's, a tenth (at least 16) for connections not logged in yet.
         #expect(server.log.contains("do not fit the open-file limit 256"))
+        #expect(server.log.contains("up to 144 line and 48 http connections"))
         let answers = line.map { $0.firstLine() }
-        #expect(answers.filter { $0 == "220 Selfcare gateway ready" }.count == 144)
-        #expect(answers.filter { $0 == "421 Too many connections, try again later" }.count == 156)
+        #expect(answers.filter { $0 == "220 Selfcare gateway ready" }.count == 16)
+        #expect(answers.filter { $0 == "421 Too many connections waiting to log in, try again later" }.count == 284)
         for s in http { s.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n") }
         let statuses = http.map { $0.firstLine() }
         #expect(statuses.filter { $0 == "HTTP/1.1 200 OK" }.count == 48)
@@ -153,7 +166,7 @@ struct HostileClientTests {
             }
             #expect(server.residentMB < 100, "\(server.residentMB) MB with 400 bodies of \(size) bytes under way")
             let answers = early ?? sockets.map { $0.firstLine() }
-            #expect(answers.filter { $0 == expected }.count == 400, "\(answers.filter { $0 != expected })")
+            #expect(answers.filter { $0 == expected }.count == 400, "\(size): \(answers.enumerated().filter { $0.1 != expected }.map { "#\($0.0) \($0.1 ?? "nil")" })")
             sockets.forEach { $0.close() }
         }
         #expect(server.residentMB < max(100, start + 70))
@@ -204,5 +217,68 @@ struct HostileClientTests {
         let s = try #require(RawSocket(port: server.httpPort))
         s.send("POST /kannel/sms HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 50\r\n\r\nfrom=")
         #expect(s.firstLine() == "HTTP/1.1 400 Bad Request")
+    }
+
+    // MARK: Issue 17: deadlines a trickle cannot reset
+
+    @Test func aConnectionThatDoesNotLogInIsClosedAndALoggedInOneStays() throws {
+        let store = try TemporaryStore()
+        let server = try ServerProcess(store: store, arguments: ["--auth-timeout", "1"], http: false)
+        let member = try server.network()
+        let stranger = try #require(RawSocket(port: server.port))
+        #expect(stranger.firstLine() == "220 Selfcare gateway ready")
+        // Bytes that are no AUTH keep the idle timer going, not the log-in deadline.
+        stranger.send("PING\r\n")
+        #expect(stranger.firstLine() == "250 PONG")
+        #expect(stranger.firstLine() == "421 Not logged in within 1 s, closing")
+        #expect(stranger.firstLine() == nil)
+        #expect(try member.send("PING") == ["250 PONG"])
+    }
+
+    @Test func aLineTrickledByteByByteIsCutOffButStreamingLinesAreNot() throws {
+        let store = try TemporaryStore()
+        let server = try ServerProcess(store: store, arguments: ["--line-timeout", "1"], http: false)
+        // Every read ends half-way through a new line, for longer than the deadline: each
+        // line is complete in 0.4 s, so nothing is cut.
+        let streamer = try #require(RawSocket(port: server.port))
+        _ = streamer.firstLine()
+        streamer.send("PI")
+        for _ in 0..<6 {
+            Thread.sleep(forTimeInterval: 0.4)
+            streamer.send("NG\r\nPI")
+        }
+        streamer.send("NG\r\n")
+        #expect(streamer.count("250 PONG", upTo: 7) == 7)
+        // One line that never ends, a byte every 0.2 s: closed after the deadline.
+        let trickler = try #require(RawSocket(port: server.port))
+        _ = trickler.firstLine()
+        for byte in Array("AUTH simulator simulat".utf8) {
+            guard trickler.send([byte]) else { break }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        #expect(trickler.firstLine() == "421 Line not completed within 1 s, closing")
+    }
+
+    @Test func strangersGetASmallShareOfTheConnections() throws {
+        let store = try TemporaryStore()
+        let server = try ServerProcess(store: store, arguments: ["--max-connections", "200"], http: false)
+        let member = try server.network()
+        var strangers: [RawSocket] = []
+        for _ in 0..<30 { if let s = RawSocket(port: server.port) { strangers.append(s) } }
+        let answers = strangers.map { $0.firstLine() }
+        #expect(answers.filter { $0 == "220 Selfcare gateway ready" }.count == 20)
+        #expect(answers.filter { $0 == "421 Too many connections waiting to log in, try again later" }.count == 10)
+        #expect(try member.send("SMS 36301111111 1730 x").last == "250 OK balance")
+    }
+
+    @Test func anHTTPRequestTrickledInIsAnswered408() throws {
+        let store = try TemporaryStore()
+        let server = try ServerProcess(store: store, arguments: ["--line-timeout", "1"])
+        let s = try #require(RawSocket(port: server.httpPort))
+        for byte in Array("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ".utf8) {
+            guard s.send([byte]) else { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        #expect(s.firstLine() == "HTTP/1.1 408 Request Timeout")
     }
 }
