@@ -1,9 +1,9 @@
 // swift-tools-version:6.0
 // Selfcare: a self-service USSD/SMS command gateway.
-// Layers, bottom up: CLibevent -> EventLoop (the one libevent loop) ; Numbering, Model ->
-// Store (GRDB/SQLite) ; Messages -> Engine (domain logic, transport-agnostic) ;
-// LineProtocol (pure codec) ; Gateway (transports: wires loop, codec, engine, store) ;
-// selfcare (the CLI).
+// Layers, bottom up: CLibevent -> EventLoop (the one libevent loop) -> HTTP (HTTP/1.1 on
+// it) ; Numbering, Model -> Store (GRDB/SQLite) ; Messages -> Engine (domain logic,
+// transport-agnostic) ; LineProtocol (pure codec) ; Gateway (transports: wires loop,
+// codecs, engine, store) ; selfcare (the CLI).
 import PackageDescription
 
 // Release builds optimise across our own modules: the hot path crosses Numbering,
