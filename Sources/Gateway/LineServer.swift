@@ -284,6 +284,14 @@ public final class LineServer {
     /// Runs the requests queued during the last loop pass in one transaction, then
     /// releases their answers.
     public func commitPass() {
+        // The pass after a SIGTERM is the last one: lines read from now on (while the HTTP
+        // front shuts down, say) are answered 421, never queued for a pass that won't come.
+        defer {
+            if isStopping, !refusingWork {
+                refusingWork = true
+                deadlineSweep?.cancel()
+            }
+        }
         let now = Int64(loop.now)
         let auditsDue = authFailures.hasDue(now: now)
         guard !queue.isEmpty || auditsDue else { return }

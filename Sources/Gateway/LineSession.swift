@@ -14,7 +14,9 @@ final class LineSession: ConnectionHandler {
         didSet {
             role = account.map { Request.Role(rawValue: $0.role.rawValue) ?? .none } ?? .none
             accountName = account?.name
-            if (oldValue == nil) != (account == nil) { server.unauthenticatedChanged(by: account == nil ? 1 : -1) }
+            // A connection already forgotten (closed) was counted out then; a request of
+            // its last pass may still log it in or out.
+            if !closed, (oldValue == nil) != (account == nil) { server.unauthenticatedChanged(by: account == nil ? 1 : -1) }
         }
     }
     /// When the connection was accepted (loop clock): the log-in deadline counts from here.
