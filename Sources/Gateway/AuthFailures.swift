@@ -86,10 +86,33 @@ public final class AuthFailures {
     }
 
     /// Writes each summary's audit row.
-    public func write(_ summaries: [Summary], engine: Engine, in tx: any StoreTransaction) throws {
+    public static func write(_ summaries: [Summary], engine: Engine, in tx: any StoreTransaction) throws {
         for s in summaries {
             try engine.auditFailedLogins(name: s.firstName, count: s.count, source: s.source,
                                          channel: s.channel, at: s.second, in: tx)
         }
+    }
+
+    /// Hands the summaries of the seconds past to `pipeline` as one job (a `system` one):
+    /// they are written with the next batch, and counted again if its commit fails.
+    public func submitDue(to pipeline: Pipeline, now: Int64) {
+        guard hasDue(now: now) else { return }
+        let summaries = takeDue(now: now)
+        pipeline.submit(.system, work: { batch in
+            try AuthFailures.write(summaries, engine: batch.engine, in: batch.tx)
+            return .done
+        }) { [weak self] result in
+            if case .failed = result { self?.restore(summaries) }
+        }
+    }
+
+    /// Hands every summary over, due or not (shutdown).
+    public func submitAll(to pipeline: Pipeline, now: Int64) {
+        guard !isEmpty else { return }
+        let summaries = takeDue(now: now, everything: true)
+        pipeline.submit(.system, work: { batch in
+            try AuthFailures.write(summaries, engine: batch.engine, in: batch.tx)
+            return .done
+        }) { _ in }
     }
 }

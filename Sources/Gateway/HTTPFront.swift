@@ -30,47 +30,42 @@ public struct HTTPConfig: Sendable {
 /// The HTTP transport on the event loop: `/healthz`, `/metrics`, `/kannel/sms`, the USSD
 /// callback `/ussd` (``USSDCallback``), and the ops JSON API under `/api/` (``OpsAPI``).
 ///
-/// Like ``LineServer``, requests that need the store are only queued by the request
-/// callback; ``commitPass()`` runs the pass's queue in one store transaction and answers
-/// after the commit (group commit). When the commit fails, every request of the pass
-/// that used the store gets `503` with `Retry-After` and nothing of it is kept.
-/// `/healthz` and `/metrics` need no store and are answered at once.
+/// A request that needs the store becomes a job of the gateway's ``Pipeline``: it runs
+/// in the next batch (one transaction with the line protocol's requests of the pass) and
+/// is answered after the commit. When the commit fails, every request of the batch that
+/// used the store gets `503` with `Retry-After` and nothing of it is kept. `/healthz`,
+/// and requests the credential cache can refuse, are answered at once; the server keeps
+/// each connection's answers in request order.
 public final class HTTPFront {
     let loop: EventLoop
-    let store: any SubscriberStore
-    public var engine: Engine
+    let pipeline: Pipeline
     let config: HTTPConfig
     let logger: Logger
     private var server: HTTPServer?
-    private var queue: [Pending] = []
     private var credentials: CredentialCache
-    public private(set) var metrics = HTTPMetrics()
+    private var counters = HTTPMetrics()
+    /// The counters, with the commits that carried HTTP requests.
+    public var metrics: HTTPMetrics {
+        var m = counters
+        m.commits = pipeline.stats.commits(.http)
+        m.failedCommits = pipeline.stats.failedCommits(.http)
+        m.largestGroup = pipeline.stats.largestBatch
+        return m
+    }
     /// Its counters and connections appear in `/metrics`.
     public weak var lineServer: LineServer?
     public private(set) var isStopping = false
     private var draining = false
-    /// The USSD dialogues, shared with the line protocol (``LineServer/ussdDialogues``).
-    public let ussdDialogues: USSDDialogues
     /// Failed logins waiting for their audit row (``LineServer/authFailures``).
     public let authFailures: AuthFailures
-    /// What the pass in progress did to them, applied after its commit.
-    private var ussdPass = USSDDialogues.Changes()
-    private let ussdSessions: USSDCallback.Sessions
-    private var sessionPass = USSDCallback.Sessions.Changes()
 
     /// The address actually bound, e.g. `127.0.0.1:8080`.
     public var boundAddress: String { server?.boundAddress ?? "" }
 
-    /// - Parameter dialogues: the USSD dialogue registry to share with the line protocol;
-    ///   by default one of this front's own (not swept: lookups check the timeout).
-    public init(loop: EventLoop, store: any SubscriberStore, engine: Engine, config: HTTPConfig, logger: Logger,
-                dialogues: USSDDialogues? = nil, authFailures: AuthFailures? = nil) throws {
-        ussdDialogues = dialogues ?? USSDDialogues(timeout: 60)
-        self.authFailures = authFailures ?? AuthFailures()
-        ussdSessions = USSDCallback.Sessions(timeout: ussdDialogues.timeout)
+    public init(loop: EventLoop, pipeline: Pipeline, config: HTTPConfig, logger: Logger, authFailures: AuthFailures) throws {
+        self.authFailures = authFailures
         self.loop = loop
-        self.store = store
-        self.engine = engine
+        self.pipeline = pipeline
         self.config = config
         self.logger = logger
         credentials = CredentialCache(lifetime: config.credentialLifetime)
@@ -116,31 +111,28 @@ public final class HTTPFront {
                 }
             }
         }()
-        if let response { metrics.record(endpoint: label, status: response.status, seconds: 0) }
+        if let response { counters.record(endpoint: label, status: response.status, seconds: 0) }
         return response
     }
 
-    /// A request waiting for the pass's commit.
-    struct Pending {
-        let request: HTTPRequest
-        let route: HTTPRoute
-        let credentials: Credentials
-        /// What to run once the credentials are accepted; an error answers instead
-        /// (checked after authentication, so a stranger learns nothing from it).
-        let work: Result<Work, HTTPError>
-        var response: HTTPResponse?
-        var usedStore = false
-        var outcome: Outcome.Status?
-        /// The `service` label of the engine command run, for `selfcare_commands_total`.
-        var service: String?
-        /// Credentials checked against the store in this pass: cached once committed.
-        var proved: Account?
-    }
-
-    enum Work {
+    /// What a request does once its credentials are accepted; an error answers instead
+    /// (checked after authentication, so a stranger learns nothing from it).
+    enum Work: Sendable {
         case sms(KannelAdapter.SMS)
         case api(OpsAPI.Call)
         case ussd(USSDCallback.Turn)
+    }
+
+    /// What a request's store work hands back to the loop.
+    public struct Reply: Sendable {
+        var response: HTTPResponse
+        /// The status of the engine command it ran, and its `service` label.
+        var outcome: Outcome.Status?
+        var service: String?
+        /// Credentials proved by a password check: cached once committed.
+        var proved: Account?
+        /// The credentials were wrong (counted as a failed login).
+        var unauthorized = false
     }
 
     // MARK: Requests
@@ -167,9 +159,15 @@ public final class HTTPFront {
         case .healthz:
             answer(request, label: route.label, .text(200, "ok\n"))
         case .metrics:
-            answer(request, label: route.label, HTTPResponse(
-                status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],
-                body: Array(metricsText().utf8)))
+            // The outbox depth is the store's: read in the next batch (a `system` job, so
+            // the scrape is not counted as HTTP work).
+            pipeline.submit(.system, work: { batch in .count(try batch.tx.pendingOutboxCount()) }) { [unowned self] result in
+                var depth: Int?
+                if case .committed(.count(let n)) = result { depth = n }
+                self.answer(request, label: route.label, HTTPResponse(
+                    status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],
+                    body: Array(self.metricsText(outboxDepth: depth).utf8)))
+            }
         case .kannelSMS:
             enqueueForm(request, route) { KannelAdapter.sms($0).map(Work.sms) }
         case .ussd:
@@ -199,143 +197,117 @@ public final class HTTPFront {
         case .failure(.malformed):
             answer(request, label: route.label, route.answer(.unauthorized("malformed Authorization header")))
         case .success(let who):
-            queue.append(Pending(request: request, route: route, credentials: who, work: work))
-        }
-    }
-
-    /// Answers now and counts it.
-    private func answer(_ request: HTTPRequest, label: String, _ response: HTTPResponse) {
-        metrics.record(endpoint: label, status: response.status, seconds: HTTPServer.monotonicNow() - request.receivedAt)
-        server?.respond(to: request.id, with: response)
-    }
-
-    // MARK: The pass
-
-    /// Runs the requests queued during the last loop pass in one transaction, then
-    /// answers them.
-    public func commitPass() {
-        guard !queue.isEmpty else { return }
-        let now = Int64(loop.now)
-        var failure: (any Error)?
-        var summaries: [AuthFailures.Summary] = []
-        do {
-            try store.write { tx in
-                var proved: [Credentials: Account] = [:]
-                for i in queue.indices { try execute(&queue[i], tx, now: now, proved: &proved) }
-                summaries = authFailures.takeDue(now: now)
-                try authFailures.write(summaries, engine: engine, in: tx)
-            }
-        } catch {
-            authFailures.restore(summaries)
-            failure = error
-        }
-        let used = queue.reduce(0) { $0 + ($1.usedStore ? 1 : 0) }
-        if let failure {
-            metrics.failedCommits += 1
-            metrics.failedRequests += used
-            logger.error("http commit failed, \(used) requests answered 503: \(failure)")
-            for i in queue.indices where queue[i].usedStore { queue[i].response = queue[i].route.answer(.commitFailed) }
-            // Nothing of the pass happened: dialogues and sessions stay where they were.
-            ussdPass = USSDDialogues.Changes()
-            sessionPass = USSDCallback.Sessions.Changes()
-        } else {
-            if !ussdPass.isEmpty {
-                ussdDialogues.apply(ussdPass, now: loop.now)
-                ussdPass = USSDDialogues.Changes()
-            }
-            if !sessionPass.isEmpty {
-                ussdSessions.apply(sessionPass, now: loop.now)
-                sessionPass = USSDCallback.Sessions.Changes()
-            }
-            if used > 0 {
-                metrics.commits += 1
-                metrics.largestGroup = max(metrics.largestGroup, used)
-            }
-            for p in queue {
-                if let account = p.proved { credentials.remember(p.credentials, as: account, now: loop.now) }
-                if let outcome = p.outcome {
-                    metrics.record(outcome: outcome)
-                    if let service = p.service { metrics.commands.record(service: service, outcome: outcome) }
+            if let account = credentials.account(for: who, now: loop.now) {
+                // Known credentials: what needs no store is answered now.
+                if let refusal = HTTPFront.refusal(account, route, work) {
+                    return answer(request, label: route.label, refusal)
                 }
             }
-        }
-        for p in queue {
-            answer(p.request, label: p.route.label, p.response ?? HTTPError(status: 500, code: "internal", message: "no answer").response)
-        }
-        queue.removeAll(keepingCapacity: true)
-    }
-
-    /// Authenticates, then runs the SMS. Throws only store errors, which fail the pass.
-    private func execute(_ p: inout Pending, _ tx: any StoreTransaction, now: Int64,
-                         proved: inout [Credentials: Account]) throws {
-        let who = p.credentials
-        var account = credentials.account(for: who, now: loop.now) ?? proved[who]
-        if account == nil {
-            p.usedStore = true
-            let context = RequestContext(channel: "http", account: who.name, request: "AUTH \(who.name) ****", now: now)
-            account = try engine.authenticate(account: who.name, password: who.password, context, in: tx)
-            if let account {
-                proved[who] = account
-                p.proved = account
+            let cached = credentials.account(for: who, now: loop.now)
+            let peer = request.peer
+            pipeline.submit(.http, work: HTTPFront.storeWork(route, who, cached, work)) { [unowned self] result in
+                self.completed(request, route, who, peer, result)
             }
         }
-        guard let account else {
-            authFailures.record(source: Connection.host(of: p.request.peer), second: now, name: who.name, channel: "http")
-            p.response = p.route.answer(.unauthorized("authentication failed"))
-            return
+    }
+
+    /// The answer to an account the route does not take, or to a request that is wrong
+    /// in itself; `nil` when the work should run.
+    static func refusal(_ account: Account, _ route: HTTPRoute, _ work: Result<Work, HTTPError>) -> HTTPResponse? {
+        guard account.role == route.role else {
+            let role = route.role == .network ? "a network" : "an operator"
+            return route.answer(.forbidden("account \(account.name) is not \(role) account"))
         }
-        guard account.role == p.route.role else {
-            let role = p.route.role == .network ? "a network" : "an operator"
-            p.response = p.route.answer(.forbidden("account \(account.name) is not \(role) account"))
-            return
-        }
-        switch p.work {
-        case .failure(let error):
-            p.response = p.route.answer(error)
-        case .success(.api(let call)):
-            p.usedStore = true
-            let answer = try OpsAPI.run(call, engine: engine, account: account.name, now: now, in: tx)
-            p.outcome = answer.outcome
-            p.service = p.route.service
-            p.response = answer.response
-        case .success(.sms(let sms)):
-            p.usedStore = true
-            let context = RequestContext(channel: "http", account: account.name, request: sms.auditText, now: now)
-            let command = Command.sms(from: sms.from, to: sms.to, text: sms.text)
-            let outcome = try engine.execute(command, context, in: tx)
-            p.outcome = outcome.status
-            p.service = outcome.service
-            p.response = KannelAdapter.response(outcome)
-        case .success(.ussd(let turn)):
-            p.usedStore = true
-            try ussd(&p, turn, account: account.name, tx, now: now)
+        if case .failure(let error) = work { return route.answer(error) }
+        return nil
+    }
+
+    /// Authenticates (unless `cached`), then runs the work: on the store's thread, in
+    /// the batch's transaction. Throws only store errors, which fail the batch.
+    static func storeWork(_ route: HTTPRoute, _ who: Credentials, _ cached: Account?,
+                          _ work: Result<Work, HTTPError>) -> StoreWork {
+        { batch in
+            var account = cached ?? batch.proved[who]
+            var proved: Account?
+            if account == nil {
+                let context = RequestContext(channel: "http", account: who.name, request: "AUTH \(who.name) ****", now: batch.now)
+                account = try batch.engine.authenticate(account: who.name, password: who.password, context, in: batch.tx)
+                if let account {
+                    batch.proved[who] = account
+                    proved = account
+                }
+            }
+            guard let account else {
+                return .http(Reply(response: route.answer(.unauthorized("authentication failed")), unauthorized: true))
+            }
+            if let refusal = refusal(account, route, work) { return .http(Reply(response: refusal, proved: proved)) }
+            guard case .success(let work) = work else { return .done }
+            var reply: Reply
+            switch work {
+            case .api(let call):
+                let answer = try OpsAPI.run(call, engine: batch.engine, account: account.name, now: batch.now, in: batch.tx)
+                reply = Reply(response: answer.response, outcome: answer.outcome, service: route.service)
+            case .sms(let sms):
+                let context = RequestContext(channel: "http", account: account.name, request: sms.auditText, now: batch.now)
+                let outcome = try batch.engine.execute(.sms(from: sms.from, to: sms.to, text: sms.text), context, in: batch.tx)
+                reply = Reply(response: KannelAdapter.response(outcome), outcome: outcome.status, service: outcome.service)
+            case .ussd(let turn):
+                reply = try ussd(turn, account: account.name, batch)
+            }
+            reply.proved = proved
+            return .http(reply)
         }
     }
 
     /// A USSD callback: answered again when it brings no new answer, else the code (first
     /// request) or the newest answer goes to the engine with the subscriber's open
     /// dialogue, as the line protocol's `USSD` verb does.
-    private func ussd(_ p: inout Pending, _ turn: USSDCallback.Turn, account: String,
-                      _ tx: any StoreTransaction, now: Int64) throws {
-        if let body = ussdSessions.repeated(turn, now: loop.now, pending: sessionPass) {
-            p.response = USSDCallback.response(body, outcome: "repeated")
-            return
+    static func ussd(_ turn: USSDCallback.Turn, account: String, _ batch: BatchContext) throws -> Reply {
+        if let body = batch.repeated(turn) {
+            return Reply(response: USSDCallback.response(body, outcome: "repeated"))
         }
-        let context = RequestContext(channel: "http", account: account, request: turn.auditText, now: now)
-        let open = turn.answers.isEmpty ? nil : ussdDialogues.dialogue(for: turn.msisdn, now: loop.now, pending: ussdPass)
-        let outcome = try engine.execute(.ussd(from: turn.msisdn, input: turn.input, dialogue: open), context, in: tx)
-        ussdPass.set(outcome.dialogue, for: turn.msisdn)
+        let context = RequestContext(channel: "http", account: account, request: turn.auditText, now: batch.now)
+        let open = turn.answers.isEmpty ? nil : batch.dialogue(for: turn.msisdn)
+        let outcome = try batch.engine.execute(.ussd(from: turn.msisdn, input: turn.input, dialogue: open), context, in: batch.tx)
+        batch.setDialogue(outcome.dialogue, for: turn.msisdn)
         let body = USSDCallback.body(outcome)
-        sessionPass.record(turn, body: body)
-        p.outcome = outcome.status
-        p.service = "ussd"
+        batch.sessionChanges.record(turn, body: body)
         let detail = outcome.status == .unknownSubscriber || outcome.result.isEmpty ? "" : ": " + outcome.result
-        p.response = USSDCallback.response(body, outcome: outcome.status.rawValue + detail)
+        return Reply(response: USSDCallback.response(body, outcome: outcome.status.rawValue + detail),
+                     outcome: outcome.status, service: "ussd")
+    }
+
+    /// Answers a request of the pipeline and counts it.
+    private func completed(_ request: HTTPRequest, _ route: HTTPRoute, _ who: Credentials, _ peer: String,
+                           _ result: Pipeline.JobResult) {
+        switch result {
+        case .committed(.http(let reply)):
+            if let account = reply.proved { credentials.remember(who, as: account, now: loop.now) }
+            if reply.unauthorized {
+                authFailures.record(source: Connection.host(of: peer), second: Int64(loop.now), name: who.name, channel: "http")
+            }
+            if let outcome = reply.outcome {
+                counters.record(outcome: outcome)
+                if let service = reply.service { counters.commands.record(service: service, outcome: outcome) }
+            }
+            answer(request, label: route.label, reply.response)
+        case .failed:
+            counters.failedRequests += 1
+            answer(request, label: route.label, route.answer(.commitFailed))
+        case .committed, .turn:
+            answer(request, label: route.label, HTTPError(status: 500, code: "internal", message: "no answer").response)
+        }
+    }
+
+    /// Answers now and counts it.
+    private func answer(_ request: HTTPRequest, label: String, _ response: HTTPResponse) {
+        counters.record(endpoint: label, status: response.status, seconds: HTTPServer.monotonicNow() - request.receivedAt)
+        server?.respond(to: request.id, with: response)
     }
 
     // MARK: Metrics
 
-    func metricsText() -> String {
+    func metricsText(outboxDepth: Int?) -> String {
         var gauges = HTTPMetrics.Gauges()
         // This request itself is in flight while the text is made.
         gauges.httpInFlight = server?.inFlight ?? 0
@@ -344,32 +316,28 @@ public final class HTTPFront {
             gauges.line = lineServer.stats
             gauges.lineConnections = lineServer.openConnections
         }
-        gauges.openDialogues = ussdDialogues.count
-        do {
-            gauges.outboxDepth = try store.pendingOutboxCount()
-        } catch {
-            logger.warning("metrics: outbox depth not read: \(error)")
-        }
+        gauges.openDialogues = pipeline.dialogues.count
+        gauges.outboxDepth = outboxDepth
+        gauges.store = pipeline.stats
         return metrics.render(gauges)
     }
 
     // MARK: Shutdown
 
-    /// Stops accepting; what was read is still answered by the next ``commitPass()``, with
-    /// `Connection: close`.
+    /// Stops accepting and taking work: what was read is still answered (the pipeline
+    /// runs it), with `Connection: close`; requests read from now on get `503`.
     public func beginShutdown() {
         guard !isStopping else { return }
         isStopping = true
+        draining = true
         server?.stopAccepting()
         server?.closeAfterReply = true
     }
 
-    /// After the last pass: requests arriving from now get `503`; waits (running the
-    /// loop) until every answer is written or the grace period ends, then closes.
+    /// Once the pipeline has answered everything: waits (running the loop) until every
+    /// answer is written or the grace period ends, then closes.
     public func finishShutdown() {
         beginShutdown()
-        commitPass()
-        draining = true
         let deadline = loop.now + config.shutdownGrace
         let tick = LoopTimer(loop: loop) {}
         tick.schedule(after: 0.05, repeating: true)

@@ -64,6 +64,8 @@ public struct HTTPMetrics: Sendable {
         public var openDialogues = 0
         /// Outbox messages waiting for delivery; `nil` when the store could not be read.
         public var outboxDepth: Int?
+        /// The pipeline's transactions, whatever transports they carried.
+        public var store: Pipeline.Stats?
 
         public init() {}
     }
@@ -126,15 +128,26 @@ public struct HTTPMetrics: Sendable {
             sample("selfcare_outbox_pending", [], String(depth))
         }
 
-        family("selfcare_commits_total", "counter", "Group-commit transactions committed, by transport.")
+        family("selfcare_commits_total", "counter", "Store transactions that carried requests of the transport (one carrying both counts for each).")
         sample("selfcare_commits_total", [("transport", "http")], String(commits))
         if let line = gauges.line { sample("selfcare_commits_total", [("transport", "line")], String(line.commits)) }
-        family("selfcare_failed_commits_total", "counter", "Group-commit transactions that failed and were rolled back.")
+        family("selfcare_failed_commits_total", "counter", "Store transactions rolled back that carried requests of the transport.")
         sample("selfcare_failed_commits_total", [("transport", "http")], String(failedCommits))
         if let line = gauges.line { sample("selfcare_failed_commits_total", [("transport", "line")], String(line.failedCommits)) }
         family("selfcare_failed_requests_total", "counter", "Requests refused because their commit failed (HTTP 503, line 451).")
         sample("selfcare_failed_requests_total", [("transport", "http")], String(failedRequests))
         if let line = gauges.line { sample("selfcare_failed_requests_total", [("transport", "line")], String(line.failedRequests)) }
+
+        if let store = gauges.store {
+            family("selfcare_store_commits_total", "counter", "Store transactions committed (one per batch, every transport in it).")
+            sample("selfcare_store_commits_total", [], String(store.commits))
+            family("selfcare_store_failed_commits_total", "counter", "Store transactions rolled back.")
+            sample("selfcare_store_failed_commits_total", [], String(store.failedCommits))
+            family("selfcare_store_batch_works_total", "counter", "Requests that used the store, committed or not (÷ transactions: the average batch).")
+            sample("selfcare_store_batch_works_total", [], String(store.works + store.failedWorks))
+            family("selfcare_store_largest_batch", "gauge", "Most requests one transaction carried.")
+            sample("selfcare_store_largest_batch", [], String(store.largestBatch))
+        }
 
         family("selfcare_http_requests_in_flight", "gauge", "HTTP requests received and not answered yet.")
         sample("selfcare_http_requests_in_flight", [], String(gauges.httpInFlight))

@@ -11,28 +11,26 @@ import Glibc
 
 /// The line protocol on the event loop.
 ///
-/// Read callbacks only decode and parse: every request read in one pass of the loop is
-/// queued, and ``commitPass()`` runs the queue in one store transaction (group commit),
-/// then hands each connection its answers in one write. Answers are released only after
-/// the commit; when it fails every request of the pass that used the store gets `451`
-/// and nothing of it is kept.
+/// Read callbacks decode and parse; each request becomes a job of the gateway's
+/// ``Pipeline``: those that need the store run in the next batch (one transaction with
+/// every other transport's requests of the pass), the others (`PING`, `HELP`, errors) are
+/// answered at once unless an earlier request of the same connection is still in the
+/// pipeline, then in their turn. Answers are released only after their commit, in
+/// request order; when the commit fails every request of the batch that used the store
+/// gets `451` and nothing of it is kept. Requests after an `AUTH` wait for its outcome
+/// (they are checked against the role it gives).
 public final class LineServer {
     let loop: EventLoop
-    let store: any SubscriberStore
-    public var engine: Engine
+    let pipeline: Pipeline
+    /// The engine in force (the pipeline's).
+    public var engine: Engine { pipeline.engine }
     /// The open USSD dialogues, shared with the other transports.
-    public let ussdDialogues: USSDDialogues
+    public var ussdDialogues: USSDDialogues { pipeline.dialogues }
     /// Failed logins waiting for their audit row, shared with the HTTP front.
     public let authFailures = AuthFailures()
     /// Wakes the loop once a second, so that a second's failed logins are audited even
     /// when no request comes to run a pass.
     private var auditTick: LoopTimer?
-    /// What the pass in progress did to them, applied after its commit.
-    private var ussdPass = USSDDialogues.Changes()
-    /// Commands the pass ran, counted into ``stats`` once it commits.
-    private var passCommands = CommandCounts()
-    /// The registry is this server's (it sweeps it and stops the sweep at shutdown).
-    private let ownsDialogues: Bool
     let config: GatewayConfig
     let logger: Logger
     private var listener: Listener?
@@ -40,36 +38,35 @@ public final class LineServer {
     /// Connections closing gracefully (flushing, half-closed, draining the peer): they
     /// still hold a descriptor, so they count against ``GatewayConfig/maxConnections``.
     private var lingering: [UInt64: Connection] = [:]
-    /// After the last pass of a shutdown: lines read now are answered 421, not run.
+    /// After a SIGTERM: lines read now are answered 421, not run.
     private var refusingWork = false
     /// Open connections that are not logged in (``GatewayConfig/maxUnauthenticated``).
     public private(set) var unauthenticatedConnections = 0
     /// Checks the log-in and line deadlines once a second.
     private var deadlineSweep: LoopTimer?
-    private var queue: [Pending] = []
-    public private(set) var stats = GatewayStats()
+    /// Sessions with answers to write at the end of the pass.
+    private var touched: [LineSession] = []
+    private var counters = GatewayStats()
     public private(set) var isStopping = false
+
+    /// The counters, with the commits that carried line requests.
+    public var stats: GatewayStats {
+        var s = counters
+        s.commits = pipeline.stats.commits(.line)
+        s.failedCommits = pipeline.stats.failedCommits(.line)
+        s.largestGroup = pipeline.stats.largestBatch
+        return s
+    }
 
     /// The address actually bound, e.g. `127.0.0.1:7777`.
     public var boundAddress: String { listener?.boundAddress ?? "" }
 
-    /// - Parameter dialogues: the USSD dialogue registry to share; by default a new one
-    ///   with the configured timeout, swept on `loop`.
-    public init(loop: EventLoop, store: any SubscriberStore, engine: Engine, config: GatewayConfig, logger: Logger,
-                dialogues: USSDDialogues? = nil) throws {
+    public init(loop: EventLoop, pipeline: Pipeline, config: GatewayConfig, logger: Logger) throws {
         self.loop = loop
-        self.store = store
-        self.engine = engine
+        self.pipeline = pipeline
         self.config = config
         self.logger = logger
-        ownsDialogues = dialogues == nil
-        if let dialogues {
-            ussdDialogues = dialogues
-        } else {
-            ussdDialogues = USSDDialogues(timeout: config.ussdTimeout)
-            ussdDialogues.startSweeping(on: loop)
-        }
-        queue.reserveCapacity(4096)
+        touched.reserveCapacity(1024)
         auditTick = LoopTimer(loop: loop) {}
         auditTick?.schedule(after: 1, repeating: true)
         if config.authTimeout > 0 || config.lineTimeout > 0 {
@@ -80,20 +77,16 @@ public final class LineServer {
             self.accept(fd)
         }
         listener?.onShortage = { [unowned self] error, count in
-            self.stats.failedAccepts += count
+            self.counters.failedAccepts += count
             self.logger.warning("accept failed \(count) times: \(String(cString: strerror(error))); pausing accepts for 0.1 s")
         }
+        pipeline.beforeShip.append { [unowned self] in
+            self.authFailures.submitDue(to: self.pipeline, now: Int64(self.loop.now))
+        }
+        pipeline.afterPass.append { [unowned self] in self.release() }
     }
 
-    /// A queued request and where its answer goes.
-    struct Pending {
-        // Strong: a connection that fails mid-pass must outlive its queued requests.
-        let session: LineSession
-        let item: Item
-        var usedStore = false
-    }
-
-    enum Item {
+    enum Item: Sendable {
         case request(Request)
         case error(RequestError)
         /// Answer with this line, then close the connection.
@@ -105,7 +98,7 @@ public final class LineServer {
     private func accept(_ fd: Int32) {
         let waiting = unauthenticatedConnections >= config.maxUnauthenticated
         guard !isStopping, sessions.count + lingering.count < config.maxConnections, !waiting else {
-            stats.refusedConnections += 1
+            counters.refusedConnections += 1
             let text = isStopping ? "421 Shutting down\r\n"
                 : waiting ? "421 Too many connections waiting to log in, try again later\r\n"
                 : "421 Too many connections, try again later\r\n"
@@ -120,7 +113,7 @@ public final class LineServer {
             connection.handler = session
             connection.setIdleTimeout(config.idleTimeout)
             sessions[connection.id] = session
-            stats.connections += 1
+            counters.connections += 1
             var greeting = ResponseWriter(capacity: 64)
             greeting.line(.greeting, config.banner)
             connection.write(greeting.bytes)
@@ -143,7 +136,7 @@ public final class LineServer {
         sessions[session.connection.id] = nil
     }
 
-    /// Decodes what arrived and queues the requests.
+    /// Decodes what arrived and hands the requests to the pipeline.
     func read(_ session: LineSession) {
         if refusingWork { return refuse(session) }
         guard !session.closing else { return }
@@ -180,7 +173,8 @@ public final class LineServer {
         let now = loop.now
         for session in sessions.values where !session.closing {
             var reason: String?
-            if config.authTimeout > 0, session.account == nil, now - session.connectedAt > config.authTimeout {
+            if config.authTimeout > 0, session.account == nil, !session.awaitingAuth,
+               now - session.connectedAt > config.authTimeout {
                 reason = "Not logged in within \(GatewayConfig.seconds(config.authTimeout)) s, closing"
             } else if config.lineTimeout > 0, let since = session.partialLineSince, now - since > config.lineTimeout {
                 reason = "Line not completed within \(GatewayConfig.seconds(config.lineTimeout)) s, closing"
@@ -188,32 +182,28 @@ public final class LineServer {
             guard let reason else { continue }
             session.closing = true
             session.connection.setReading(false)
-            enqueue(session, .close(.closing, reason))
+            dispatch(session, .close(.closing, reason))
         }
     }
 
-    /// Queues every complete line of `bytes`; returns the bytes consumed.
+    /// Dispatches every complete line of `bytes`; returns the bytes consumed.
     private func decode(_ bytes: UnsafeRawBufferPointer, for session: LineSession) -> Int {
         session.decoder.decode(bytes) { event in
             guard !session.closing else { return }
             switch event {
             case .tooLong:
-                enqueue(session, .error(.lineTooLong))
+                dispatch(session, .error(.lineTooLong))
             case .line(let line):
                 switch Request.parse(line) {
                 case .success(.empty): break
                 case .success(let request):
-                    enqueue(session, .request(request))
                     if case .quit = request { session.closing = true }
+                    dispatch(session, .request(request))
                 case .failure(let error):
-                    enqueue(session, .error(error))
+                    dispatch(session, .error(error))
                 }
             }
         }
-    }
-
-    private func enqueue(_ session: LineSession, _ item: Item) {
-        queue.append(Pending(session: session, item: item))
     }
 
     func ended(_ session: LineSession) {
@@ -228,16 +218,14 @@ public final class LineServer {
         }
         session.closing = true
         session.connection.setReading(false)
-        if !queue.contains(where: { $0.session === session }) {
-            finishClosing(session)
-        }
+        if session.isIdle { touch(session) }
     }
 
     func failed(_ session: LineSession, idle: Bool) {
         if idle, !session.closing {
             session.closing = true
             session.connection.setReading(false)
-            enqueue(session, .close(.closing, "Idle for \(GatewayConfig.seconds(config.idleTimeout)) s, closing"))
+            dispatch(session, .close(.closing, "Idle for \(GatewayConfig.seconds(config.idleTimeout)) s, closing"))
         } else if !idle {
             remove(session)
         }
@@ -245,7 +233,7 @@ public final class LineServer {
 
     func drained(_ session: LineSession) {
         if session.closing {
-            finishClosing(session)
+            if session.isIdle { finishClosing(session) }
         } else if session.pausedForOutput {
             session.pausedForOutput = false
             if !session.authPaused { session.connection.setReading(true) }
@@ -266,8 +254,10 @@ public final class LineServer {
         }
     }
 
-    /// During the shutdown's flush: every complete line read gets `421`, nothing runs.
+    /// After a SIGTERM: every complete line read gets `421`, nothing runs.
     private func refuse(_ session: LineSession) {
+        // Answers still owed go first: the refusals wait until the connection is idle.
+        guard session.isIdle else { return touch(session) }
         session.connection.consumeInput { bytes in
             session.decoder.decode(bytes) { event in
                 if case .line(let line) = event, line.isEmpty { return }
@@ -279,75 +269,127 @@ public final class LineServer {
         session.out.removeAll()
     }
 
-    // MARK: The pass
+    // MARK: Requests
 
-    /// Runs the requests queued during the last loop pass in one transaction, then
-    /// releases their answers.
-    public func commitPass() {
-        // The pass after a SIGTERM is the last one: lines read from now on (while the HTTP
-        // front shuts down, say) are answered 421, never queued for a pass that won't come.
-        defer {
-            if isStopping, !refusingWork {
-                refusingWork = true
-                deadlineSweep?.cancel()
-            }
+    /// Runs a request in its turn: at once when the connection has nothing in the
+    /// pipeline and it needs no store; else as a job of the next batch. Behind an AUTH
+    /// whose outcome is not known yet, it waits.
+    private func dispatch(_ session: LineSession, _ item: Item) {
+        if session.awaitingAuth {
+            session.held.append(item)
+            return
         }
-        let now = Int64(loop.now)
-        let auditsDue = authFailures.hasDue(now: now)
-        guard !queue.isEmpty || auditsDue else { return }
-        let needsStore = auditsDue || queue.contains { $0.needsStore }
-        var failure: (any Error)?
-        if needsStore {
-            for p in queue { p.session.accountAtPassStart = p.session.account }
-            var summaries: [AuthFailures.Summary] = []
-            do {
-                try store.write { tx in
-                    for i in queue.indices { try execute(&queue[i], tx, now: now) }
-                    summaries = authFailures.takeDue(now: now)
-                    try authFailures.write(summaries, engine: engine, in: tx)
+        counters.requests += 1
+        guard let work = storeWork(item, session) else {
+            if session.outstanding == 0 {
+                answerLocally(item, session)
+                touch(session)
+            } else {
+                session.outstanding += 1
+                pipeline.submit(.line, work: nil) { [unowned self] _ in
+                    session.outstanding -= 1
+                    self.answerLocally(item, session)
+                    self.touch(session)
                 }
-            } catch {
-                authFailures.restore(summaries)
-                failure = error
+            }
+            return
+        }
+        session.outstanding += 1
+        if case .request(.auth(let name, _)) = item {
+            session.awaitingAuth = true
+            pipeline.submit(.line, work: work) { [unowned self] result in
+                session.outstanding -= 1
+                self.authenticated(session, name, result)
+                self.touch(session)
+                self.dispatchHeld(session)
             }
         } else {
-            for i in queue.indices { try? execute(&queue[i], nil, now: now) }
+            let isUSSD: Bool
+            if case .request(.ussd) = item { isUSSD = true } else { isUSSD = false }
+            pipeline.submit(.line, work: work) { [unowned self] result in
+                session.outstanding -= 1
+                self.completed(result, session, ussd: isUSSD)
+                self.touch(session)
+            }
         }
-        stats.requests += queue.count
-        if let failure {
-            let used = queue.filter(\.usedStore).count
-            stats.failedCommits += 1
-            stats.failedRequests += used
-            logger.error("commit failed, \(used) requests answered 451: \(failure)")
-            // Nothing of the pass happened: its dialogues stay where they were.
-            ussdPass = USSDDialogues.Changes()
-            passCommands = CommandCounts()
-            redoAfterFailedCommit()
-        } else if needsStore {
-            let used = queue.reduce(0) { $0 + ($1.usedStore ? 1 : 0) }
-            stats.commits += 1
-            stats.engineCommands += used
-            stats.largestGroup = max(stats.largestGroup, used)
-            stats.commands.add(passCommands)
-            passCommands = CommandCounts()
-        }
-        if !ussdPass.isEmpty {
-            ussdDialogues.apply(ussdPass, now: loop.now)
-            ussdPass = USSDDialogues.Changes()
-        }
-        release()
-        queue.removeAll(keepingCapacity: true)
     }
 
-    /// Runs one request and writes its answer into the session's held output. Throws
-    /// only store errors, which fail the whole pass's transaction.
-    private func execute(_ p: inout Pending, _ tx: (any StoreTransaction)?, now: Int64) throws {
-        let session = p.session
+    /// The requests that waited for an AUTH, in their order (up to the next AUTH).
+    private func dispatchHeld(_ session: LineSession) {
+        guard !session.held.isEmpty else { return }
+        let held = session.held
+        session.held.removeAll()
+        for item in held { dispatch(session, item) }
+    }
+
+    /// What a request does in the store, run on the store's thread; `nil` when it needs
+    /// no store (or is refused before: no role for it, an AUTH while blocked).
+    private func storeWork(_ item: Item, _ session: LineSession) -> StoreWork? {
+        guard case .request(let request) = item else { return nil }
+        if let verb = request.verb, verb.permission(for: session.role) != nil { return nil }
+        let account = session.accountName
+        func command(_ command: Command) -> StoreWork {
+            { batch in
+                let context = RequestContext(channel: "line", account: account, request: request.maskedDescription,
+                                             now: batch.now)
+                return .outcome(try batch.engine.execute(command, context, in: batch.tx))
+            }
+        }
+        switch request {
+        case .auth(let name, let password):
+            if session.authBlockedUntil > loop.now { return nil }
+            return { batch in
+                let context = RequestContext(channel: "line", account: name, request: request.maskedDescription,
+                                             now: batch.now)
+                return .account(try batch.engine.authenticate(account: name, password: password, context, in: batch.tx))
+            }
+        case .sms(let from, let to, let text): return command(.sms(from: from, to: to, text: text))
+        case .topup(let msisdn, let amount): return command(.topUp(msisdn, amount: amount))
+        case .mt(let from, let to, let text): return command(.mt(from: from, to: to, text: text))
+        case .outbox(let recipient): return command(.outbox(recipient: recipient, limit: Request.outboxBatch))
+        case .rateSet(let rate): return command(.setRate(rate))
+        case .rateDelete(let prefix, let kind): return command(.deleteRates(prefix: prefix, kind: kind))
+        case .rateList(let prefix): return command(.listRates(prefix: prefix))
+        case .subAdd(let subscriber, let pin): return command(.addSubscriber(subscriber, pin: pin))
+        case .subShow(let msisdn): return command(.showSubscriber(msisdn))
+        case .ussd(let msisdn, let text):
+            // The dialogue is the one this batch left for the number, else the open one.
+            return { batch in
+                let context = RequestContext(channel: "line", account: account, request: request.maskedDescription,
+                                             now: batch.now)
+                let open = batch.dialogue(for: msisdn)
+                let outcome = try batch.engine.execute(.ussd(from: msisdn, input: text, dialogue: open), context, in: batch.tx)
+                batch.setDialogue(outcome.dialogue, for: msisdn)
+                return .outcome(outcome)
+            }
+        case .empty, .ping, .help, .quit, .release, .reload:
+            return nil
+        }
+    }
+
+    /// Renders a store request's reply (or the failed commit's 451).
+    private func completed(_ result: Pipeline.JobResult, _ session: LineSession, ussd: Bool) {
+        switch result {
+        case .committed(.outcome(let outcome)):
+            counters.engineCommands += 1
+            counters.commands.record(service: ussd ? "ussd" : outcome.service, outcome: outcome.status)
+            guard !session.finished else { return }
+            if ussd { writeUSSD(outcome, to: &session.out) } else { write(outcome, to: &session.out) }
+        case .failed:
+            counters.failedRequests += 1
+            guard !session.finished else { return }
+            session.out.line(.commitFailed, "Commit failed, nothing applied; send it again")
+        case .committed, .turn:
+            break
+        }
+    }
+
+    /// Answers a request that needs no store (or is refused before it).
+    private func answerLocally(_ item: Item, _ session: LineSession) {
         // After QUIT or a closing 421, nothing more of this connection runs.
         guard !session.finished else { return }
-        switch p.item {
+        switch item {
         case .error(let error):
-            // Checked here, not when read: an AUTH earlier in the same pass counts.
             // Before AUTH, a malformed protected verb is still "authenticate first".
             if let verb = error.verb, let refusal = verb.permission(for: session.role) {
                 session.out.error(refusal)
@@ -364,8 +406,6 @@ public final class LineServer {
                 return
             }
             switch request {
-            case .empty:
-                break
             case .ping:
                 session.out.line(.ok, "PONG")
             case .help:
@@ -374,84 +414,24 @@ public final class LineServer {
                 session.out.line(.bye, "Bye")
                 session.closing = true
                 session.finished = true
-            case .auth(let name, let password):
-                guard let tx else { return }
-                p.usedStore = true
-                try authenticate(session, name, password, request, tx, now: now)
-            case .sms(let from, let to, let text):
-                guard let tx else { return }
-                p.usedStore = true
-                try run(.sms(from: from, to: to, text: text), request, session, tx, now: now)
-            case .topup(let msisdn, let amount):
-                guard let tx else { return }
-                p.usedStore = true
-                try run(.topUp(msisdn, amount: amount), request, session, tx, now: now)
-            case .mt(let from, let to, let text):
-                guard let tx else { return }
-                p.usedStore = true
-                try run(.mt(from: from, to: to, text: text), request, session, tx, now: now)
-            case .ussd(let msisdn, let text):
-                guard let tx else { return }
-                p.usedStore = true
-                try ussd(msisdn, text, request, session, tx, now: now)
+            case .auth(let name, _):
+                // Blocked after failures: refused without a look at the store.
+                session.authFailures += 1
+                authFailures.record(source: session.connection.peerHost, second: Int64(loop.now), name: name, channel: "line")
+                session.out.line(.authenticationFailed, "Too many failures, wait before trying again")
+                closeIfTooManyAuthFailures(session)
             case .release(let msisdn):
-                let open = ussdDialogues.dialogue(for: msisdn, now: loop.now, pending: ussdPass) != nil
-                ussdPass.set(nil, for: msisdn)
+                let open = pipeline.dialogues.release(msisdn, now: loop.now)
                 session.out.line(.ok, open ? "Released" : "No open dialogue")
-            case .outbox(let recipient):
-                guard let tx else { return }
-                p.usedStore = true
-                try run(.outbox(recipient: recipient, limit: Request.outboxBatch), request, session, tx, now: now)
-            case .rateSet(let rate):
-                guard let tx else { return }
-                p.usedStore = true
-                try run(.setRate(rate), request, session, tx, now: now)
-            case .rateDelete(let prefix, let kind):
-                guard let tx else { return }
-                p.usedStore = true
-                try run(.deleteRates(prefix: prefix, kind: kind), request, session, tx, now: now)
-            case .rateList(let prefix):
-                guard let tx else { return }
-                p.usedStore = true
-                try run(.listRates(prefix: prefix), request, session, tx, now: now)
-            case .subAdd(let subscriber, let pin):
-                guard let tx else { return }
-                p.usedStore = true
-                try run(.addSubscriber(subscriber, pin: pin), request, session, tx, now: now)
-            case .subShow(let msisdn):
-                guard let tx else { return }
-                p.usedStore = true
-                try run(.showSubscriber(msisdn), request, session, tx, now: now)
             case .reload:
                 switch reload() {
                 case .success(let summary): session.out.line(.ok, summary)
                 case .failure(let error): session.out.line(.refused, "Grammar refused, the previous one stays: \(error)")
                 }
+            case .empty, .sms, .topup, .mt, .ussd, .outbox, .rateSet, .rateDelete, .rateList, .subAdd, .subShow:
+                break
             }
         }
-    }
-
-    private func run(_ command: Command, _ request: Request, _ session: LineSession,
-                     _ tx: any StoreTransaction, now: Int64) throws {
-        let context = RequestContext(channel: "line", account: session.accountName,
-                                     request: request.maskedDescription, now: now)
-        let outcome = try engine.execute(command, context, in: tx)
-        passCommands.record(service: outcome.service, outcome: outcome.status)
-        write(outcome, to: &session.out)
-    }
-
-    /// A USSD string: continues the subscriber's open dialogue (as the pass so far left
-    /// it), stages what the engine returns, and answers the screen with `251 CONTINUE`
-    /// (dialogue open), `250 END`, or the refusal.
-    private func ussd(_ msisdn: MSISDN, _ text: String, _ request: Request, _ session: LineSession,
-                      _ tx: any StoreTransaction, now: Int64) throws {
-        let context = RequestContext(channel: "line", account: session.accountName,
-                                     request: request.maskedDescription, now: now)
-        let open = ussdDialogues.dialogue(for: msisdn, now: loop.now, pending: ussdPass)
-        let outcome = try engine.execute(.ussd(from: msisdn, input: text, dialogue: open), context, in: tx)
-        ussdPass.set(outcome.dialogue, for: msisdn)
-        passCommands.record(service: "ussd", outcome: outcome.status)
-        writeUSSD(outcome, to: &session.out)
     }
 
     /// How a USSD outcome reads on the line protocol: the screen's lines, then
@@ -469,12 +449,9 @@ public final class LineServer {
         out.line(code, final)
     }
 
-    /// Told of every engine a reload puts in force, so the other transports of the loop
-    /// switch with this one.
-    public var onReload: ((Engine) -> Void)?
-
-    /// Reads the grammar folder again and puts a new engine in force; on any error the
-    /// engine in force stays. Runs on the loop (RELOAD, SIGHUP): a few small files.
+    /// Reads the grammar folder again and puts a new engine in force for every
+    /// transport; on any error the engine in force stays. Runs on the loop (RELOAD,
+    /// SIGHUP): a few small files. A batch in flight finishes with the engine it took.
     @discardableResult
     public func reload() -> Result<String, GrammarError> {
         guard let folder = config.grammarFolder else {
@@ -482,8 +459,7 @@ public final class LineServer {
         }
         do {
             let grammar = try Grammar.load(from: folder)
-            engine = try Engine(validating: grammar, folder: folder)
-            onReload?(engine)
+            pipeline.engine = try Engine(validating: grammar, folder: folder)
             logger.notice("grammar reloaded from \(folder)")
             return .success("Grammar reloaded from \(folder): \(grammar.services.count) services")
         } catch {
@@ -514,33 +490,36 @@ public final class LineServer {
         }
     }
 
-    private func authenticate(_ session: LineSession, _ name: String, _ password: String, _ request: Request,
-                              _ tx: any StoreTransaction, now: Int64) throws {
-        if session.authBlockedUntil > loop.now {
-            session.authFailures += 1
-            authFailures.record(source: session.connection.peerHost, second: now, name: name, channel: "line")
-            session.out.line(.authenticationFailed, "Too many failures, wait before trying again")
-            closeIfTooManyAuthFailures(session)
-            return
-        }
-        let context = RequestContext(channel: "line", account: name, request: request.maskedDescription, now: now)
-        let account = try engine.authenticate(account: name, password: password, context, in: tx)
-        if let account {
+    /// An AUTH's outcome: the account (the requests held behind it run with its role),
+    /// or a failure (counted, slowed down, closed after too many). A failed commit
+    /// changes nothing: the connection stays as it was.
+    private func authenticated(_ session: LineSession, _ name: String, _ result: Pipeline.JobResult) {
+        session.awaitingAuth = false
+        guard !session.finished else { return }
+        switch result {
+        case .committed(.account(let account?)):
+            counters.engineCommands += 1
             session.account = account
             session.authFailures = 0
             session.out.line(.authenticated, "Authenticated as \(account.name) (\(account.role.rawValue))")
-            return
-        }
-        // A failed AUTH also ends an earlier login: the connection is not trusted now.
-        session.account = nil
-        authFailures.record(source: session.connection.peerHost, second: now, name: name, channel: "line")
-        session.authFailures += 1
-        session.out.line(.authenticationFailed, "Authentication failed")
-        if !closeIfTooManyAuthFailures(session) {
-            // Slow down guessing: the connection is not read for 1, 2, 4 … seconds.
-            let delay = Double(1 << min(session.authFailures - 1, 6))
-            session.authBlockedUntil = loop.now + delay
-            session.pauseForAuth(delay, loop: loop)
+        case .committed:
+            counters.engineCommands += 1
+            // A failed AUTH also ends an earlier login: the connection is not trusted now.
+            session.account = nil
+            authFailures.record(source: session.connection.peerHost, second: Int64(loop.now), name: name, channel: "line")
+            session.authFailures += 1
+            session.out.line(.authenticationFailed, "Authentication failed")
+            if !closeIfTooManyAuthFailures(session) {
+                // Slow down guessing: the connection is not read for 1, 2, 4 … seconds.
+                let delay = Double(1 << min(session.authFailures - 1, 6))
+                session.authBlockedUntil = loop.now + delay
+                session.pauseForAuth(delay, loop: loop)
+            }
+        case .failed:
+            counters.failedRequests += 1
+            session.out.line(.commitFailed, "Commit failed, nothing applied; send it again")
+        case .turn:
+            break
         }
     }
 
@@ -550,6 +529,8 @@ public final class LineServer {
         session.out.line(.closing, "Too many authentication failures, closing")
         session.closing = true
         session.finished = true
+        // What was read after it is not run.
+        session.held.removeAll()
         logger.warning("closing \(session.connection.peer) after \(session.authFailures) failed AUTH")
         return true
     }
@@ -560,58 +541,55 @@ public final class LineServer {
         session.out.lines(.ok, verbs.flatMap(\.usageLines), final: "End of HELP")
     }
 
-    /// Commit failed: the sessions' auth goes back to where the pass found it, answers
-    /// are rebuilt, every request that used the store gets 451.
-    private func redoAfterFailedCommit() {
-        for p in queue {
-            p.session.out.removeAll()
-            p.session.account = p.session.accountAtPassStart
-            p.session.finished = false
-        }
-        for i in queue.indices {
-            if queue[i].usedStore {
-                queue[i].session.out.line(.commitFailed, "Commit failed, nothing applied; send it again")
-            } else {
-                try? execute(&queue[i], nil, now: Int64(loop.now))
-            }
-        }
+    private func touch(_ session: LineSession) {
+        guard !session.touched else { return }
+        session.touched = true
+        touched.append(session)
     }
 
-    /// Hands every session its held answers, one write each.
+    /// Hands every session with answers its bytes, one write each (end of pass).
     private func release() {
-        for p in queue {
-            let session = p.session
-            guard !session.out.isEmpty else { continue }
-            if !session.closed {
-                session.connection.write(session.out.bytes)
+        guard !touched.isEmpty else { return }
+        for session in touched {
+            session.touched = false
+            if session.closed {
+                session.out.removeAll()
+                continue
             }
-            session.out.removeAll()
-            if session.closed { continue }
+            if !session.out.isEmpty {
+                session.connection.write(session.out.bytes)
+                session.out.removeAll()
+            }
+            if refusingWork, session.isIdle, session.connection.inputLength > 0 { refuse(session) }
             if session.closing {
-                finishClosing(session)
-            } else if session.connection.outputLength > config.pauseOutputBytes {
+                if session.isIdle { finishClosing(session) }
+            } else if session.connection.outputLength > config.pauseOutputBytes, !session.pausedForOutput {
                 session.pausedForOutput = true
                 session.connection.setReading(false)
                 session.connection.watchDrain(lowWater: config.resumeOutputBytes)
             }
         }
+        touched.removeAll(keepingCapacity: true)
     }
 
     // MARK: Shutdown
 
-    /// Stops accepting; what was read is still answered by the next ``commitPass()``.
+    /// Stops accepting, and stops taking work: what was read is still answered (the
+    /// pipeline runs it), lines read from now on get `421 … not executed`.
     public func beginShutdown() {
         guard !isStopping else { return }
         isStopping = true
+        refusingWork = true
+        deadlineSweep?.cancel()
         listener?.disable()
     }
 
-    /// After the last pass: lines that still arrive are answered `421 … not executed`
-    /// while the answers owed go out; once they are with the kernel (or the grace period
-    /// ends) each connection gets `421 Shutting down` and is closed gracefully (half-close,
-    /// the peer read out), within the same grace period.
+    /// Once the pipeline has answered everything: lines that still arrive are answered
+    /// `421 … not executed` while the answers owed go out; once they are with the kernel
+    /// (or the grace period ends) each connection gets `421 Shutting down` and is closed
+    /// gracefully (half-close, the peer read out), within the same grace period.
     public func finishShutdown() {
-        refusingWork = true
+        beginShutdown()
         let deadline = loop.now + config.shutdownGrace
         let tick = LoopTimer(loop: loop) {}
         tick.schedule(after: 0.05, repeating: true)
@@ -631,35 +609,12 @@ public final class LineServer {
         tick.cancel()
         auditTick?.cancel()
         deadlineSweep?.cancel()
-        flushAuthFailures()
-        if ownsDialogues { ussdDialogues.stopSweeping() }
         for connection in Array(lingering.values) { connection.close() }
         listener?.close()
         listener = nil
     }
 
-    /// Audits every failed login still counted (at shutdown).
-    public func flushAuthFailures() {
-        guard !authFailures.isEmpty else { return }
-        let summaries = authFailures.takeDue(now: Int64(loop.now), everything: true)
-        do {
-            try store.write { tx in try authFailures.write(summaries, engine: engine, in: tx) }
-        } catch {
-            logger.error("failed logins not audited (\(summaries.reduce(0) { $0 + $1.count }) attempts): \(error)")
-        }
-    }
-
     public var openConnections: Int { sessions.count }
     /// Connections closing gracefully.
     public var closingConnections: Int { lingering.count }
-}
-
-extension LineServer.Pending {
-    var needsStore: Bool {
-        guard case .request(let request) = item else { return false }
-        switch request {
-        case .auth, .sms, .ussd, .topup, .mt, .outbox, .rateSet, .rateDelete, .rateList, .subAdd, .subShow: return true
-        default: return false
-        }
-    }
 }

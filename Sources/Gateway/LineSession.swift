@@ -25,10 +25,19 @@ final class LineSession: ConnectionHandler {
     var partialLineSince: Double?
     private(set) var role: Request.Role = .none
     private(set) var accountName: String?
-    var accountAtPassStart: Account?
+    /// Requests of this connection in the pipeline (submitted, not completed): a request
+    /// that needs no store is answered at once only when there are none.
+    var outstanding = 0
+    /// An AUTH is in the pipeline: what follows waits in ``held`` for its outcome.
+    var awaitingAuth = false
+    var held: [LineServer.Item] = []
+    /// Listed for the end-of-pass write.
+    var touched = false
+    /// Nothing of this connection is in the pipeline or waiting.
+    var isIdle: Bool { outstanding == 0 && held.isEmpty && !awaitingAuth }
     /// QUIT, EOF or idle: answer what was read, then close.
     var closing = false
-    /// QUIT or a closing 421 was answered: later requests of the pass are dropped.
+    /// QUIT or a closing 421 was answered: later requests are dropped.
     var finished = false
     var closed = false
     var pausedForOutput = false

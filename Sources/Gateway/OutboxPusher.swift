@@ -44,7 +44,7 @@ public struct SendSMSConfig: Sendable {
 /// (at-least-once: the one gap is between Kannel's `202` and the commit of the mark).
 public final class OutboxPusher {
     let loop: EventLoop
-    let store: any SubscriberStore
+    let pipeline: Pipeline
     let config: SendSMSConfig
     let logger: Logger
     public let target: SendSMSTarget
@@ -57,6 +57,10 @@ public final class OutboxPusher {
     private var inFlight: [Int64: OutboxMessage] = [:]
     /// Kannel accepted them; the mark is not committed yet.
     private var accepted: [OutboxMessage] = []
+    /// Their mark is in the pipeline.
+    private var marking: [OutboxMessage] = []
+    /// A look at the outbox is in the pipeline.
+    private var looking = false
     /// Refused by Kannel: each waits until its time.
     private var refused: [Int64: Retry] = [:]
     /// Kannel down: nothing goes out before this.
@@ -80,9 +84,9 @@ public final class OutboxPusher {
         public var description: String { "delivered \(delivered), failed attempts \(failures)" }
     }
 
-    public init(loop: EventLoop, store: any SubscriberStore, config: SendSMSConfig, logger: Logger) throws {
+    public init(loop: EventLoop, pipeline: Pipeline, config: SendSMSConfig, logger: Logger) throws {
         self.loop = loop
-        self.store = store
+        self.pipeline = pipeline
         self.config = config
         self.logger = logger
         target = try SendSMSTarget(url: config.url)
@@ -92,6 +96,8 @@ public final class OutboxPusher {
         tick?.schedule(after: config.interval, repeating: true)
         soon = LoopTimer(loop: loop) { [unowned self] in self.look() }
         soon?.schedule(after: 0)
+        // A batch of requests may have queued SMS.
+        pipeline.afterCommit.append { [weak self] in self?.nudge() }
     }
 
     /// Messages handed to Kannel and not answered yet.
@@ -108,19 +114,29 @@ public final class OutboxPusher {
     func look() {
         lastLook = loop.now
         markAccepted()
-        guard !stopping, let client, loop.now >= pausedUntil, client.hasIdleConnection else { return }
+        guard !stopping, !looking, let client, loop.now >= pausedUntil, client.hasIdleConnection else { return }
+        let limit = config.maxInFlight + accepted.count + marking.count + refused.count
+        looking = true
+        // Read in the pipeline's next batch (on the store's thread); sent when it answers.
+        pipeline.submit(.system, work: { batch in
+            .outbox(try batch.tx.pendingOutbox(recipient: nil, limit: limit))
+        }) { [weak self] result in
+            guard let self else { return }
+            self.looking = false
+            switch result {
+            case .committed(.outbox(let pending)): self.send(pending)
+            case .failed(let error): self.logger.error("sendsms: cannot read the outbox: \(error)")
+            default: break
+            }
+        }
+    }
+
+    /// Sends what is pending and not already on its way, up to the free connections.
+    private func send(_ pending: [OutboxMessage]) {
+        guard !stopping, let client, loop.now >= pausedUntil else { return }
         let free = config.maxInFlight - inFlight.count
         let now = loop.now
-        let pending: [OutboxMessage]
-        do {
-            pending = try store.write { tx in
-                try tx.pendingOutbox(recipient: nil, limit: free + inFlight.count + accepted.count + refused.count)
-            }
-        } catch {
-            logger.error("sendsms: cannot read the outbox: \(error)")
-            return
-        }
-        let busy = Set(inFlight.keys).union(accepted.map(\.id))
+        let busy = Set(inFlight.keys).union(accepted.map(\.id)).union(marking.map(\.id))
         var sent = 0
         for message in pending where sent < free && !busy.contains(message.id) {
             if let retry = refused[message.id], retry.notBefore > now { continue }
@@ -166,24 +182,30 @@ public final class OutboxPusher {
         min(config.maxRetry, config.firstRetry * Double(1 << min(failures - 1, 20)))
     }
 
-    /// Commits the marks of what Kannel accepted; a failed commit keeps them for the next look.
+    /// Marks what Kannel accepted in the pipeline's next batch; a failed commit keeps
+    /// the marks for the next look.
     private func markAccepted() {
-        guard !accepted.isEmpty else { return }
-        let now = Int64(loop.now)
-        let batch = accepted
-        do {
-            try store.write { tx in
-                try tx.markDelivered(batch.map(\.id), at: now)
-                for m in batch {
-                    try tx.audit(AuditEntry(at: now, account: nil, channel: "http", msisdn: m.recipient,
-                                            request: "SENDSMS \(m.id) \(m.sender) \(m.recipient)",
-                                            outcome: "ok: accepted by sendsms"))
-                }
+        guard !accepted.isEmpty, marking.isEmpty else { return }
+        let messages = accepted
+        accepted.removeAll()
+        marking = messages
+        pipeline.submit(.system, work: { batch in
+            try batch.tx.markDelivered(messages.map(\.id), at: batch.now)
+            for m in messages {
+                try batch.tx.audit(AuditEntry(at: batch.now, account: nil, channel: "http", msisdn: m.recipient,
+                                              request: "SENDSMS \(m.id) \(m.sender) \(m.recipient)",
+                                              outcome: "ok: accepted by sendsms"))
             }
-            accepted.removeAll()
-            stats.delivered += batch.count
-        } catch {
-            logger.error("sendsms: cannot mark \(batch.count) messages delivered, trying again: \(error)")
+            return .done
+        }) { [weak self] result in
+            guard let self else { return }
+            self.marking = []
+            if case .failed(let error) = result {
+                self.accepted = messages + self.accepted
+                self.logger.error("sendsms: cannot mark \(messages.count) messages delivered, trying again: \(error)")
+            } else {
+                self.stats.delivered += messages.count
+            }
         }
     }
 
@@ -196,9 +218,13 @@ public final class OutboxPusher {
         let deadline = loop.now + grace
         let wake = LoopTimer(loop: loop) {}
         wake.schedule(after: 0.05, repeating: true)
-        while !inFlight.isEmpty, loop.now < deadline { loop.runOnce() }
+        while !inFlight.isEmpty, loop.now < deadline {
+            loop.runOnce()
+            pipeline.endOfPass()
+        }
         wake.cancel()
         markAccepted()
+        pipeline.drain(until: .infinity)
         client?.close()
         client = nil
     }

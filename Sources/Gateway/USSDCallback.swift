@@ -81,7 +81,7 @@ public enum USSDCallback {
     /// for as long as a dialogue may wait (``USSDDialogues/timeout``) after the last
     /// request; changed only after the pass's commit, like the dialogues.
     public final class Sessions {
-        struct Entry: Equatable {
+        struct Entry: Equatable, Sendable {
             let msisdn: MSISDN
             let answers: Int
             let body: String
@@ -96,7 +96,7 @@ public enum USSDCallback {
         }
 
         /// What a pass did, applied after its commit.
-        struct Changes {
+        public struct Changes: Sendable {
             var staged: [String: Entry] = [:]
             var isEmpty: Bool { staged.isEmpty }
         }
@@ -104,14 +104,26 @@ public enum USSDCallback {
         /// The answer already given to `turn`, when it brings no new answer: the session
         /// is known for this number and has run as many answers (or more).
         func repeated(_ turn: Turn, now: Double, pending: Changes) -> String? {
-            guard let entry = pending.staged[turn.sessionId] ?? live(turn.sessionId, now: now),
-                  entry.msisdn == turn.msisdn, turn.answers.count <= entry.answers else { return nil }
-            return entry.body
+            snapshot().repeated(turn, now: now, pending: pending)
         }
 
-        private func live(_ id: String, now: Double) -> Entry? {
-            guard let entry = entries[id], now - entry.touched <= timeout else { return nil }
-            return entry
+        /// The sessions as they are now, for a batch on the store's thread.
+        func snapshot() -> Snapshot { Snapshot(entries: entries, timeout: timeout) }
+
+        struct Snapshot: Sendable {
+            let entries: [String: Entry]
+            let timeout: Double
+
+            func repeated(_ turn: Turn, now: Double, pending: Changes) -> String? {
+                guard let entry = pending.staged[turn.sessionId] ?? live(turn.sessionId, now: now),
+                      entry.msisdn == turn.msisdn, turn.answers.count <= entry.answers else { return nil }
+                return entry.body
+            }
+
+            private func live(_ id: String, now: Double) -> Entry? {
+                guard let entry = entries[id], now - entry.touched <= timeout else { return nil }
+                return entry
+            }
         }
 
         func apply(_ changes: Changes, now: Double) {

@@ -28,7 +28,7 @@ public final class USSDDialogues {
     private var sweeper: LoopTimer?
 
     /// What one pass of a transport did to the dialogues, not yet applied.
-    public struct Changes {
+    public struct Changes: Sendable {
         var staged: [MSISDN: USSDDialogue?] = [:]
 
         public init() {}
@@ -81,6 +81,28 @@ public final class USSDDialogues {
     public func stopSweeping() {
         sweeper?.cancel()
         sweeper = nil
+    }
+
+    /// The open dialogues as they are now, for a batch on the store's thread (a copy on
+    /// write: taking it copies nothing).
+    public func snapshot() -> Snapshot { Snapshot(open: open, timeout: timeout) }
+
+    public struct Snapshot: Sendable {
+        let open: [MSISDN: (dialogue: USSDDialogue, touched: Double)]
+        let timeout: Double
+
+        func dialogue(for msisdn: MSISDN, now: Double) -> USSDDialogue? {
+            guard let entry = open[msisdn], now - entry.touched <= timeout else { return nil }
+            return entry.dialogue
+        }
+    }
+
+    /// Drops the dialogue of `msisdn` at once (`RELEASE`); true when one was open.
+    @discardableResult
+    public func release(_ msisdn: MSISDN, now: Double) -> Bool {
+        let wasOpen = dialogue(for: msisdn, now: now) != nil
+        open[msisdn] = nil
+        return wasOpen
     }
 
     /// How many dialogues are open (some may be past the timeout until the next sweep).

@@ -120,75 +120,48 @@ struct Serve: ParsableCommand {
         config.shutdownGrace = shutdownGrace
         config.grammarFolder = folder
 
+        var httpConfig: HTTPConfig?
+        if http != "off" {
+            var h = HTTPConfig()
+            h.listen = http
+            h.shutdownGrace = shutdownGrace
+            h.maxConnections = budget.http
+            h.requestTimeout = lineTimeout
+            httpConfig = h
+        }
         let loop = try EventLoop()
-        let server: LineServer
+        let gateway: Gateway
         do {
-            server = try LineServer(loop: loop, store: sqlite, engine: engine, config: config, logger: logger)
+            gateway = try buildGateway(loop: loop, store: sqlite, engine: engine, line: config, http: httpConfig,
+                                       sendSMS: sendsmsURL.map(SendSMSConfig.init(url:)), logger: logger)
         } catch {
             throw CLIError("\(error)")
         }
-        var front: HTTPFront?
-        if http != "off" {
-            var httpConfig = HTTPConfig()
-            httpConfig.listen = http
-            httpConfig.shutdownGrace = shutdownGrace
-            httpConfig.maxConnections = budget.http
-            httpConfig.requestTimeout = lineTimeout
-            do {
-                front = try HTTPFront(loop: loop, store: sqlite, engine: server.engine, config: httpConfig, logger: logger,
-                                     dialogues: server.ussdDialogues, authFailures: server.authFailures)
-            } catch {
-                throw CLIError("http: \(error)")
-            }
-            front?.lineServer = server
-        }
-        var pusher: OutboxPusher?
-        if let sendsmsURL {
-            do {
-                pusher = try OutboxPusher(loop: loop, store: sqlite, config: SendSMSConfig(url: sendsmsURL), logger: logger)
-            } catch {
-                throw CLIError("sendsms: \(error)")
-            }
-            logger.info("pushing the outbox to \(pusher!.target.host):\(pusher!.target.port)")
+        if let pusher = gateway.pusher {
+            logger.info("pushing the outbox to \(pusher.target.host):\(pusher.target.port)")
         }
         var stopping = false
         for signal in [SIGTERM, SIGINT] {
             try loop.onSignal(signal) {
                 logger.info("signal \(signal): finishing what was read, then stopping")
                 stopping = true
-                server.beginShutdown()
-                front?.beginShutdown()
+                gateway.beginShutdown()
             }
         }
-        server.onReload = { engine in front?.engine = engine }
         // SIGHUP reads the grammar again, as RELOAD does; a bad one is logged and refused.
         try loop.onSignal(SIGHUP) {
-            server.reload()
+            gateway.line.reload()
         }
         // The ready lines: scripts and tests wait for them (and read the ports from them).
-        print("selfcare: listening on \(server.boundAddress)")
-        if let front { print("selfcare: http on \(front.boundAddress)") }
+        print("selfcare: listening on \(gateway.line.boundAddress)")
+        if let front = gateway.http { print("selfcare: http on \(front.boundAddress)") }
         fflush(nil)
 
-        // One pass of the loop, then each transport's group commit; a commit may have
-        // queued SMS for the pusher.
         while !stopping {
-            loop.runOnce()
-            let commits = server.stats.commits + (front?.metrics.commits ?? 0)
-            server.commitPass()
-            front?.commitPass()
-            if server.stats.commits + (front?.metrics.commits ?? 0) != commits { pusher?.nudge() }
+            gateway.runPass()
         }
-        server.commitPass()
-        front?.finishShutdown()
-        server.finishShutdown()
-        pusher?.finishShutdown()
-        logger.notice("stopped: \(server.stats)")
-        if let pusher { logger.notice("sendsms stopped: \(pusher.stats)") }
-        if let front {
-            let m = front.metrics
-            logger.notice("http stopped: commits \(m.commits), failed commits \(m.failedCommits) (\(m.failedRequests) requests got 503), largest group \(m.largestGroup)")
-        }
+        gateway.shutdown()
+        for line in gateway.stopLines { logger.notice("\(line)") }
     }
 }
 

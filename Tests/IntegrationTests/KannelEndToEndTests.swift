@@ -339,7 +339,7 @@ struct KannelEndToEndTests {
 
     /// The outbox as stored, oldest first.
     static func outbox(_ store: TemporaryStore) throws -> [OutboxRow] {
-        try DatabaseQueue(path: store.path).read { db in
+        try store.rawDatabase().read { db in
             try Row.fetchAll(db, sql: "SELECT sender, recipient, text, delivered_at FROM outbox ORDER BY id").map { row in
                 OutboxRow(sender: row["sender"], recipient: row["recipient"], text: row["text"],
                           delivered: (row["delivered_at"] as Int64?) != nil)

@@ -9,7 +9,7 @@ import Testing
 struct SMSServicesTests {
     /// Everything a refusal must not touch, as text rows.
     static func snapshot(_ store: TemporaryStore) throws -> [String] {
-        let db = try DatabaseQueue(path: store.path)
+        let db = try store.rawDatabase()
         return try db.read { db in
             var rows: [String] = []
             for sql in [

@@ -192,3 +192,15 @@ final class ServerProcess: @unchecked Sendable {
 
     deinit { kill() }
 }
+
+import GRDB
+
+extension TemporaryStore {
+    /// The store file through GRDB, for reading tables the store's API does not show.
+    /// SQLite is configured first, as the server does: the first connection of the test
+    /// process fixes SQLite's threading mode for all of them (SQLiteStoreTests checks it).
+    func rawDatabase() throws -> DatabaseQueue {
+        _ = SQLiteStore.processConfigured
+        return try DatabaseQueue(path: path)
+    }
+}

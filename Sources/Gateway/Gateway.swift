@@ -1,0 +1,117 @@
+import Engine
+import EventLoop
+import Logging
+import Model
+
+/// The whole gateway on one loop, as `selfcare serve` runs it: the store executor, the
+/// pipeline, the line protocol, the HTTP front (optional) and the outbox pusher
+/// (optional). ``buildGateway(loop:store:engine:line:http:sendSMS:logger:)`` wires it;
+/// tests build one on a temporary store and drive it with ``runPass()``.
+///
+/// ```swift
+/// let gateway = try buildGateway(loop: loop, store: sqlite, engine: engine, line: config,
+///                                http: httpConfig, sendSMS: nil, logger: logger)
+/// while !stopping { gateway.runPass() }
+/// gateway.shutdown()
+/// ```
+public final class Gateway {
+    public let loop: EventLoop
+    public let executor: any StoreExecutor
+    public let pipeline: Pipeline
+    public let line: LineServer
+    public let http: HTTPFront?
+    public let pusher: OutboxPusher?
+    let logger: Logger
+    private var stopped = false
+
+    init(loop: EventLoop, executor: any StoreExecutor, pipeline: Pipeline, line: LineServer, http: HTTPFront?,
+         pusher: OutboxPusher?, logger: Logger) {
+        self.loop = loop
+        self.executor = executor
+        self.pipeline = pipeline
+        self.line = line
+        self.http = http
+        self.pusher = pusher
+        self.logger = logger
+    }
+
+    /// One pass of the loop (read callbacks submit jobs, finished batches complete),
+    /// then the pipeline's end of pass (the next batch ships, answers are written).
+    public func runPass() {
+        loop.runOnce()
+        pipeline.endOfPass()
+    }
+
+    /// SIGTERM: stop accepting and taking work; what was read is still answered.
+    public func beginShutdown() {
+        line.beginShutdown()
+        http?.beginShutdown()
+    }
+
+    /// Answers everything the pipeline holds, lets the answers out, closes every
+    /// connection gracefully, commits the pusher's marks and the failed logins' audit,
+    /// then lets the store go (its thread ends).
+    public func shutdown() {
+        guard !stopped else { return }
+        stopped = true
+        beginShutdown()
+        pipeline.drain(until: .infinity)
+        http?.finishShutdown()
+        line.finishShutdown()
+        pusher?.finishShutdown()
+        line.authFailures.submitAll(to: pipeline, now: Int64(loop.now))
+        pipeline.drain(until: .infinity)
+        pipeline.dialogues.stopSweeping()
+        executor.shutdown()
+    }
+
+    /// The lines `selfcare serve` logs when it stops (the benchmark reads the first).
+    public var stopLines: [String] {
+        var lines = ["stopped: \(line.stats)", "store: \(pipeline.stats)"]
+        if let pusher { lines.append("sendsms stopped: \(pusher.stats)") }
+        if let http {
+            let m = http.metrics
+            lines.append("http stopped: commits \(m.commits), failed commits \(m.failedCommits) (\(m.failedRequests) requests got 503), largest group \(m.largestGroup)")
+        }
+        return lines
+    }
+}
+
+/// Wires a gateway on `loop`: `store` is handed to a ``ThreadStoreExecutor`` (from now on
+/// only its thread uses it), the transports share one ``Pipeline``.
+public func buildGateway(loop: EventLoop, store: any SubscriberStore & Sendable, engine: Engine,
+                         line: GatewayConfig, http: HTTPConfig?, sendSMS: SendSMSConfig?,
+                         logger: Logger) throws -> Gateway {
+    let executor = try ThreadStoreExecutor(store: store, loop: loop)
+    let dialogues = USSDDialogues(timeout: line.ussdTimeout)
+    dialogues.startSweeping(on: loop)
+    let pipeline = Pipeline(loop: loop, executor: executor, engine: engine, logger: logger, dialogues: dialogues)
+    let lineServer = try LineServer(loop: loop, pipeline: pipeline, config: line, logger: logger)
+    var front: HTTPFront?
+    if let http {
+        do {
+            front = try HTTPFront(loop: loop, pipeline: pipeline, config: http, logger: logger,
+                                  authFailures: lineServer.authFailures)
+        } catch {
+            throw GatewayBuildError(part: "http", underlying: error)
+        }
+        front?.lineServer = lineServer
+    }
+    var pusher: OutboxPusher?
+    if let sendSMS {
+        do {
+            pusher = try OutboxPusher(loop: loop, pipeline: pipeline, config: sendSMS, logger: logger)
+        } catch {
+            throw GatewayBuildError(part: "sendsms", underlying: error)
+        }
+    }
+    return Gateway(loop: loop, executor: executor, pipeline: pipeline, line: lineServer, http: front,
+                   pusher: pusher, logger: logger)
+}
+
+/// A part of the gateway that could not be built, and why.
+public struct GatewayBuildError: Error, CustomStringConvertible {
+    public let part: String
+    public let underlying: any Error
+    public var description: String { "\(part): \(underlying)" }
+}

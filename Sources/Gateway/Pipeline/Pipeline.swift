@@ -1,0 +1,208 @@
+import Engine
+import EventLoop
+import Logging
+import Model
+
+/// The one request pipeline of the gateway, on the loop thread.
+///
+/// Transports decode their input into jobs — a ``StoreWork`` to run in the store (or
+/// none: `PING` behind a `TOPUP` of the same connection still waits its turn) and a
+/// completion that renders the answer. ``endOfPass()``, called once after every loop pass
+/// (Redis' `beforeSleep`), ships everything submitted since the last batch, from every
+/// transport, to the ``StoreExecutor`` as ONE batch: one transaction, one fsync. While
+/// that batch commits the loop keeps reading and the next batch grows, so the group
+/// commit adapts to the load. When the batch is durable the completions run in
+/// submission order (so each connection's answers keep their order) with the replies;
+/// when its commit fails every job that used the store is told so (`451` on the line,
+/// `503` on HTTP) and none of the batch's USSD changes are applied.
+///
+/// ```swift
+/// let pipeline = Pipeline(loop: loop, executor: try ThreadStoreExecutor(store: sqlite, loop: loop), engine: engine)
+/// pipeline.submit(.line, work: { b in .outcome(try b.engine.execute(command, context, in: b.tx)) }) { result in
+///     render(result)            // on the loop, after the commit
+/// }
+/// while running { loop.runOnce(); pipeline.endOfPass() }
+/// ```
+public final class Pipeline {
+    /// Where a job came from, for the per-transport counters.
+    public enum Transport: Int, Sendable, CaseIterable {
+        case line, http, system
+        public var label: String { ["line", "http", "system"][rawValue] }
+        /// What its requests get when their commit fails.
+        var failureAnswer: String { ["451", "503", "a retry"][rawValue] }
+    }
+
+    /// What a job's completion is told.
+    public enum JobResult {
+        /// The batch committed; the work's reply.
+        case committed(StoreReply)
+        /// The job had no store work; its turn has come.
+        case turn
+        /// The batch rolled back: nothing of it was kept.
+        case failed(any Error)
+    }
+
+    struct Job {
+        let transport: Transport
+        let work: StoreWork?
+        let done: (JobResult) -> Void
+    }
+
+    let loop: EventLoop
+    let executor: any StoreExecutor
+    let logger: Logger
+    /// The engine batches are shipped with (a RELOAD replaces it; a batch in flight
+    /// finishes with the one it took).
+    public var engine: Engine
+    /// The open USSD dialogues of every transport.
+    public let dialogues: USSDDialogues
+    /// The USSD callback's sessions (HTTP `/ussd`).
+    public let callbackSessions: USSDCallback.Sessions
+
+    private var building: [Job] = []
+    private var buildingWorks = 0
+    private var inFlight: [Job] = []
+    private var busy = false
+    /// Called at the start of ``endOfPass()``: contributors submit what is due (the
+    /// failed-login audit rows of the second).
+    public var beforeShip: [() -> Void] = []
+    /// Called at the end of ``endOfPass()``: transports write what their sessions hold.
+    public var afterPass: [() -> Void] = []
+    /// Called after a batch of requests committed (the outbox pusher looks again); not
+    /// after a batch of `system` jobs only (the pusher's own look would call it again).
+    public var afterCommit: [() -> Void] = []
+    public private(set) var stats = Stats()
+
+    public struct Stats: Sendable, CustomStringConvertible {
+        /// Transactions committed / rolled back.
+        public var commits = 0
+        public var failedCommits = 0
+        /// Store works committed (requests that used the store).
+        public var works = 0
+        /// Store works whose batch failed.
+        public var failedWorks = 0
+        public var largestBatch = 0
+        /// Commits / failed commits that carried work of each transport.
+        public var commitsBy = [Int](repeating: 0, count: Transport.allCases.count)
+        public var failedCommitsBy = [Int](repeating: 0, count: Transport.allCases.count)
+
+        public var averageBatch: Double {
+            commits + failedCommits == 0 ? 0 : Double(works + failedWorks) / Double(commits + failedCommits)
+        }
+
+        public func commits(_ transport: Transport) -> Int { commitsBy[transport.rawValue] }
+        public func failedCommits(_ transport: Transport) -> Int { failedCommitsBy[transport.rawValue] }
+
+        public var description: String {
+            "commits \(commits), average batch \(String(format1(averageBatch))), largest batch \(largestBatch), "
+                + "failed commits \(failedCommits) (\(failedWorks) requests)"
+        }
+
+        private func format1(_ x: Double) -> String {
+            let tenths = Int((x * 10).rounded())
+            return "\(tenths / 10).\(tenths % 10)"
+        }
+    }
+
+    public init(loop: EventLoop, executor: any StoreExecutor, engine: Engine, logger: Logger,
+                dialogues: USSDDialogues) {
+        self.loop = loop
+        self.executor = executor
+        self.engine = engine
+        self.logger = logger
+        self.dialogues = dialogues
+        callbackSessions = USSDCallback.Sessions(timeout: dialogues.timeout)
+        building.reserveCapacity(4096)
+        inFlight.reserveCapacity(4096)
+    }
+
+    /// Queues a job for the next batch. `done` runs on the loop: after the batch's commit
+    /// when `work` is given, else in its turn among the batch's completions.
+    public func submit(_ transport: Transport, work: StoreWork?, done: @escaping (JobResult) -> Void) {
+        building.append(Job(transport: transport, work: work, done: done))
+        if work != nil { buildingWorks += 1 }
+    }
+
+    /// Nothing shipped and nothing waiting.
+    public var isIdle: Bool { !busy && building.isEmpty }
+
+    /// Once per loop pass: ships what was submitted as one batch unless one is in flight
+    /// (then it goes when that one completes, at the end of that pass), then lets the
+    /// transports write.
+    public func endOfPass() {
+        for hook in beforeShip { hook() }
+        if !busy, !building.isEmpty { ship() }
+        for hook in afterPass { hook() }
+    }
+
+    private func ship() {
+        swap(&building, &inFlight)
+        let works = buildingWorks
+        buildingWorks = 0
+        guard works > 0 else {
+            // Nothing for the store: every job's turn is now.
+            completeInFlight { _ in .turn }
+            return
+        }
+        var list: [StoreWork] = []
+        list.reserveCapacity(works)
+        for job in inFlight { if let work = job.work { list.append(work) } }
+        let batch = StoreBatch(engine: engine, now: Int64(loop.now), clock: loop.now,
+                               dialogues: dialogues.snapshot(), callbackSessions: callbackSessions.snapshot(),
+                               works: list)
+        busy = true
+        executor.execute(batch) { [unowned self] result in
+            self.busy = false
+            self.completed(result, works: works)
+        }
+    }
+
+    private func completed(_ result: StoreBatchResult, works: Int) {
+        var seen = [Bool](repeating: false, count: Transport.allCases.count)
+        for job in inFlight where job.work != nil { seen[job.transport.rawValue] = true }
+        switch result {
+        case .committed(let replies, let dialogueChanges, let sessionChanges):
+            stats.commits += 1
+            stats.works += works
+            stats.largestBatch = max(stats.largestBatch, works)
+            for t in Transport.allCases where seen[t.rawValue] { stats.commitsBy[t.rawValue] += 1 }
+            if !dialogueChanges.isEmpty { dialogues.apply(dialogueChanges, now: loop.now) }
+            if !sessionChanges.isEmpty { callbackSessions.apply(sessionChanges, now: loop.now) }
+            var next = 0
+            completeInFlight { job in
+                guard job.work != nil else { return .turn }
+                defer { next += 1 }
+                return .committed(replies[next])
+            }
+            if seen[Transport.line.rawValue] || seen[Transport.http.rawValue] {
+                for hook in afterCommit { hook() }
+            }
+        case .failed(let error):
+            stats.failedCommits += 1
+            stats.failedWorks += works
+            var counts = [Int](repeating: 0, count: Transport.allCases.count)
+            for job in inFlight where job.work != nil { counts[job.transport.rawValue] += 1 }
+            for t in Transport.allCases where seen[t.rawValue] {
+                stats.failedCommitsBy[t.rawValue] += 1
+                logger.error("\(t.label) commit failed, \(counts[t.rawValue]) requests answered \(t.failureAnswer): \(error)")
+            }
+            completeInFlight { job in job.work == nil ? .turn : .failed(error) }
+        }
+    }
+
+    private func completeInFlight(_ result: (Job) -> JobResult) {
+        // Completions may submit again (a held request after an AUTH): into `building`.
+        let jobs = inFlight
+        inFlight.removeAll(keepingCapacity: true)
+        for job in jobs { job.done(result(job)) }
+    }
+
+    /// Runs passes until everything submitted has completed (or `deadline`, loop clock).
+    public func drain(until deadline: Double) {
+        endOfPass()
+        while !isIdle, loop.now < deadline {
+            loop.runOnce()
+            endOfPass()
+        }
+    }
+}

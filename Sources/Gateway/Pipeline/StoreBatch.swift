@@ -1,0 +1,109 @@
+import Engine
+import Model
+import Numbering
+
+/// One request's share of a batch: runs on the store's thread, inside the batch's
+/// transaction, with the engine and the batch's view of the USSD state. It may capture
+/// only `Sendable` values (the request, the account name, the clock): it crosses from
+/// the loop thread to the store's. A thrown error is a store failure: the whole batch
+/// rolls back and every request in it is told so.
+public typealias StoreWork = @Sendable (BatchContext) throws -> StoreReply
+
+/// What a ``StoreWork`` hands back to the loop, where the transport renders it. A closed
+/// set: a value crossing threads is `Sendable`, and matching an enum is cheaper than
+/// casting an existential on the hot path.
+public enum StoreReply: Sendable {
+    /// The engine's outcome of a command (line verbs, Kannel's MO, the ops API's verbs).
+    case outcome(Outcome)
+    /// An AUTH: the account, or `nil` when the name or password was wrong.
+    case account(Account?)
+    /// An HTTP request's answer and what the front counts about it.
+    case http(HTTPFront.Reply)
+    /// Pending outbox messages (the sendsms pusher's look).
+    case outbox([OutboxMessage])
+    /// A count (the outbox depth of `/metrics`).
+    case count(Int)
+    /// Done; nothing to say.
+    case done
+}
+
+/// The store side of one batch: the transaction, the engine in force when the batch was
+/// shipped, and what the batch does to the USSD state — staged here, applied by the loop
+/// only once the batch has committed. Lives on the store's thread, one per batch.
+public final class BatchContext {
+    public let engine: Engine
+    /// The batch's transaction; valid only while its works run.
+    public private(set) var tx: any StoreTransaction
+    /// Unix seconds of the batch (the audit rows' time).
+    public let now: Int64
+    /// The loop's clock when the batch was shipped (dialogue timeouts).
+    public let clock: Double
+    private let dialogues: USSDDialogues.Snapshot
+    private let callbackSessions: USSDCallback.Sessions.Snapshot
+    /// The dialogues the batch's requests left, so far.
+    public internal(set) var dialogueChanges = USSDDialogues.Changes()
+    var sessionChanges = USSDCallback.Sessions.Changes()
+    /// HTTP credentials proved by a password check in this batch: the next request with
+    /// the same ones is not checked again (the loop's cache learns them after the commit).
+    var proved: [Credentials: Account] = [:]
+
+    init(_ batch: StoreBatch, tx: any StoreTransaction) {
+        engine = batch.engine
+        self.tx = tx
+        now = batch.now
+        clock = batch.clock
+        dialogues = batch.dialogues
+        callbackSessions = batch.callbackSessions
+    }
+
+    /// The dialogue an answer of `msisdn` continues: what this batch left, else the one
+    /// open when the batch was shipped (unless timed out).
+    public func dialogue(for msisdn: MSISDN) -> USSDDialogue? {
+        if let staged = dialogueChanges.staged[msisdn] { return staged }
+        return dialogues.dialogue(for: msisdn, now: clock)
+    }
+
+    /// Stages the dialogue a request leaves for `msisdn` (`nil`: ended).
+    public func setDialogue(_ dialogue: USSDDialogue?, for msisdn: MSISDN) {
+        dialogueChanges.set(dialogue, for: msisdn)
+    }
+
+    func repeated(_ turn: USSDCallback.Turn) -> String? {
+        callbackSessions.repeated(turn, now: clock, pending: sessionChanges)
+    }
+}
+
+/// What crosses to the store's thread: the works in request order and what they may read.
+public struct StoreBatch: Sendable {
+    public let engine: Engine
+    public let now: Int64
+    public let clock: Double
+    let dialogues: USSDDialogues.Snapshot
+    let callbackSessions: USSDCallback.Sessions.Snapshot
+    public let works: [StoreWork]
+}
+
+/// What comes back: every work's reply (in order) and the staged USSD state, or the
+/// error that rolled the batch back.
+public enum StoreBatchResult: Sendable {
+    case committed(replies: [StoreReply], dialogues: USSDDialogues.Changes, sessions: USSDCallback.Sessions.Changes)
+    case failed(any Error)
+}
+
+extension StoreBatch {
+    /// Runs the works in one transaction of `store`: the body every executor shares.
+    func run(in store: any SubscriberStore) -> StoreBatchResult {
+        var replies: [StoreReply] = []
+        replies.reserveCapacity(works.count)
+        do {
+            let context: BatchContext = try store.write { tx in
+                let context = BatchContext(self, tx: tx)
+                for work in works { replies.append(try work(context)) }
+                return context
+            }
+            return .committed(replies: replies, dialogues: context.dialogueChanges, sessions: context.sessionChanges)
+        } catch {
+            return .failed(error)
+        }
+    }
+}
