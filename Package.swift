@@ -80,6 +80,12 @@ let package = Package(
             "EventLoop", "HTTP", "LineProtocol", "Engine", "Grammar", "Model", "Store", "SMSText",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: crossModule),
+        // The in-process test driver: the gateway built as `serve` builds it, on a
+        // temporary store, with socket-pair clients and the loop run by the test.
+        .target(name: "GatewayTesting", dependencies: [
+            "Gateway", "EventLoop", "Engine", "Grammar", "Store",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "SelfcareCLI", dependencies: [
             "CSystem", "Gateway", "Store", "Model", "Engine", "Grammar", "Numbering", "LineProtocol", "LineClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -101,7 +107,7 @@ let package = Package(
         .testTarget(name: "MenusTests", dependencies: ["TestSupport", "Menus", "SMSText", "Model", "Grammar"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Model", "Grammar", "Store", "MMI", "Menus", "SMSText"]),
         // The HTTP front's pure parts: routing, credentials, the Kannel adapter, metrics.
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "EventLoop", "HTTP", "Engine", "Model", "Numbering", "Menus", "Grammar"]),
+        .testTarget(name: "GatewayTests", dependencies: ["GatewayTesting", "Store", "Gateway", "EventLoop", "HTTP", "Engine", "Model", "Numbering", "Menus", "Grammar"]),
         // Starts the real `selfcare` process (built by `swift build`) on a free port
         // with a temporary SQLite file; replays Transcripts/*.transcript.
         .testTarget(

@@ -5,10 +5,12 @@
 # median reported. Prints a Markdown table of figures and ratios; copy it into
 # BENCHMARKS.md with the date and the machine.
 #
-# BENCH_MODES (default "noop query charge mixed http") runs a subset: noop, query and charge
-# against the ceiling; mixed, the grammar's mixed workload on the line protocol (its ratio
-# needs charge); http, the same mixed workload through the HTTP front's /kannel/sms with wrk
-# (its ratios need mixed and charge; without them it prints the absolute figures).
+# BENCH_MODES (default "noop query charge mixed http chain") runs a subset: noop, query and
+# charge against the ceiling; mixed, the grammar's mixed workload on the line protocol (its
+# ratio needs charge); http, the same mixed workload through the HTTP front's /kannel/sms
+# with wrk (its ratios need mixed and charge; without them it prints the absolute figures);
+# chain, the mixed workload through a real Kannel (fakesmsc → bearerbox → smsbox →
+# Selfcare's /kannel/sms), against the same chain calling a do-nothing HTTP app.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -19,9 +21,9 @@ RUN_SECONDS=${BENCH_SECONDS:-5}
 W=$(mktemp -d /tmp/selfcare-bench.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$W"' EXIT
 
-MODES=${BENCH_MODES:-noop query charge mixed http}
+MODES=${BENCH_MODES:-noop query charge mixed http chain}
 for mode in $MODES; do
-  case $mode in noop|query|charge|mixed|http) ;; *) echo "bench: unknown mode $mode in BENCH_MODES" >&2; exit 2 ;; esac
+  case $mode in noop|query|charge|mixed|http|chain) ;; *) echo "bench: unknown mode $mode in BENCH_MODES" >&2; exit 2 ;; esac
 done
 has_mode() { [[ " $MODES " == *" $1 "* ]]; }
 
@@ -29,12 +31,17 @@ has_mode() { [[ " $MODES " == *" $1 "* ]]; }
 if has_mode http && ! command -v wrk >/dev/null; then
   echo "bench: wrk not found (make bench installs it: apt-get install wrk)" >&2; exit 1
 fi
+KANNEL_BIN=/usr/sbin; FAKESMSC=/usr/lib/kannel/test/fakesmsc
+if has_mode chain && { [ ! -x "$KANNEL_BIN/bearerbox" ] || [ ! -x "$FAKESMSC" ]; }; then
+  echo "bench: Kannel not found (make bench installs it: apt-get install kannel kannel-extras)" >&2; exit 1
+fi
 [ -f "$TOOLS/loadgen/loadgen.c" ] || { echo "bench: $TOOLS/loadgen not found" >&2; exit 1; }
 # Build the tools here, not in shared/ (which may be read-only).
 cc -O2 -std=gnu11 -o "$W/loadgen" "$TOOLS/loadgen/loadgen.c" -lm
 # The ceiling links libpq too (its PostgreSQL modes); make bench installs libpq-dev.
 cc -O2 -std=gnu11 -o "$W/ceiling" "$TOOLS/ceiling/ceiling.c" $(pkg-config --cflags --libs libevent) -lsqlite3 \
   $(pkg-config --cflags --libs libpq 2>/dev/null || echo "-I$(pg_config --includedir 2>/dev/null) -lpq")
+cc -O2 -std=gnu11 -o "$W/nullapp" "$ROOT/scripts/bench-nullapp.c" $(pkg-config --cflags --libs libevent)
 L=$W/loadgen; C=$W/ceiling
 
 echo "# machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -r)"
@@ -286,6 +293,101 @@ run_http() {
 }
 if has_mode http; then for d in 1 8; do run_http $d; done; fi
 
+# The Kannel chain: fakesmsc plays the network and sends MOs as fast as bearerbox takes
+# them; smsbox calls the app (get-url) for each and sends its answer back as the MT. The
+# app is Selfcare's /kannel/sms (network account in the query, as Examples/kannel/kannel.conf
+# has it) or the do-nothing app (scripts/bench-nullapp.c, 200 with a short body); the app
+# on core 0, Kannel's boxes and fakesmsc on core 1; runs interleaved (null, Selfcare, …),
+# each on a fresh Kannel and, for Selfcare, a fresh store. A run is CHAIN_MOS MOs after
+# 2 000 of warm-up; its rate is MOs answered by the app per second (polled every 0.1 s),
+# and every MO must come back as an MT to fakesmsc.
+CHAINROWS=()
+CHAIN_MOS=${BENCH_CHAIN_MOS:-30000}
+# 200 MOs of the mixed workload, on random subscribers; fakesmsc picks among them.
+CHAIN_MSGS=()
+for i in $(seq 0 49); do
+  n=$(printf '36300%06d' $(( (i * 7919 + 1234) % 1000000 )))
+  CHAIN_MSGS+=("$n 1730 text EGYENLEG" "$n 777 text SPORT" "$n 777 text STOP SPORT" "$n 0690123456 text VOTE")
+done
+# count_of PORT PATH AWK: a number from the app, over HTTP/1.0.
+http_get() { ( exec 3<>"/dev/tcp/127.0.0.1/$1" && printf 'GET %s HTTP/1.0\r\n\r\n' "$2" >&3 && cat <&3 ) 2>/dev/null || true; }
+app_count() {  # app_count null|selfcare PORT
+  if [ "$1" = null ]; then http_get "$2" /count | tail -1
+  else http_get "$2" /metrics | awk 'index($0, "selfcare_http_requests_total{endpoint=\"kannel_sms\"") == 1 { s += $NF } END { print s + 0 }'; fi
+}
+start_kannel() {  # start_kannel APPPORT: bearerbox and smsbox on core 1, $W/k/kannel.conf
+  rm -rf "$W/k"; mkdir -p "$W/k"
+  KFAKE=$((17000 + RANDOM % 2000)); local kbox=$((KFAKE + 1)) kadmin=$((KFAKE + 2)) ksend=$((KFAKE + 3))
+  sed -e "s|\${ADMIN_PORT}|$kadmin|; s|\${ADMIN_PASSWORD}|bench|; s|\${SMSBOX_PORT}|$kbox|g; s|\${DIR}|$W/k|g" \
+      -e "s|\${FAKESMSC_PORT}|$KFAKE|; s|\${SENDSMS_PORT}|$ksend|; s|\${SELFCARE_HTTP_PORT}|$1|" \
+      -e "s|\${SELFCARE_USER}|bench|; s|\${SELFCARE_PASSWORD}|bench|; s|\${SENDSMS_USER}|u|; s|\${SENDSMS_PASSWORD}|p|" \
+      -e 's|^log-level = 0|log-level = 4|; /^access-log/d' "$ROOT/Examples/kannel/kannel.conf" >"$W/k/kannel.conf"
+  taskset -c 1 "$KANNEL_BIN/bearerbox" "$W/k/kannel.conf" >"$W/k/bb.out" 2>&1 & KBB=$!
+  sleep 0.5
+  taskset -c 1 "$KANNEL_BIN/smsbox" "$W/k/kannel.conf" >"$W/k/sb.out" 2>&1 & KSB=$!
+  for _ in $(seq 100); do
+    http_get "$kadmin" "/status.txt?password=bench" | grep -q "smsbox:" && return 0; sleep 0.1
+  done
+  echo "bench: chain: smsbox did not connect to bearerbox" >&2; FAIL=1
+}
+stop_kannel() { kill -TERM $KSB $KBB 2>/dev/null || true; sleep 1; kill -KILL $KSB $KBB 2>/dev/null || true; wait $KSB $KBB 2>/dev/null || true; }
+# chain_mos APP PORT COUNT BASE: COUNT MOs through fakesmsc; waits until the app has
+# answered BASE+COUNT and fakesmsc got an MT for each; prints "seconds mts".
+chain_mos() {
+  local app=$1 port=$2 count=$3 base=$4 t0 t1 n=0 out="$W/k/fakesmsc-$RANDOM.out"
+  t0=$(date +%s.%N)
+  taskset -c 1 "$FAKESMSC" -H 127.0.0.1 -r "$KFAKE" -i 0 -m "$count" "${CHAIN_MSGS[@]}" >"$out" 2>&1 & local fpid=$!
+  for _ in $(seq 1200); do
+    n=$(app_count "$app" "$port"); [ "${n:-0}" -ge $((base + count)) ] && break; sleep 0.1
+  done
+  t1=$(date +%s.%N)
+  local mts=0
+  for _ in $(seq 100); do mts=$(grep -c "Got message" "$out" || true); [ "$mts" -ge "$count" ] && break; sleep 0.1; done
+  kill -KILL $fpid 2>/dev/null || true; wait $fpid 2>/dev/null || true
+  echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }') $mts ${n:-0}"
+}
+run_chain() {
+  local null_rates=() self_rates=() self_cpu=() i app port apid
+  for i in 1 2 3; do
+    for app in null selfcare; do
+      if [ $app = null ]; then
+        port=7400; taskset -c 0 "$W/nullapp" $port >"$W/null.out" 2>&1 & apid=$!; sleep 0.3
+      else
+        start_selfcare 'http on' --listen 127.0.0.1:0 --http 127.0.0.1:0; apid=$SPID
+        port=$(sed -n 's/^selfcare: http on .*:\([0-9]*\)$/\1/p' "$W/s.out")
+      fi
+      start_kannel "$port"
+      chain_mos $app "$port" 2000 0 >/dev/null
+      local c0 r secs mts answered
+      c0=$(cpu_of $apid)
+      r=$(chain_mos $app "$port" "$CHAIN_MOS" "$(app_count $app "$port")")
+      read -r secs mts answered <<<"$r"
+      local cpu_us; cpu_us=$(awk -v a="$c0" -v b="$(cpu_of $apid)" -v hz="$(getconf CLK_TCK)" -v n="$CHAIN_MOS" \
+        'BEGIN { printf "%.0f", (b - a) / hz * 1e6 / n }')
+      stop_kannel
+      kill -TERM $apid 2>/dev/null || true; wait $apid 2>/dev/null || true
+      if [ "$mts" -lt "$CHAIN_MOS" ]; then
+        echo "bench: chain $app run $i: $mts MTs came back for $CHAIN_MOS MOs (app answered $answered)" >&2; FAIL=1
+      fi
+      local rate; rate=$(awk -v n="$CHAIN_MOS" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')
+      if [ $app = null ]; then null_rates+=("$rate"); else self_rates+=("$rate"); self_cpu+=("$cpu_us"); fi
+      echo "# chain run $i $app: $rate MO/s, $mts MTs, app CPU ${cpu_us} µs/MO" >&2
+    done
+    # Selfcare's store after its run: audit rows = answered MOs, ledger consistent.
+    local audit; audit=$(sqlite3 "$W/s.db" "SELECT count(*) FROM audit WHERE request NOT LIKE 'AUTH %'")
+    if ! "$SELFCARE" db check --db "$W/s.db" >"$W/check.txt" 2>&1; then
+      echo "bench: chain ledger check failed:" >&2; cat "$W/check.txt" >&2; FAIL=1
+    fi
+    echo "# chain run $i: selfcare audit rows $audit" >&2
+  done
+  local nm sm
+  nm=$(printf '%s\n' "${null_rates[@]}" | sort -n | sed -n 2p)
+  sm=$(printf '%s\n' "${self_rates[@]}" | sort -n | sed -n 2p)
+  local cm; cm=$(printf '%s\n' "${self_cpu[@]}" | sort -n | sed -n 2p)
+  CHAINROWS+=("| chain | **$nm** ($(IFS=,; echo "${null_rates[*]}")) | **$sm** ($(IFS=,; echo "${self_rates[*]}")) | $cm | **$(ratio_of "$sm" "$nm")** |")
+}
+if has_mode chain; then run_chain; fi
+
 if [ ${#ROWS[@]} -gt 0 ]; then
   echo
   echo "Selfcare requests: noop = \`PING\`, query = \`SMS 36300{r} 1730 EGYENLEG\`, charge = \`TOPUP 36300{r} 1\`;"
@@ -310,5 +412,13 @@ if [ ${#HTTPROWS[@]} -gt 0 ]; then
   echo "| mode | c,d | Selfcare req/s (3 runs) | p50 µs | p99 µs | srv CPU | wrk CPU | Selfcare peak RSS | refused (200) | line mixed req/s | ratio to line mixed | TOPUP req/s | ratio to TOPUP |"
   echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
   printf '%s\n' "${HTTPROWS[@]}"
+fi
+if [ ${#CHAINROWS[@]} -gt 0 ]; then
+  echo
+  echo "Kannel chain: fakesmsc → bearerbox → smsbox → app, $CHAIN_MOS MOs of the mixed workload per run (MO/s answered by the app; medians of 3 interleaved runs); Kannel on core 1, the app on core 0."
+  echo
+  echo "| series | do-nothing app MO/s (3 runs) | Selfcare MO/s (3 runs) | Selfcare CPU µs/MO | ratio |"
+  echo "| --- | --- | --- | --- | --- |"
+  printf '%s\n' "${CHAINROWS[@]}"
 fi
 exit $FAIL

@@ -80,6 +80,9 @@ public final class HTTPFront {
         }
     }
 
+    /// Serves a connected socket as if accepted (the in-process test driver).
+    public func adopt(_ fd: Int32) { server?.adopt(fd) }
+
     /// Refuses, before its body is read, a request that announces a body it would refuse
     /// anyway: an unknown path or method, a body over the limit, an API call without
     /// credentials. Nothing of a refused body is kept (a stranger cannot make the server

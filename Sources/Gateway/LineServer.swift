@@ -122,6 +122,10 @@ public final class LineServer {
         }
     }
 
+    /// Serves a connected socket as if the listener had accepted it (the in-process test
+    /// driver hands over one end of a socket pair).
+    public func adopt(_ fd: Int32) { accept(fd) }
+
     /// Closes at once (a socket error): nothing more can be delivered.
     func remove(_ session: LineSession) {
         session.connection.close()

@@ -177,6 +177,9 @@ public final class HTTPServer {
 
     // MARK: Connections
 
+    /// Serves a connected socket as if the listener had accepted it (in-process tests).
+    public func adopt(_ fd: Int32) { accept(fd) }
+
     private func accept(_ fd: Int32) {
         guard connections.count + lingering.count < maxConnections else {
             refusedConnections += 1
