@@ -2,6 +2,9 @@ import Engine
 import EventLoop
 import Logging
 import Model
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The one request pipeline of the gateway, on the loop thread.
 ///
@@ -63,6 +66,18 @@ public final class Pipeline {
     private var buildingWorks = 0
     private var inFlight: [Job] = []
     private var busy = false
+    /// When the batch in flight was shipped (monotonic seconds).
+    private var shippedAt = 0.0
+    /// After a completion: the next batch waits (until ``gatherUntil``) for this many
+    /// works — those that were waiting plus the follow-ups of the clients just answered.
+    private var gatherTarget = 0
+    private var gatherUntil = 0.0
+    private var gatherTimer: LoopTimer?
+    /// Longest a batch waits after a completion for the answered clients' next
+    /// requests; at most half the last batch's time in the store.
+    /// Measured (TOPUP, 50 clients, one request each): without it batches of 25 and
+    /// 46–58 µs of CPU a request; with 0.5 ms, batches of 43–46 and 42–43 µs.
+    public var maxGather = 0.0005
     /// Called at the start of ``endOfPass()``: contributors submit what is due (the
     /// failed-login audit rows of the second).
     public var beforeShip: [() -> Void] = []
@@ -131,8 +146,32 @@ public final class Pipeline {
     /// transports write.
     public func endOfPass() {
         for hook in beforeShip { hook() }
-        if !busy, !building.isEmpty { ship() }
+        // The answers first: the clients answered by a batch just completed send their
+        // next requests while this pass decides whether to ship.
         for hook in afterPass { hook() }
+        guard !busy, !building.isEmpty, !gathering() else { return }
+        ship()
+        if !busy { for hook in afterPass { hook() } }
+    }
+
+    /// Whether the next batch should wait a little longer. A batch that ships as soon as
+    /// the store is free carries only what came during the last commit; the clients that
+    /// commit answered come back a round trip later and would form a batch of their own,
+    /// so the group halves and each request pays for twice the fsyncs. Waiting at most
+    /// ``maxGather`` (and half the last batch's store time) for them keeps the group whole.
+    private func gathering() -> Bool {
+        guard gatherTarget > 0, buildingWorks < gatherTarget else { return false }
+        let now = Pipeline.monotonicNow()
+        guard now < gatherUntil else { return false }
+        if gatherTimer == nil { gatherTimer = LoopTimer(loop: loop) {} }
+        gatherTimer?.schedule(after: gatherUntil - now)
+        return true
+    }
+
+    static func monotonicNow() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
     private func ship() {
@@ -151,8 +190,13 @@ public final class Pipeline {
                                dialogues: dialogues.snapshot(), callbackSessions: callbackSessions.snapshot(),
                                works: list)
         busy = true
+        gatherTarget = 0
+        shippedAt = Pipeline.monotonicNow()
         executor.execute(batch) { [unowned self] result in
             self.busy = false
+            let now = Pipeline.monotonicNow()
+            self.gatherTarget = self.buildingWorks + works
+            self.gatherUntil = now + min(self.maxGather, (now - self.shippedAt) / 2)
             self.completed(result, works: works)
         }
     }
