@@ -329,7 +329,8 @@ public final class LineServer {
     /// What a request does in the store, run on the store's thread; `nil` when it needs
     /// no store (or is refused before: no role for it, an AUTH while blocked).
     private func storeWork(_ item: Item, _ session: LineSession) -> StoreWork? {
-        guard case .request(let request) = item else { return nil }
+        // PING and the like first, cheaply: they are the bulk of a keep-alive load.
+        guard case .request(let request) = item, request.usesStore else { return nil }
         if let verb = request.verb, verb.permission(for: session.role) != nil { return nil }
         let account = session.accountName
         func command(_ command: Command) -> StoreWork {
@@ -621,4 +622,14 @@ public final class LineServer {
     public var openConnections: Int { sessions.count }
     /// Connections closing gracefully.
     public var closingConnections: Int { lingering.count }
+}
+
+extension Request {
+    /// The verbs whose work is in the store (the others are answered on the loop).
+    var usesStore: Bool {
+        switch self {
+        case .auth, .sms, .ussd, .topup, .mt, .outbox, .rateSet, .rateDelete, .rateList, .subAdd, .subShow: return true
+        case .empty, .ping, .help, .quit, .release, .reload: return false
+        }
+    }
 }

@@ -207,7 +207,7 @@ public final class SQLiteStore: SubscriberStore, @unchecked Sendable {
     }
 
     /// Runs `body` on the connection's serial queue, unless the store is closed.
-    private func access<T>(_ body: (Database) throws -> T) throws -> T {
+    func access<T>(_ body: (Database) throws -> T) throws -> T {
         try dbQueue.inDatabase { db in
             guard !closed else { throw StoreFailure.closed }
             return try body(db)
@@ -215,7 +215,7 @@ public final class SQLiteStore: SubscriberStore, @unchecked Sendable {
     }
 
     /// Runs `body` in a read (deferred) transaction, so its queries see one snapshot.
-    private func read<T>(_ body: (Database) throws -> T) throws -> T {
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
         try access { db in
             var result: T?
             try db.inTransaction(.deferred) {
@@ -252,93 +252,6 @@ public final class SQLiteStore: SubscriberStore, @unchecked Sendable {
     }
 
     // MARK: - Operations outside the protocol
-
-    /// The subscribers and buckets where the bucket differs from the sum of its ledger
-    /// rows, the subscribers whose row names another last purchase than the ledger's
-    /// latest, plus ledger rows whose subscriber does not exist. Empty when the invariant
-    /// holds. Each item reads `36301111111 balance: bucket 5000, ledger 4900`.
-    ///
-    /// One pass over the ledger grouped by number, joined to subscribers by primary key:
-    /// a few seconds at most on a million subscribers.
-    ///
-    /// SQLite's SUM throws "integer overflow" when a partial sum leaves Int64, which rows
-    /// summed in another order than they were posted can do even though every bucket
-    /// stayed in range. So each amount is split into its high 32 bits (arithmetic shift)
-    /// and its low 32 bits (0 ... 2³²−1); neither sum can overflow below 2³¹ rows, and
-    /// `high·2³² + low` is the exact total, compared with the bucket split the same way.
-    public func ledgerDiscrepancies() throws -> [String] {
-        try read { db in
-            var found: [String] = []
-            let buckets = Bucket.allCases
-            let sums = buckets.map { b in
-                "SUM(CASE bucket WHEN '\(b.rawValue)' THEN amount >> 32 ELSE 0 END) AS \(b.rawValue)_high, "
-                    + "SUM(CASE bucket WHEN '\(b.rawValue)' THEN amount & 4294967295 ELSE 0 END) AS \(b.rawValue)_low"
-            }.joined(separator: ", ")
-            let selected = buckets.map { b in
-                "s.\(Self.column(of: b)), coalesce(l.\(b.rawValue)_high, 0), coalesce(l.\(b.rawValue)_low, 0)"
-            }.joined(separator: ", ")
-            let differs = buckets.map { b -> String in
-                let c = "s.\(Self.column(of: b))", high = "coalesce(l.\(b.rawValue)_high, 0)"
-                let low = "coalesce(l.\(b.rawValue)_low, 0)"
-                return "\(c) >> 32 != \(high) + (\(low) >> 32) OR \(c) & 4294967295 != \(low) & 4294967295"
-            }.joined(separator: " OR ")
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT s.msisdn, \(selected)
-                FROM subscribers s
-                LEFT JOIN (SELECT msisdn, \(sums) FROM ledger GROUP BY msisdn) l ON l.msisdn = s.msisdn
-                WHERE \(differs)
-                ORDER BY s.msisdn
-                """)
-            while let row = try rows.next() {
-                let msisdn: String = row[0]
-                for (i, bucket) in buckets.enumerated() {
-                    let value: Int64 = row[1 + 3 * i]
-                    let ledger = Self.total(high: row[2 + 3 * i], low: row[3 + 3 * i])
-                    if ledger != value {
-                        found.append("\(msisdn) \(bucket.rawValue): bucket \(value), ledger \(ledger.map(String.init) ?? "beyond Int64")")
-                    }
-                }
-            }
-            // The last purchase the row carries for the 1730 answer (v3-hot-rows)
-            // must be the ledger's latest purchase row of that number.
-            let purchases = try Row.fetchCursor(db, sql: """
-                SELECT s.msisdn, s.last_purchase_at, s.last_purchase_amount, l.at, l.amount
-                FROM subscribers s
-                LEFT JOIN (SELECT msisdn, max(id) AS id FROM ledger WHERE kind = 'purchase' GROUP BY msisdn) m
-                    ON m.msisdn = s.msisdn
-                LEFT JOIN ledger l ON l.id = m.id
-                WHERE s.last_purchase_at IS NOT l.at OR s.last_purchase_amount IS NOT l.amount
-                ORDER BY s.msisdn
-                """)
-            while let row = try purchases.next() {
-                func show(_ at: Int64?, _ amount: Int64?) -> String {
-                    guard let at, let amount else { return "none" }
-                    return "amount \(amount) at \(at)"
-                }
-                found.append("\(row[0] as String) last purchase: row \(show(row[1], row[2])), ledger \(show(row[3], row[4]))")
-            }
-            // The foreign key forbids these; a hand-edited file might still have them.
-            let orphans = try Row.fetchCursor(db, sql: """
-                SELECT msisdn, bucket, SUM(amount >> 32), SUM(amount & 4294967295) FROM ledger
-                WHERE msisdn NOT IN (SELECT msisdn FROM subscribers)
-                GROUP BY msisdn, bucket ORDER BY msisdn, bucket
-                """)
-            while let row = try orphans.next() {
-                let msisdn: String = row[0], bucket: String = row[1]
-                let ledger = Self.total(high: row[2], low: row[3])
-                found.append("\(msisdn) \(bucket): no subscriber, ledger \(ledger.map(String.init) ?? "beyond Int64")")
-            }
-            return found
-        }
-    }
-
-    /// `high·2³² + low`, or `nil` beyond Int64 (`low` is a sum of non-negative 32-bit parts).
-    static func total(high: Int64, low: Int64) -> Int64? {
-        let (scaled, overflow) = (high + (low >> 32)).multipliedReportingOverflow(by: 1 << 32)
-        guard !overflow else { return nil }
-        let (sum, overflow2) = scaled.addingReportingOverflow(low & 0xFFFF_FFFF)
-        return overflow2 ? nil : sum
-    }
 
     /// Number of subscribers.
     public func subscriberCount() throws -> Int { try count("subscribers") }
@@ -402,65 +315,6 @@ public final class SQLiteStore: SubscriberStore, @unchecked Sendable {
     /// The names of the migrations applied to this file, in order.
     public func appliedMigrations() throws -> [String] {
         try read { db in try Migrations.migrator.appliedMigrations(db) }
-    }
-
-    /// Bulk-creates `count` active, Hungarian, PIN-less prepaid subscribers numbered like
-    /// `ceiling mkdb`: `3630` + the index zero-padded to 7 digits (36300000000,
-    /// 36300000001, …), each with an `opening` ledger row of `balance` on the `balance`
-    /// bucket, so the invariant holds. Benchmarks only.
-    ///
-    /// Refuses a store that has subscribers. Calls `progress` with the number created
-    /// after every 100,000 and once at the end.
-    ///
-    /// The rows are generated inside SQLite (a recursive CTE and `printf`), so no value
-    /// crosses into Swift per row; keys ascend, so every insert appends to its b-trees.
-    /// One transaction per 100,000 bounds the WAL (~14 MB) between checkpoints.
-    public func populate(count: Int, balance: Int64, progress: (Int) -> Void) throws {
-        guard (0...10_000_000).contains(count) else { throw StoreFailure.populateCount(count) }
-        let now = Int64(Date().timeIntervalSince1970)
-        let chunk = 100_000
-        try access { db in
-            let existing = try Int.fetchOne(db, sql: "SELECT count(*) FROM subscribers") ?? 0
-            guard existing == 0 else { throw StoreFailure.notEmpty(subscribers: existing) }
-
-            // A bigger page cache for the bulk load only; restored below.
-            let cacheSize = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2000
-            try db.execute(sql: "PRAGMA cache_size = -65536")
-            defer { try? db.execute(sql: "PRAGMA cache_size = \(cacheSize)") }
-
-            // ?1...?2-1: the indexes of the chunk.
-            let numbers = "WITH RECURSIVE k(i) AS (SELECT ?1 UNION ALL SELECT i + 1 FROM k WHERE i + 1 < ?2) "
-            let subscribers = try db.makeStatement(sql: numbers + """
-                INSERT INTO subscribers(msisdn, product, status, language, balance)
-                SELECT printf('3630%07d', i), \(Product.prepaid.storeCode), \(SubscriberStatus.active.storeCode),
-                       \(Language.hu.storeCode), ?3 FROM k
-                """)
-            let ledger = try db.makeStatement(sql: numbers + """
-                INSERT INTO ledger(at, msisdn, bucket, amount, kind, ref)
-                SELECT ?4, printf('3630%07d', i), 'balance', ?3, 'opening', 'populate' FROM k
-                """)
-            var done = 0
-            while done < count {
-                let end = min(count, done + chunk)
-                try db.inTransaction(.immediate) {
-                    try subscribers.execute(arguments: [done, end, balance])
-                    try ledger.execute(arguments: [done, end, balance, now])
-                    return .commit
-                }
-                done = end
-                progress(done)
-            }
-        }
-    }
-
-    /// The subscribers column of a bucket.
-    static func column(of bucket: Bucket) -> String {
-        switch bucket {
-        case .balance: return "balance"
-        case .universal: return "universal_balance"
-        case .unbilled: return "unbilled"
-        case .allowance: return "allowance"
-        }
     }
 }
 
