@@ -86,6 +86,7 @@ public func buildGateway(loop: EventLoop, store: any SubscriberStore & Sendable,
     let dialogues = USSDDialogues(timeout: line.ussdTimeout)
     dialogues.startSweeping(on: loop)
     let pipeline = Pipeline(loop: loop, executor: executor, engine: engine, logger: logger, dialogues: dialogues)
+    pipeline.maxGather = line.batchGather
     let lineServer = try LineServer(loop: loop, pipeline: pipeline, config: line, logger: logger)
     var front: HTTPFront?
     if let http {

@@ -36,6 +36,10 @@ public struct GatewayConfig: Sendable {
     /// Seconds an open USSD dialogue waits for the subscriber's answer before it is
     /// dropped (`selfcare serve --ussd-timeout S`).
     public var ussdTimeout: Double = 60
+    /// Longest a batch waits, right after the previous one was answered, for the answered
+    /// clients' next requests (``Pipeline/maxGather``); 0: it ships as soon as the store
+    /// is free.
+    public var batchGather: Double = 0.0005
     /// The `Grammars/` folder RELOAD and SIGHUP read again; `nil`: reload refused.
     public var grammarFolder: String?
     /// The greeting after `220`.
