@@ -15,7 +15,7 @@ import SMSText
 /// let engine = Engine(grammar: try Grammar.load(from: "Grammars"))
 /// let outcome = try store.write { tx in
 ///     try engine.execute(.sms(from: msisdn, to: .shortCode("1730"), text: "EGYENLEG"),
-///                        RequestContext(channel: "line", account: "simulator", request: "SMS …", now: now),
+///                        RequestContext(channel: "line", account: "simulator", now: now),
 ///                        in: tx)
 /// }
 /// outcome.reply   // "Egyenleg: 5 000 Ft, univerzális egyenleg: 1 000 Ft. …"
@@ -51,14 +51,14 @@ public final class Engine: Sendable {
     /// Runs one command and writes its audit row. Refusals are outcomes, not errors:
     /// an error thrown here is a store failure and the caller's transaction rolls back.
     public func execute(_ command: Command, _ context: RequestContext, in tx: any StoreTransaction) throws -> Outcome {
-        var audited = context.request
+        var audited: String?
         var outcome: Outcome
         let msisdn: String?
         switch command {
         case .sms(let from, let to, let text):
             msisdn = from.digits
             let recognition = grammar.recognize(destination: to, text: text)
-            audited = Engine.masking(context.request, text: text, with: recognition.maskedText ?? text)
+            audited = command.auditText(text: recognition.maskedText)
             outcome = try sms(from: from, to: to, recognition, context, tx)
             outcome.service = recognition.service ?? "unknown"
         case .mt(let from, let to, let text):
@@ -91,14 +91,14 @@ public final class Engine: Sendable {
         case .ussd(let from, let input, let dialogue):
             msisdn = from.digits
             let masked = maskedUSSD(input, dialogue: dialogue)
-            audited = Engine.masking(context.request, text: input, with: masked)
+            audited = command.auditText(text: masked)
             outcome = try ussd(from: from, input: input, dialogue: dialogue, context, tx)
         }
         if outcome.service.isEmpty { outcome.service = Engine.service(of: command) }
         let (head, tail) = outcome.auditEntryOutcome
         try tx.audit(AuditEntry(
             at: context.now, account: context.account, channel: context.channel,
-            msisdn: msisdn, request: audited, outcomeHead: head, outcomeTail: tail))
+            msisdn: msisdn, request: audited ?? command.auditText, outcomeHead: head, outcomeTail: tail))
         return outcome
     }
 
@@ -125,7 +125,7 @@ public final class Engine: Sendable {
               PasswordHash.verify(password, against: account.passwordHash) else { return nil }
         try tx.audit(AuditEntry(
             at: context.now, account: name, channel: context.channel, msisdn: nil,
-            request: context.request, outcome: "ok: authenticated"))
+            request: "AUTH \(name) ****", outcome: "ok: authenticated"))
         return account
     }
 
@@ -182,13 +182,6 @@ public final class Engine: Sendable {
         language == .en ? english : hungarian
     }
 
-    /// The request as audited: the SMS text replaced by the grammar's masked text (PINs as
-    /// `*****`). The transport's request ends with the text as typed.
-    static func masking(_ request: String, text: String, with masked: String) -> String {
-        guard masked != text, request.hasSuffix(text) else { return request }
-        return String(request.dropLast(text.count)) + masked
-    }
-
     @Sendable static func randomCode() -> String {
         var generator = SystemRandomNumberGenerator()
         let value = UInt32.random(in: 0..<1_000_000, using: &generator)
@@ -233,16 +226,14 @@ public struct RequestContext: Sendable {
     public var channel: String
     /// The authenticated account.
     public var account: String?
-    /// The request as received, passwords masked: it goes to the audit row (the engine
-    /// masks PINs inside SMS texts itself).
-    public var request: String
     /// Unix time, seconds.
     public var now: Int64
 
-    public init(channel: String, account: String?, request: String, now: Int64) {
+    /// The audit row's request text is the command's own (``Command/auditText``), not
+    /// what the transport received: every transport audits a command alike.
+    public init(channel: String, account: String?, now: Int64) {
         self.channel = channel
         self.account = account
-        self.request = request
         self.now = now
     }
 }

@@ -233,7 +233,7 @@ public final class HTTPFront {
             var account = cached ?? batch.proved[who]
             var proved: Account?
             if account == nil {
-                let context = RequestContext(channel: "http", account: who.name, request: "AUTH \(who.name) ****", now: batch.now)
+                let context = RequestContext(channel: "http", account: who.name, now: batch.now)
                 account = try batch.engine.authenticate(account: who.name, password: who.password, context, in: batch.tx)
                 if let account {
                     batch.proved[who] = account
@@ -251,7 +251,7 @@ public final class HTTPFront {
                 let answer = try OpsAPI.run(call, engine: batch.engine, account: account.name, now: batch.now, in: batch.tx)
                 reply = Reply(response: answer.response, outcome: answer.outcome, service: route.service)
             case .sms(let sms):
-                let context = RequestContext(channel: "http", account: account.name, request: sms.auditText, now: batch.now)
+                let context = RequestContext(channel: "http", account: account.name, now: batch.now)
                 let outcome = try batch.engine.execute(.sms(from: sms.from, to: sms.to, text: sms.text), context, in: batch.tx)
                 reply = Reply(response: KannelAdapter.response(outcome), outcome: outcome.status, service: outcome.service)
             case .ussd(let turn):
@@ -269,7 +269,7 @@ public final class HTTPFront {
         if let body = batch.repeated(turn) {
             return Reply(response: USSDCallback.response(body, outcome: "repeated"))
         }
-        let context = RequestContext(channel: "http", account: account, request: turn.auditText, now: batch.now)
+        let context = RequestContext(channel: "http", account: account, now: batch.now)
         let open = turn.answers.isEmpty ? nil : batch.dialogue(for: turn.msisdn)
         let outcome = try batch.engine.execute(.ussd(from: turn.msisdn, input: turn.input, dialogue: open), context, in: batch.tx)
         batch.setDialogue(outcome.dialogue, for: turn.msisdn)

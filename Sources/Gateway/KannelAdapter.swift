@@ -2,7 +2,6 @@ import SMSText
 import Engine
 import EventLoop
 import HTTP
-import LineProtocol
 import Numbering
 
 /// Kannel's `sms-service` convention: `GET /kannel/sms?from=%p&to=%P&text=%a` (or the same
@@ -25,9 +24,6 @@ public enum KannelAdapter {
             self.to = to
             self.text = text
         }
-
-        /// The audit row's request text, as the line protocol writes it.
-        public var auditText: String { Request.sms(from: from, to: to, text: text).maskedDescription }
     }
 
     public static let formType = "application/x-www-form-urlencoded"

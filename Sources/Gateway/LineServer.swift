@@ -335,8 +335,7 @@ public final class LineServer {
         let account = session.accountName
         func command(_ command: Command) -> StoreWork {
             { batch in
-                let context = RequestContext(channel: "line", account: account, request: request.maskedDescription,
-                                             now: batch.now)
+                let context = RequestContext(channel: "line", account: account, now: batch.now)
                 return .outcome(try batch.engine.execute(command, context, in: batch.tx))
             }
         }
@@ -344,8 +343,7 @@ public final class LineServer {
         case .auth(let name, let password):
             if session.authBlockedUntil > loop.now { return nil }
             return { batch in
-                let context = RequestContext(channel: "line", account: name, request: request.maskedDescription,
-                                             now: batch.now)
+                let context = RequestContext(channel: "line", account: name, now: batch.now)
                 return .account(try batch.engine.authenticate(account: name, password: password, context, in: batch.tx))
             }
         case .sms(let from, let to, let text): return command(.sms(from: from, to: to, text: text))
@@ -360,8 +358,7 @@ public final class LineServer {
         case .ussd(let msisdn, let text):
             // The dialogue is the one this batch left for the number, else the open one.
             return { batch in
-                let context = RequestContext(channel: "line", account: account, request: request.maskedDescription,
-                                             now: batch.now)
+                let context = RequestContext(channel: "line", account: account, now: batch.now)
                 let open = batch.dialogue(for: msisdn)
                 let outcome = try batch.engine.execute(.ussd(from: msisdn, input: text, dialogue: open), context, in: batch.tx)
                 batch.setDialogue(outcome.dialogue, for: msisdn)

@@ -12,7 +12,7 @@ final class LineSession: ConnectionHandler {
     /// request (copying the account and mapping its role each time showed in profiles).
     var account: Account? {
         didSet {
-            role = account.map { Request.Role(rawValue: $0.role.rawValue) ?? .none } ?? .none
+            role = account?.role
             accountName = account?.name
             // A connection already forgotten (closed) was counted out then; a request of
             // its last pass may still log it in or out.
@@ -23,7 +23,7 @@ final class LineSession: ConnectionHandler {
     var connectedAt = 0.0
     /// Since when an incomplete line has waited for its LF (loop clock); nil when none.
     var partialLineSince: Double?
-    private(set) var role: Request.Role = .none
+    private(set) var role: Role?
     private(set) var accountName: String?
     /// Requests of this connection in the pipeline (submitted, not completed): a request
     /// that needs no store is answered at once only when there are none.

@@ -1,7 +1,6 @@
 import Engine
 import EventLoop
 import HTTP
-import LineProtocol
 import Model
 import Numbering
 
@@ -28,19 +27,16 @@ extension OpsAPI {
     /// answers `503`).
     public static func run(_ call: Call, engine: Engine, account: String, now: Int64,
                            in tx: any StoreTransaction) throws -> Answer {
-        func execute(_ command: Command, audited request: String) throws -> Outcome {
-            try engine.execute(command, RequestContext(channel: "http", account: account, request: request, now: now), in: tx)
-        }
-        func execute(_ command: Command, as request: Request) throws -> Outcome {
-            try execute(command, audited: request.maskedDescription)
+        func execute(_ command: Command) throws -> Outcome {
+            try engine.execute(command, RequestContext(channel: "http", account: account, now: now), in: tx)
         }
         switch call {
         case .listRates(let prefix):
-            let outcome = try execute(.listRates(prefix: prefix), as: .rateList(prefix: prefix))
+            let outcome = try execute(.listRates(prefix: prefix))
             return Answer(.json(200, ["rates": .array(try tx.rates(prefix: prefix).map(json))]), outcome)
 
         case .showRates(let prefix, let kind):
-            let outcome = try execute(.listRates(prefix: prefix), as: .rateList(prefix: prefix))
+            let outcome = try execute(.listRates(prefix: prefix))
             let rates = try exactRates(prefix, kind, tx)
             guard !rates.isEmpty else { return Answer(.rateNotFound(prefix, kind), outcome) }
             return Answer(.json(200, ["rates": .array(rates.map(json))]), outcome)
@@ -48,7 +44,7 @@ extension OpsAPI {
         case .setRate(let change):
             let previous = try exactRates(change.prefix, change.kind, tx).first
             let rate = change.applied(to: previous)
-            let outcome = try execute(.setRate(change), as: .rateSet(change))
+            let outcome = try execute(.setRate(change))
             guard outcome.status == .ok else { return Answer(refusal(outcome), outcome) }
             guard let previous else {
                 return Answer(.json(201, ["rate": json(rate)],
@@ -58,12 +54,12 @@ extension OpsAPI {
 
         case .deleteRates(let prefix, let kind):
             let doomed = try exactRates(prefix, kind, tx)
-            let outcome = try execute(.deleteRates(prefix: prefix, kind: kind), as: .rateDelete(prefix: prefix, kind: kind))
+            let outcome = try execute(.deleteRates(prefix: prefix, kind: kind))
             guard outcome.status == .ok else { return Answer(.rateNotFound(prefix, kind), outcome) }
             return Answer(.json(200, ["deleted": .array(doomed.map(json))]), outcome)
 
         case .addSubscriber(let subscriber, let pin):
-            let outcome = try execute(.addSubscriber(subscriber, pin: pin), as: .subAdd(subscriber, pin: pin))
+            let outcome = try execute(.addSubscriber(subscriber, pin: pin))
             if outcome.status == .refused {
                 return Answer(HTTPError(status: 409, code: "subscriber_exists", message: outcome.result), outcome)
             }
@@ -71,16 +67,15 @@ extension OpsAPI {
                               headers: [("Location", "/api/subscribers/\(subscriber.msisdn.digits)")])
 
         case .showSubscriber(let msisdn):
-            let outcome = try execute(.showSubscriber(msisdn), as: .subShow(msisdn))
+            let outcome = try execute(.showSubscriber(msisdn))
             return try record(msisdn, outcome, status: 200, engine, tx)
 
         case .updateSubscriber(let msisdn, let change):
-            // The words `SUB ADD` would use; the line protocol has no verb for it yet.
-            let outcome = try execute(.updateSubscriber(msisdn, change), audited: "SUB SET \(msisdn.digits) \(change.options)")
+            let outcome = try execute(.updateSubscriber(msisdn, change))
             return try record(msisdn, outcome, status: 200, engine, tx)
 
         case .topUp(let msisdn, let amount):
-            let outcome = try execute(.topUp(msisdn, amount: amount), as: .topup(msisdn: msisdn, amount: amount))
+            let outcome = try execute(.topUp(msisdn, amount: amount))
             guard outcome.status == .ok, let subscriber = try tx.subscriber(msisdn) else {
                 return Answer(refusal(outcome), outcome)
             }

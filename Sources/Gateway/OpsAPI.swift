@@ -1,7 +1,6 @@
 import Engine
 import EventLoop
 import HTTP
-import LineProtocol
 import Model
 import Numbering
 
@@ -68,7 +67,7 @@ public enum OpsAPI {
         case (.apiRate, "PUT"):
             _ = try queryParameters(request, allowed: [])
             let body = try JSONFields(request, allowed: ["price", "kind", "adult"])
-            let price = try body.integer("price", in: 0...Request.maximumPrice, unit: "Ft")
+            let price = try body.integer("price", in: 0...Limits.maximumPrice, unit: "Ft")
             let kind: RateKind = try body.choice("kind", of: RateKind.self)
             // An absent "adult" keeps the stored flag (a price change must not unmark a range).
             let adult = try body.optionalBool("adult")
@@ -115,7 +114,7 @@ public enum OpsAPI {
             _ = try queryParameters(request, allowed: [])
             let target = try msisdn(parameter)
             let body = try JSONFields(request, allowed: ["amount"])
-            return .topUp(target, amount: try body.integer("amount", in: 1...Request.maximumTopUp, unit: "Ft"))
+            return .topUp(target, amount: try body.integer("amount", in: 1...Limits.maximumTopUp, unit: "Ft"))
         case (.apiAudit, _):
             let query = try queryParameters(request, allowed: ["msisdn", "since", "limit"])
             var since: Int64?

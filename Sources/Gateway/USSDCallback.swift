@@ -1,7 +1,7 @@
 import Engine
 import EventLoop
 import HTTP
-import LineProtocol
+import Model
 import Numbering
 
 /// The USSD callback of aggregators (Africa's Talking and many others): `POST /ussd` with
@@ -32,8 +32,6 @@ public enum USSDCallback {
         /// What the engine is sent: the code first, then the newest answer.
         public var input: String { answers.last ?? serviceCode }
 
-        /// The audit row's request text, as the line protocol writes it.
-        var auditText: String { Request.ussd(msisdn: msisdn, text: input).maskedDescription }
     }
 
     /// Longest `sessionId` taken (aggregators send UUID-like ids).
@@ -50,14 +48,14 @@ public enum USSDCallback {
             return .failure(.badRequest("malformed sessionId"))
         }
         let code = parameters["serviceCode"]!
-        guard USSDDialogue.isCode(code), code.count <= Request.maximumUSSD, !code.contains(" ") else {
+        guard USSDDialogue.isCode(code), code.count <= Limits.maximumUSSD, !code.contains(" ") else {
             return .failure(.badRequest("malformed serviceCode (a USSD code such as *1412#)"))
         }
         guard let msisdn = MSISDN(parsing: parameters["phoneNumber"]!) else {
             return .failure(.badRequest("malformed number: phoneNumber"))
         }
         let text = parameters["text"]!
-        guard text.count <= Request.maximumUSSD, !text.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
+        guard text.count <= Limits.maximumUSSD, !text.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
             return .failure(.badRequest("malformed text"))
         }
         let answers = text.isEmpty ? [] : text.split(separator: "*", omittingEmptySubsequences: false).map(String.init)

@@ -1,18 +1,6 @@
-extension Request {
-    /// A role: the one a verb needs, or the one a connection holds.
-    ///
-    /// The raw values are the role names of the account store (`network`, `operator`), so
-    /// a transport maps an account's role with `Request.Role(rawValue: account.role.rawValue)`.
-    public enum Role: String, Hashable, Sendable, CaseIterable {
-        /// No role: a verb anyone may use, even before `AUTH` (`AUTH`, `PING`, `HELP`,
-        /// `QUIT`); for a connection, not authenticated yet.
-        case none
-        /// The network side (SMSC, Kannel, the simulator): delivers subscribers' messages.
-        case network
-        /// Operators and their scripts: top-ups, rates, subscribers.
-        case `operator`
-    }
+import Model
 
+extension Request {
     /// The verbs of the line protocol: name, the role each needs, and its usage line.
     ///
     /// To add a verb: a case here with its ``name``, ``role`` and ``usage``, a case of
@@ -36,8 +24,9 @@ extension Request {
         /// write it in any case.
         public var name: String { rawValue }
 
-        /// The role a connection must hold to use the verb.
-        public var role: Role {
+        /// The role a connection must hold to use the verb (the accounts' ``Role``);
+        /// `nil`: anyone may, even before `AUTH` (`AUTH`, `PING`, `HELP`, `QUIT`).
+        public var role: Role? {
             switch self {
             case .auth, .ping, .help, .quit: return .none
             case .sms, .mt, .outbox, .ussd, .release: return .network
@@ -69,18 +58,17 @@ extension Request {
             usage.split(separator: " | ").map(String.init)
         }
 
-        /// Whether a connection holding `role` may use the verb (``Role/none``: not
-        /// authenticated).
-        public func isPermitted(for role: Role) -> Bool {
-            self.role == .none || self.role == role
+        /// Whether a connection holding `role` may use the verb (`nil`: not logged in).
+        public func isPermitted(for role: Role?) -> Bool {
+            self.role == nil || self.role == role
         }
 
         /// `nil` when a connection holding `role` may use the verb; otherwise the `530`
         /// answer: ``RequestError/authenticationRequired`` before `AUTH`, or
         /// `530 not permitted for role <role>` for an account of another role.
-        public func permission(for role: Role) -> RequestError? {
+        public func permission(for role: Role?) -> RequestError? {
             if isPermitted(for: role) { return nil }
-            if role == .none { return .authenticationRequired }
+            guard let role else { return .authenticationRequired }
             return RequestError(.authenticationRequired, "not permitted for role \(role.rawValue)", verb: self)
         }
 

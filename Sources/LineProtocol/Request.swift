@@ -48,20 +48,11 @@ public enum Request: Hashable, Sendable {
     /// `QUIT`: answered `221`, then the connection closes.
     case quit
 
-    /// The largest amount one `TOPUP` may add: 10 000 000 Ft. A guard against mistyped
-    /// amounts (an extra zero or two); larger amounts are refused with `501` and change
-    /// nothing. Bigger credits are made in several top-ups.
-    public static let maximumTopUp: Int64 = 10_000_000
-
-    /// The largest price `RATE SET` takes: 100 000 Ft, a guard against typos like the
-    /// top-up limit.
-    public static let maximumPrice: Int64 = 100_000
-
-    /// The most messages one `OUTBOX` hands over; the rest wait for the next one.
-    public static let outboxBatch = 100
-
-    /// The longest USSD string: one screen, 182 characters (TS 23.038).
-    public static let maximumUSSD = 182
+    /// The limits of ``Limits``, as the line protocol's verbs name them.
+    public static let maximumTopUp = Limits.maximumTopUp
+    public static let maximumPrice = Limits.maximumPrice
+    public static let outboxBatch = Limits.outboxBatch
+    public static let maximumUSSD = Limits.maximumUSSD
 
     /// The verb of the request; `nil` for ``empty``.
     public var verb: Verb? {

@@ -72,7 +72,7 @@ func makeStore() throws -> InMemoryStore {
 let rates: [Rate] = DemoData.rates.map(\.rate)
 
 func context(_ request: String, account: String? = "simulator") -> RequestContext {
-    RequestContext(channel: "test", account: account, request: request, now: now)
+    RequestContext(channel: "test", account: account, now: now)
 }
 
 extension InMemoryStore {
@@ -109,8 +109,7 @@ struct Desk {
         let open = dialogues.open[from]
         let outcome = try store.write { tx in
             try engine.execute(.ussd(from: from, input: input, dialogue: open),
-                               RequestContext(channel: "test", account: "simulator",
-                                              request: "USSD \(from.digits) \(input)", now: time), in: tx)
+                               RequestContext(channel: "test", account: "simulator", now: time), in: tx)
         }
         dialogues.open[from] = outcome.dialogue
         return outcome
@@ -130,8 +129,7 @@ struct Desk {
         let destination = try #require(Destination(parsing: to))
         return try store.write { tx in
             try engine.execute(.sms(from: from, to: destination, text: text),
-                               RequestContext(channel: "test", account: "simulator",
-                                              request: "SMS \(from.digits) \(destination.digits) \(text)", now: time), in: tx)
+                               RequestContext(channel: "test", account: "simulator", now: time), in: tx)
         }
     }
 
