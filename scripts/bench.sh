@@ -123,6 +123,11 @@ median_line() {
 }
 all_rps() { printf '%s\n' "$1" | field rps | awk '{ printf "%s%.1fk", (NR > 1 ? ", " : ""), $1 / 1000 }'; }
 
+# us_per_req SRV_CPU% RPS: the server's CPU microseconds per request.
+us_per_req() { awk -v c="${1%\%}" -v r="$2" 'BEGIN { if (r + 0 > 0) printf "%.1f", c * 1e4 / r; else print "-" }'; }
+# avg_batch: the average batch of the server run whose log is $W/s.log ("store: … average batch N").
+avg_batch() { sed -n 's/.*average batch \([0-9.]*\).*/\1/p' "$W/s.log" | tail -1; }
+
 ROWS=()
 FAIL=0
 declare -A TOPUP_RPS MIXED_RPS
@@ -166,12 +171,13 @@ run_pair() {  # run_pair MODE DEPTH
     fi
   fi
 
-  local cm sm crps srps ratio
+  local cm sm crps srps ratio batch
   cm=$(median_line "$cres"); sm=$(median_line "$sres")
   crps=$(field rps <<<"$cm"); srps=$(field rps <<<"$sm")
   ratio=$(ratio_of "$srps" "$crps")
+  batch=$(avg_batch)
   [ "$mode" = charge ] && TOPUP_RPS[$d]=$(printf '%.0f' "$srps")
-  ROWS+=("| $mode | 50,$d | **$(printf '%.0f' "$crps")** ($(all_rps "$cres")) | $(field p50 <<<"$cm") | $(field p99 <<<"$cm") | $(field srv_cpu <<<"$cm") | **$(printf '%.0f' "$srps")** ($(all_rps "$sres")) | $(field p50 <<<"$sm") | $(field p99 <<<"$sm") | $(field srv_cpu <<<"$sm") | $(field cpu <<<"$sm") | ${hwm} MB | **$ratio** |")
+  ROWS+=("| $mode | 50,$d | **$(printf '%.0f' "$crps")** ($(all_rps "$cres")) | $(field p50 <<<"$cm") | $(field p99 <<<"$cm") | $(field srv_cpu <<<"$cm") | $(us_per_req "$(field srv_cpu <<<"$cm")" "$crps") | **$(printf '%.0f' "$srps")** ($(all_rps "$sres")) | $(field p50 <<<"$sm") | $(field p99 <<<"$sm") | $(field srv_cpu <<<"$sm") | $(us_per_req "$(field srv_cpu <<<"$sm")" "$srps") | ${batch:--} | $(field cpu <<<"$sm") | ${hwm} MB | **$ratio** |")
   echo "# done: $mode d=$d ceiling $crps selfcare $srps ratio $ratio" >&2
 }
 
@@ -203,7 +209,7 @@ run_mixed() {
   local topup=${TOPUP_RPS[$d]:--}
   local ratio; ratio=$(ratio_of "$srps" "$topup")
   MIXED_RPS[$d]=$(printf '%.0f' "$srps")
-  MIXED+=("| mixed | 50,$d | **$(printf '%.0f' "$srps")** ($(all_rps "$sres")) | $(field p50 <<<"$sm") | $(field p99 <<<"$sm") | $(field srv_cpu <<<"$sm") | ${refused}% | $topup | **$ratio** |")
+  MIXED+=("| mixed | 50,$d | **$(printf '%.0f' "$srps")** ($(all_rps "$sres")) | $(field p50 <<<"$sm") | $(field p99 <<<"$sm") | $(field srv_cpu <<<"$sm") | $(us_per_req "$(field srv_cpu <<<"$sm")" "$srps") | $(avg_batch) | ${refused}% | $topup | **$ratio** |")
   echo "# done: mixed d=$d selfcare $srps topup $topup ratio $ratio" >&2
 }
 if has_mode mixed; then for d in 1 8; do run_mixed $d; done; fi
@@ -288,7 +294,7 @@ run_http() {
 
   local sm srps line=${MIXED_RPS[$d]:--} topup=${TOPUP_RPS[$d]:--}
   sm=$(median_line "$sres"); srps=$(field rps <<<"$sm")
-  HTTPROWS+=("| kannel | 50,$d | **$(printf '%.0f' "$srps")** ($(all_rps "$sres")) | $(field p50 <<<"$sm") | $(field p99 <<<"$sm") | $(field srv_cpu <<<"$sm") | $(field cpu <<<"$sm") | ${hwm} MB | ${refused}% | $line | **$(ratio_of "$srps" "$line")** | $topup | **$(ratio_of "$srps" "$topup")** |")
+  HTTPROWS+=("| kannel | 50,$d | **$(printf '%.0f' "$srps")** ($(all_rps "$sres")) | $(field p50 <<<"$sm") | $(field p99 <<<"$sm") | $(field srv_cpu <<<"$sm") | $(us_per_req "$(field srv_cpu <<<"$sm")" "$srps") | $(avg_batch) | $(field cpu <<<"$sm") | ${hwm} MB | ${refused}% | $line | **$(ratio_of "$srps" "$line")** | $topup | **$(ratio_of "$srps" "$topup")** |")
   echo "# done: http d=$d selfcare $srps (line mixed $line, topup $topup); audit $audit + $auth AUTH" >&2
 }
 if has_mode http; then for d in 1 8; do run_http $d; done; fi
@@ -347,7 +353,7 @@ chain_mos() {
   echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }') $mts ${n:-0}"
 }
 run_chain() {
-  local null_rates=() self_rates=() self_cpu=() i app port apid
+  local null_rates=() self_rates=() self_cpu=() self_batch=() i app port apid
   for i in 1 2 3; do
     for app in null selfcare; do
       if [ $app = null ]; then
@@ -370,7 +376,7 @@ run_chain() {
         echo "bench: chain $app run $i: $mts MTs came back for $CHAIN_MOS MOs (app answered $answered)" >&2; FAIL=1
       fi
       local rate; rate=$(awk -v n="$CHAIN_MOS" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')
-      if [ $app = null ]; then null_rates+=("$rate"); else self_rates+=("$rate"); self_cpu+=("$cpu_us"); fi
+      if [ $app = null ]; then null_rates+=("$rate"); else self_rates+=("$rate"); self_cpu+=("$cpu_us"); self_batch+=("$(avg_batch)"); fi
       echo "# chain run $i $app: $rate MO/s, $mts MTs, app CPU ${cpu_us} µs/MO" >&2
     done
     # Selfcare's store after its run: audit rows = answered MOs, ledger consistent.
@@ -384,7 +390,7 @@ run_chain() {
   nm=$(printf '%s\n' "${null_rates[@]}" | sort -n | sed -n 2p)
   sm=$(printf '%s\n' "${self_rates[@]}" | sort -n | sed -n 2p)
   local cm; cm=$(printf '%s\n' "${self_cpu[@]}" | sort -n | sed -n 2p)
-  CHAINROWS+=("| chain | **$nm** ($(IFS=,; echo "${null_rates[*]}")) | **$sm** ($(IFS=,; echo "${self_rates[*]}")) | $cm | **$(ratio_of "$sm" "$nm")** |")
+  CHAINROWS+=("| chain | **$nm** ($(IFS=,; echo "${null_rates[*]}")) | **$sm** ($(IFS=,; echo "${self_rates[*]}")) | $cm | $(IFS=,; echo "${self_batch[*]}") | **$(ratio_of "$sm" "$nm")** |")
 }
 if has_mode chain; then run_chain; fi
 
@@ -393,32 +399,32 @@ if [ ${#ROWS[@]} -gt 0 ]; then
   echo "Selfcare requests: noop = \`PING\`, query = \`SMS 36300{r} 1730 EGYENLEG\`, charge = \`TOPUP 36300{r} 1\`;"
   echo "ceiling requests: \`PING\`, \`Q 36300{r}\`, \`C 36300{r} 1\`; all with \`-c 50\`, \`-m 1000000\` on $N subscribers."
   echo
-  echo "| mode | c,d | ceiling req/s (3 runs) | p50 µs | p99 µs | srv CPU | Selfcare req/s (3 runs) | p50 µs | p99 µs | srv CPU | loadgen CPU | Selfcare peak RSS | ratio |"
-  echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+  echo "| mode | c,d | ceiling req/s (3 runs) | p50 µs | p99 µs | srv CPU | CPU µs/req | Selfcare req/s (3 runs) | p50 µs | p99 µs | srv CPU | CPU µs/req | avg batch | loadgen CPU | Selfcare peak RSS | ratio |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
   printf '%s\n' "${ROWS[@]}"
 fi
 if [ ${#MIXED[@]} -gt 0 ]; then
   echo
   echo "Mixed workload (Selfcare only): \`SMS 36300{r} 1730 EGYENLEG\`, \`… 777 SPORT\`, \`… 777 STOP SPORT\`, \`… 0690123456 VOTE\` in turn, \`-c 50 -m 1000000\`; ratio to Selfcare's TOPUP of the same depth (target ≥ 0.80)."
   echo
-  echo "| mode | c,d | Selfcare req/s (3 runs) | p50 µs | p99 µs | srv CPU | refused (554) | TOPUP req/s | ratio to TOPUP |"
-  echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+  echo "| mode | c,d | Selfcare req/s (3 runs) | p50 µs | p99 µs | srv CPU | CPU µs/req | avg batch | refused (554) | TOPUP req/s | ratio to TOPUP |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
   printf '%s\n' "${MIXED[@]}"
 fi
 if [ ${#HTTPROWS[@]} -gt 0 ]; then
   echo
   echo "HTTP Kannel path: the mixed workload as \`GET /kannel/sms?from=36300{r}&to=1730&text=EGYENLEG\` … (basic auth), wrk \`-t1 -c50\`, keep-alive; d=8: 8 pipelined requests per write, latency per batch (to its last answer); ratios to the line protocol's mixed series and TOPUP of the same depth."
   echo
-  echo "| mode | c,d | Selfcare req/s (3 runs) | p50 µs | p99 µs | srv CPU | wrk CPU | Selfcare peak RSS | refused (200) | line mixed req/s | ratio to line mixed | TOPUP req/s | ratio to TOPUP |"
-  echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+  echo "| mode | c,d | Selfcare req/s (3 runs) | p50 µs | p99 µs | srv CPU | CPU µs/req | avg batch | wrk CPU | Selfcare peak RSS | refused (200) | line mixed req/s | ratio to line mixed | TOPUP req/s | ratio to TOPUP |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
   printf '%s\n' "${HTTPROWS[@]}"
 fi
 if [ ${#CHAINROWS[@]} -gt 0 ]; then
   echo
   echo "Kannel chain: fakesmsc → bearerbox → smsbox → app, $CHAIN_MOS MOs of the mixed workload per run (MO/s answered by the app; medians of 3 interleaved runs); Kannel on core 1, the app on core 0."
   echo
-  echo "| series | do-nothing app MO/s (3 runs) | Selfcare MO/s (3 runs) | Selfcare CPU µs/MO | ratio |"
-  echo "| --- | --- | --- | --- | --- |"
+  echo "| series | do-nothing app MO/s (3 runs) | Selfcare MO/s (3 runs) | Selfcare CPU µs/MO | Selfcare average batch (3 runs) | ratio |"
+  echo "| --- | --- | --- | --- | --- | --- |"
   printf '%s\n' "${CHAINROWS[@]}"
 fi
 exit $FAIL
