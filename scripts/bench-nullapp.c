@@ -1,8 +1,10 @@
 /* The do-nothing HTTP app of the Kannel chain benchmark (scripts/bench.sh, mode chain):
  * smsbox's get-url goes here instead of Selfcare's /kannel/sms, and every request is
- * answered 200 with a short body (so Kannel sends an MT reply, as it does for Selfcare's
- * answer). One libevent loop, evhttp, keep-alive: the plainest app Kannel can call, so the
- * chain's ceiling is Kannel's own cost. GET /count says how many it answered.
+ * answered 200 with the reply Selfcare gives the benchmark's mixed workload in its steady
+ * state (same texts, UCS-2 as Selfcare asks with X-Kannel-Coding: 2), so Kannel sends the
+ * same MTs for both apps: the 1730 answer with a last purchase is two SMS parts, the
+ * others one. One libevent loop, evhttp, keep-alive: the plainest app Kannel can call, so
+ * the chain's ceiling is Kannel's own cost. GET /count says how many it answered.
  *
  *   cc -O2 -o nullapp bench-nullapp.c $(pkg-config --cflags --libs libevent)
  *   nullapp PORT
@@ -12,6 +14,7 @@
 #include <event2/http.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static unsigned long answered;
 
@@ -27,8 +30,17 @@ static void answer(struct evhttp_request *req, void *arg) {
         return;
     }
     answered++;
-    evbuffer_add(body, "Egyenleg: 1 000 Ft.", 19);
-    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain; charset=utf-8");
+    const char *reply = "Nem vagy feliratkozva erre: SPORT.";
+    if (uri && strstr(uri, "text=EGYENLEG"))
+        reply = "Egyenleg: 99 999 Ft, univerzális egyenleg: 0 Ft. Utolsó vásárlás: 2026.12.03., 1 Ft.";
+    else if (uri && strstr(uri, "text=VOTE"))
+        reply = "Emelt díjas SMS a(z) 3690123456 számra: 1 Ft.";
+    else if (uri && strstr(uri, "text=SPORT"))
+        reply = "Feliratkoztál: SPORT. Havidíj: 1 Ft. Leiratkozás: STOP SPORT";
+    evbuffer_add(body, reply, strlen(reply));
+    struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
+    evhttp_add_header(headers, "Content-Type", "text/plain; charset=utf-8");
+    evhttp_add_header(headers, "X-Kannel-Coding", "2");
     evhttp_send_reply(req, 200, "OK", body);
     evbuffer_free(body);
 }

@@ -73,6 +73,15 @@ public final class Pipeline {
     private var gatherTarget = 0
     private var gatherUntil = 0.0
     private var gatherTimer: LoopTimer?
+    /// How well waiting has paid lately: up by one when requests came while it waited,
+    /// down by two when none did. At zero the pipeline stops waiting (a
+    /// client like Kannel's smsbox sends its next request later than any wait worth
+    /// making, and the wait would only add to every answer's latency) and tries again
+    /// every 32nd batch.
+    private var gatherCredit = 4
+    private var batchesWithoutGather = 0
+    /// Works waiting when the wait began.
+    private var gatherStart = 0
     /// Longest a batch waits after a completion for the answered clients' next
     /// requests; at most half the last batch's time in the store.
     /// Measured (TOPUP, 50 clients, one request each): without it batches of 25 and
@@ -160,9 +169,20 @@ public final class Pipeline {
     /// so the group halves and each request pays for twice the fsyncs. Waiting at most
     /// ``maxGather`` (and half the last batch's store time) for them keeps the group whole.
     private func gathering() -> Bool {
-        guard gatherTarget > 0, buildingWorks < gatherTarget else { return false }
+        guard gatherTarget > 0 else { return false }
+        guard buildingWorks < gatherTarget else {
+            // The awaited requests came (or came at once: nothing was waited for).
+            if gatherUntil > 0 { gatherCredit = min(8, gatherCredit + 1) }
+            gatherTarget = 0
+            return false
+        }
         let now = Pipeline.monotonicNow()
-        guard now < gatherUntil else { return false }
+        guard now < gatherUntil else {
+            // Some came while it waited: worth it; none: it only delayed the answers.
+            gatherCredit = buildingWorks > gatherStart ? min(8, gatherCredit + 1) : max(0, gatherCredit - 2)
+            gatherTarget = 0
+            return false
+        }
         if gatherTimer == nil { gatherTimer = LoopTimer(loop: loop) {} }
         gatherTimer?.schedule(after: gatherUntil - now)
         return true
@@ -195,8 +215,14 @@ public final class Pipeline {
         executor.execute(batch) { [unowned self] result in
             self.busy = false
             let now = Pipeline.monotonicNow()
-            self.gatherTarget = self.buildingWorks + works
-            self.gatherUntil = now + min(self.maxGather, (now - self.shippedAt) / 2)
+            self.batchesWithoutGather += 1
+            if self.gatherCredit > 0 || self.batchesWithoutGather >= 32 {
+                self.batchesWithoutGather = 0
+                if self.gatherCredit == 0 { self.gatherCredit = 1 }
+                self.gatherStart = self.buildingWorks
+                self.gatherTarget = self.buildingWorks + works
+                self.gatherUntil = now + min(self.maxGather, (now - self.shippedAt) / 2)
+            }
             self.completed(result, works: works)
         }
     }
