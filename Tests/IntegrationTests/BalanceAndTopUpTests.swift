@@ -88,6 +88,39 @@ struct BalanceAndTopUpTests {
         #expect(try store.open().ledgerDiscrepancies().isEmpty)
     }
 
+    /// The store's thread commits while the loop reads: an answer must still never
+    /// leave before its commit. Two connections stream top-ups; the server is killed
+    /// mid-stream; every top-up answered before the kill is in the store.
+    @Test func underLoadKill9LosesNoAnsweredTopUp() throws {
+        let store = try TemporaryStore()
+        let server = try ServerProcess(store: store)
+        let a = try server.operatorConnection()
+        let b = try server.operatorConnection()
+        let lines = String(repeating: "TOPUP 36301111111 1\r\n", count: 3000)
+        try a.write(lines)
+        try b.write(lines.replacingOccurrences(of: "36301111111", with: "36303333333"))
+        // Some answers in, the rest in flight: kill.
+        for _ in 0..<200 { _ = try a.readResponse() }
+        server.kill()
+        func acknowledged(_ c: LineClient, first: Int) -> (count: Int, last: Int64) {
+            var count = first, last: Int64 = 0
+            while let line = try? c.readLine() {
+                if line.hasPrefix("250 OK balance ") { count += 1; last = Int64(line.dropFirst(15)) ?? last }
+            }
+            return (count, last)
+        }
+        let ackA = acknowledged(a, first: 200), ackB = acknowledged(b, first: 0)
+        let s = try store.open()
+        let balanceA = try s.write { try $0.subscriber(MSISDN(canonical: "36301111111")) }?.balance ?? 0
+        let balanceB = try s.write { try $0.subscriber(MSISDN(canonical: "36303333333")) }?.balance ?? 0
+        // Committed ≥ answered, and the last balance announced is on disk.
+        #expect(balanceA >= 5_000 + Int64(ackA.count))
+        #expect(balanceA >= ackA.last)
+        #expect(balanceB >= 1_500 + Int64(ackB.count))
+        #expect(balanceB >= ackB.last)
+        #expect(try s.ledgerDiscrepancies().isEmpty)
+    }
+
     @Test func sigtermAnswersWhatWasReadThenExitsCleanly() throws {
         let store = try TemporaryStore()
         let server = try ServerProcess(store: store)
