@@ -229,7 +229,7 @@ public final class HTTPFront {
     /// the batch's transaction. Throws only store errors, which fail the batch.
     static func storeWork(_ route: HTTPRoute, _ who: Credentials, _ cached: Account?,
                           _ work: Result<Work, HTTPError>) -> StoreWork {
-        { batch in
+        .custom { batch in
             var account = cached ?? batch.proved[who]
             var proved: Account?
             if account == nil {

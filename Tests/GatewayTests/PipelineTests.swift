@@ -57,7 +57,7 @@ struct PipelineTests {
 
     /// A work that sets one setting of the subscriber.
     static func setting(_ key: String, _ msisdn: MSISDN) -> StoreWork {
-        { batch in
+        .custom { batch in
             try batch.tx.setSetting(key, to: "1", of: msisdn)
             return .done
         }

@@ -21,7 +21,7 @@ import Glibc
 ///
 /// ```swift
 /// let pipeline = Pipeline(loop: loop, executor: try ThreadStoreExecutor(store: sqlite, loop: loop), engine: engine)
-/// pipeline.submit(.line, work: { b in .outcome(try b.engine.execute(command, context, in: b.tx)) }) { result in
+/// pipeline.submit(.line, work: .command(command, channel: "line", account: "simulator")) { result in
 ///     render(result)            // on the loop, after the commit
 /// }
 /// while running { loop.runOnce(); pipeline.endOfPass() }
@@ -145,6 +145,12 @@ public final class Pipeline {
     public func submit(_ transport: Transport, work: StoreWork?, done: @escaping (JobResult) -> Void) {
         building.append(Job(transport: transport, work: work, done: done))
         if work != nil { buildingWorks += 1 }
+    }
+
+    /// ``submit(_:work:done:)`` with the work as a closure (``StoreWork/custom(_:)``).
+    public func submit(_ transport: Transport, work: @escaping @Sendable (BatchContext) throws -> StoreReply,
+                       done: @escaping (JobResult) -> Void) {
+        submit(transport, work: .custom(work), done: done)
     }
 
     /// Nothing shipped and nothing waiting.

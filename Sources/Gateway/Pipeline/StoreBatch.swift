@@ -3,11 +3,38 @@ import Model
 import Numbering
 
 /// One request's share of a batch: runs on the store's thread, inside the batch's
-/// transaction, with the engine and the batch's view of the USSD state. It may capture
-/// only `Sendable` values (the request, the account name, the clock): it crosses from
-/// the loop thread to the store's. A thrown error is a store failure: the whole batch
-/// rolls back and every request in it is told so.
-public typealias StoreWork = @Sendable (BatchContext) throws -> StoreReply
+/// transaction, with the engine and the batch's view of the USSD state. Everything in it
+/// is `Sendable`: it crosses from the loop thread to the store's. A thrown error is a
+/// store failure: the whole batch rolls back and every request in it is told so.
+///
+/// The two engine cases are the hot path (every SMS, TOPUP, MT and USSD of the line
+/// protocol): values, not closures, so a request costs no closure context.
+public enum StoreWork: Sendable {
+    /// The engine runs the command, audited with this channel and account.
+    case command(Command, channel: StaticString, account: String?)
+    /// The engine runs a USSD string with the dialogue the batch holds for the number,
+    /// and the batch keeps the dialogue it leaves.
+    case ussd(MSISDN, String, channel: StaticString, account: String?)
+    /// Anything else, as a closure (AUTH, the HTTP front, the outbox, the audit of failed
+    /// logins); it may capture only `Sendable` values.
+    case custom(@Sendable (BatchContext) throws -> StoreReply)
+
+    func run(_ batch: BatchContext) throws -> StoreReply {
+        switch self {
+        case .command(let command, let channel, let account):
+            let context = RequestContext(channel: channel.description, account: account, now: batch.now)
+            return .outcome(try batch.engine.execute(command, context, in: batch.tx))
+        case .ussd(let msisdn, let input, let channel, let account):
+            let context = RequestContext(channel: channel.description, account: account, now: batch.now)
+            let outcome = try batch.engine.execute(.ussd(from: msisdn, input: input, dialogue: batch.dialogue(for: msisdn)),
+                                                   context, in: batch.tx)
+            batch.setDialogue(outcome.dialogue, for: msisdn)
+            return .outcome(outcome)
+        case .custom(let body):
+            return try body(batch)
+        }
+    }
+}
 
 /// What a ``StoreWork`` hands back to the loop, where the transport renders it. A closed
 /// set: a value crossing threads is `Sendable`, and matching an enum is cheaper than
@@ -98,7 +125,7 @@ extension StoreBatch {
         do {
             let context: BatchContext = try store.write { tx in
                 let context = BatchContext(self, tx: tx)
-                for work in works { replies.append(try work(context)) }
+                for work in works { replies.append(try work.run(context)) }
                 return context
             }
             return .committed(replies: replies, dialogues: context.dialogueChanges, sessions: context.sessionChanges)

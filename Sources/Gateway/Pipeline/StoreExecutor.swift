@@ -12,7 +12,7 @@
 /// - **One batch at a time**: while one batch commits, the loop keeps reading and the
 ///   next batch grows, so the group commit adapts to the load, and batches complete in
 ///   the order they were shipped (answers leave in request order).
-/// - **Domain works, not SQL**: a batch is a list of ``StoreWork`` closures over the
+/// - **Domain works, not SQL**: a batch is a list of ``StoreWork`` values (engine commands, or closures) over the
 ///   engine and `StoreTransaction`'s vocabulary; a second backend implements
 ///   `StoreTransaction`, not the engine again.
 public protocol StoreExecutor: AnyObject {
