@@ -354,7 +354,7 @@ public final class LineServer {
         case .subShow(let msisdn): return command(.showSubscriber(msisdn))
         case .ussd(let msisdn, let text):
             // The dialogue is the one this batch left for the number, else the open one.
-            return .ussd(msisdn, text, channel: "line", account: account)
+            return command(.ussd(from: msisdn, input: text, dialogue: nil))
         case .empty, .ping, .help, .quit, .release, .reload:
             return nil
         }

@@ -45,9 +45,11 @@ public final class Pipeline {
         case failed(any Error)
     }
 
+    /// A job as the loop keeps it; its work, if any, waits in ``buildingList`` (a work
+    /// is a big enum: it is moved once into the batch, never copied along with the job).
     struct Job {
         let transport: Transport
-        let work: StoreWork?
+        let hasWork: Bool
         let done: (JobResult) -> Void
     }
 
@@ -64,6 +66,8 @@ public final class Pipeline {
 
     private var building: [Job] = []
     private var buildingWorks = 0
+    /// The works of ``building``, in order.
+    private var buildingList: [StoreWork] = []
     private var inFlight: [Job] = []
     private var busy = false
     /// When the batch in flight was shipped (monotonic seconds).
@@ -143,8 +147,11 @@ public final class Pipeline {
     /// Queues a job for the next batch. `done` runs on the loop: after the batch's commit
     /// when `work` is given, else in its turn among the batch's completions.
     public func submit(_ transport: Transport, work: StoreWork?, done: @escaping (JobResult) -> Void) {
-        building.append(Job(transport: transport, work: work, done: done))
-        if work != nil { buildingWorks += 1 }
+        building.append(Job(transport: transport, hasWork: work != nil, done: done))
+        if let work {
+            buildingList.append(work)
+            buildingWorks += 1
+        }
     }
 
     /// ``submit(_:work:done:)`` with the work as a closure (``StoreWork/custom(_:)``).
@@ -210,8 +217,7 @@ public final class Pipeline {
             return
         }
         var list: [StoreWork] = []
-        list.reserveCapacity(works)
-        for job in inFlight { if let work = job.work { list.append(work) } }
+        swap(&list, &buildingList)
         let batch = StoreBatch(engine: engine, now: Int64(loop.now), clock: loop.now,
                                dialogues: dialogues.snapshot(), callbackSessions: callbackSessions.snapshot(),
                                works: list)
@@ -235,7 +241,11 @@ public final class Pipeline {
 
     private func completed(_ result: StoreBatchResult, works: Int) {
         var seen = [Bool](repeating: false, count: Transport.allCases.count)
-        for job in inFlight where job.work != nil { seen[job.transport.rawValue] = true }
+        var counts = [Int](repeating: 0, count: Transport.allCases.count)
+        for i in inFlight.indices where inFlight[i].hasWork {
+            seen[inFlight[i].transport.rawValue] = true
+            counts[inFlight[i].transport.rawValue] += 1
+        }
         switch result {
         case .committed(let replies, let dialogueChanges, let sessionChanges):
             stats.commits += 1
@@ -246,7 +256,7 @@ public final class Pipeline {
             if !sessionChanges.isEmpty { callbackSessions.apply(sessionChanges, now: loop.now) }
             var next = 0
             completeInFlight { job in
-                guard job.work != nil else { return .turn }
+                guard job.hasWork else { return .turn }
                 defer { next += 1 }
                 return .committed(replies[next])
             }
@@ -256,21 +266,22 @@ public final class Pipeline {
         case .failed(let error):
             stats.failedCommits += 1
             stats.failedWorks += works
-            var counts = [Int](repeating: 0, count: Transport.allCases.count)
-            for job in inFlight where job.work != nil { counts[job.transport.rawValue] += 1 }
             for t in Transport.allCases where seen[t.rawValue] {
                 stats.failedCommitsBy[t.rawValue] += 1
                 logger.error("\(t.label) commit failed, \(counts[t.rawValue]) requests answered \(t.failureAnswer): \(error)")
             }
-            completeInFlight { job in job.work == nil ? .turn : .failed(error) }
+            completeInFlight { job in job.hasWork ? .failed(error) : .turn }
         }
     }
 
     private func completeInFlight(_ result: (Job) -> JobResult) {
         // Completions may submit again (a held request after an AUTH): into `building`.
-        let jobs = inFlight
-        inFlight.removeAll(keepingCapacity: true)
-        for job in jobs { job.done(result(job)) }
+        // `inFlight` is empty meanwhile; its buffer comes back for the next batch.
+        var jobs: [Job] = []
+        swap(&jobs, &inFlight)
+        for i in jobs.indices { jobs[i].done(result(jobs[i])) }
+        jobs.removeAll(keepingCapacity: true)
+        if inFlight.isEmpty { swap(&jobs, &inFlight) }
     }
 
     /// Runs passes until everything submitted has completed (or `deadline`, loop clock).
