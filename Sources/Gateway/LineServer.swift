@@ -332,7 +332,7 @@ public final class LineServer {
     /// no store (or is refused before: no role for it, an AUTH while blocked).
     private func storeWork(_ item: Item, _ session: LineSession) -> StoreWork? {
         // PING and the like first, cheaply: they are the bulk of a keep-alive load.
-        guard case .request(let request) = item, request.usesStore else { return nil }
+        guard case .request(let request) = item, request.verb?.usesStore == true else { return nil }
         if let verb = request.verb, verb.permission(for: session.role) != nil { return nil }
         let account = session.accountName
         func command(_ command: Command) -> StoreWork { .command(command, channel: "line", account: account) }
@@ -610,14 +610,4 @@ public final class LineServer {
     public var openConnections: Int { sessions.count }
     /// Connections closing gracefully.
     public var closingConnections: Int { lingering.count }
-}
-
-extension Request {
-    /// The verbs whose work is in the store (the others are answered on the loop).
-    var usesStore: Bool {
-        switch self {
-        case .auth, .sms, .ussd, .topup, .mt, .outbox, .rateSet, .rateDelete, .rateList, .subAdd, .subShow: return true
-        case .empty, .ping, .help, .quit, .release, .reload: return false
-        }
-    }
 }

@@ -44,21 +44,7 @@ public enum RequestParser {
         guard let verbToken = arguments.next() else { return .success(.empty) }
         guard let verb = Request.Verb(token: verbToken) else { return .failure(.unknownCommand) }
 
-        switch verb {
-        case .auth: return parseAuth(&arguments)
-        case .sms: return parseSMS(&arguments)
-        case .topup: return parseTopUp(&arguments)
-        case .mt: return parseMT(&arguments)
-        case .outbox: return parseOutbox(&arguments)
-        case .ussd: return parseUSSD(&arguments)
-        case .release: return parseRelease(&arguments)
-        case .rate: return parseRate(&arguments)
-        case .sub: return parseSub(&arguments)
-        case .reload: return noArguments(&arguments, verb, .reload)
-        case .ping: return noArguments(&arguments, verb, .ping)
-        case .help: return noArguments(&arguments, verb, .help)
-        case .quit: return noArguments(&arguments, verb, .quit)
-        }
+        return verb.entry.parse(&arguments)
     }
 
     // MARK: Verbs

@@ -1,10 +1,12 @@
 import Model
 
 extension Request {
-    /// The verbs of the line protocol: name, the role each needs, and its usage line.
+    /// The verbs of the line protocol. What each verb is — its name, the role it needs,
+    /// its usage, whether its work is in the store, and its arguments parser — is one
+    /// entry of ``Verb/table`` (`Request+VerbTable.swift`).
     ///
-    /// To add a verb: a case here with its ``name``, ``role`` and ``usage``, a case of
-    /// ``Request`` and its arguments parser in `Request+Parsing.swift`.
+    /// To add a verb: a case here, its entry in the table, a case of ``Request`` and its
+    /// parser in `Request+Parsing.swift`.
     public enum Verb: String, Hashable, Sendable, CaseIterable {
         case auth = "AUTH"
         case sms = "SMS"
@@ -26,32 +28,13 @@ extension Request {
 
         /// The role a connection must hold to use the verb (the accounts' ``Role``);
         /// `nil`: anyone may, even before `AUTH` (`AUTH`, `PING`, `HELP`, `QUIT`).
-        public var role: Role? {
-            switch self {
-            case .auth, .ping, .help, .quit: return .none
-            case .sms, .mt, .outbox, .ussd, .release: return .network
-            case .topup, .rate, .sub, .reload: return .operator
-            }
-        }
+        public var role: Role? { entry.role }
 
         /// The one-line usage shown by `HELP` and in `501 Usage: …` answers.
-        public var usage: String {
-            switch self {
-            case .auth: return "AUTH <account> <password>"
-            case .sms: return "SMS <from-msisdn> <to-number> <text>"
-            case .topup: return "TOPUP <msisdn> <amount>"
-            case .mt: return "MT <from-number> <to-msisdn> <text>"
-            case .outbox: return "OUTBOX [<msisdn>]"
-            case .ussd: return "USSD <msisdn> <string>"
-            case .release: return "RELEASE <msisdn>"
-            case .rate: return "RATE SET <prefix> <price> <premium|premium-mt|subscription|donation> [adult|noadult] | RATE DEL <prefix> [<kind>] | RATE LIST [<prefix>]"
-            case .sub: return "SUB ADD <msisdn> <prepaid|postpaid|mix> [birth=YYYY-MM-DD] [pin=NNNNN] [lang=hu|en] | SUB SHOW <msisdn>"
-            case .reload: return "RELOAD"
-            case .ping: return "PING"
-            case .help: return "HELP"
-            case .quit: return "QUIT"
-            }
-        }
+        public var usage: String { entry.usage }
+
+        /// Whether the verb's work is in the store (the others are answered on the loop).
+        public var usesStore: Bool { entry.usesStore }
 
         /// The usage as `HELP` lists it: one line per form of the verb.
         public var usageLines: [String] {

@@ -306,6 +306,17 @@ struct RequestParsingTests {
         #expect(Request.topup(msisdn: Self.subscriber, amount: 1).verb == .topup)
     }
 
+    @Test("one table entry per verb: usage named after it, store use as the gateway runs it")
+    func verbTable() {
+        for verb in Request.Verb.allCases {
+            #expect(verb.entry.usage.hasPrefix(verb.name), "\(verb)")
+            // Each form of the usage starts with the verb.
+            #expect(verb.usageLines.allSatisfy { $0.hasPrefix(verb.name) }, "\(verb)")
+        }
+        let inStore = Request.Verb.allCases.filter(\.usesStore).map(\.name)
+        #expect(inStore == ["AUTH", "SMS", "TOPUP", "MT", "OUTBOX", "USSD", "RATE", "SUB"])
+    }
+
     @Test("permissions by role")
     func permissions() {
         for verb in [Request.Verb.auth, .ping, .help, .quit] {
