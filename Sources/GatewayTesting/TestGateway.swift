@@ -263,11 +263,21 @@ public final class TestHTTPClient: TestSocket {
     }
 
     public func send(_ method: String, _ target: String, headers: [(String, String)] = [], body: String = "") throws {
+        try send(method, target, headers: headers, body: Array(body.utf8))
+    }
+
+    public func send(_ method: String, _ target: String, headers: [(String, String)] = [], body: [UInt8]) throws {
         var text = "\(method) \(target) HTTP/1.1\r\nHost: test\r\n"
         for (name, value) in headers { text += "\(name): \(value)\r\n" }
-        if !body.isEmpty || method == "POST" || method == "PUT" { text += "Content-Length: \(body.utf8.count)\r\n" }
-        text += "\r\n" + body
-        try write(text)
+        if !body.isEmpty || method == "POST" || method == "PUT" || method == "PATCH" { text += "Content-Length: \(body.count)\r\n" }
+        text += "\r\n"
+        try write(Array(text.utf8) + body)
+    }
+
+    public func request(_ method: String, _ target: String, headers: [(String, String)] = [],
+                        body: [UInt8]) throws -> TestHTTPResponse {
+        try send(method, target, headers: headers, body: body)
+        return try receive()
     }
 
     /// One response (Content-Length bodies: what the front sends).

@@ -3,18 +3,18 @@ import Model
 import Numbering
 import Store
 import Testing
-import TestSupport
+import GatewayTesting
 
-/// `POST /ussd`, the aggregators' USSD callback, against the real server: the same
+/// `POST /ussd`, the aggregators' USSD callback, through the real pipeline and store, in process: the same
 /// engine and the same dialogues as the line protocol's `USSD`.
-@Suite("USSD callback over HTTP")
-struct USSDCallbackTests {
-    static let simulator = HTTPFrontTests.simulator
+@Suite("USSD callback over HTTP, in process")
+struct USSDCallbackInProcessTests {
+    static let simulator = [("Authorization", "Basic c2ltdWxhdG9yOnNpbXVsYXRvcg==")]  // simulator:simulator
     static let form = [("Content-Type", "application/x-www-form-urlencoded")]
 
     /// One callback request; fields are percent-encoded here.
-    static func ussd(_ c: HTTPTestClient, session: String, code: String = "*1412#", phone: String = "+36301111111",
-                     text: String, headers: [(String, String)] = simulator) throws -> HTTPTestClient.Response {
+    static func ussd(_ c: TestHTTPClient, session: String, code: String = "*1412#", phone: String = "+36301111111",
+                     text: String, headers: [(String, String)] = simulator) throws -> TestHTTPResponse {
         func encode(_ s: String) -> String {
             s.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? s
         }
@@ -23,9 +23,8 @@ struct USSDCallbackTests {
     }
 
     @Test func aFullWalkContinuesThenEndsAndIsAudited() throws {
-        let store = try TemporaryStore()
-        let server = try ServerProcess(store: store)
-        let c = try HTTPTestClient(port: server.httpPort)
+        let app = try TestGateway()
+        let c = try app.httpClient()
         let main = try Self.ussd(c, session: "s1", text: "")
         #expect(main.status == 200)
         #expect(main.header("Content-Type") == "text/plain; charset=utf-8")
@@ -35,31 +34,29 @@ struct USSDCallbackTests {
         let end = try Self.ussd(c, session: "s1", text: "5*2")
         #expect(end.text.hasPrefix("END A huségido lejartat"), "\(end.text)")
         // Over: the line protocol sees no open dialogue either.
-        let line = try server.network()
+        let line = try app.network()
         #expect(try line.send("USSD 36301111111 1").last == "554 Refused: no open dialogue to answer")
-        #expect(server.stop() == 0)
-        let audit = try store.open().auditEntries(msisdn: "36301111111").filter { $0.channel == "http" }
+        app.stop()
+        let audit = try app.openStore().auditEntries(msisdn: "36301111111").filter { $0.channel == "http" }
         #expect(audit.map(\.request) == ["USSD 36301111111 *1412#", "USSD 36301111111 5", "USSD 36301111111 2"])
         #expect(audit.allSatisfy { $0.account == "simulator" })
     }
 
     @Test func anMMICodeEndsAtOnceAndChangesTheStore() throws {
-        let store = try TemporaryStore()
-        let server = try ServerProcess(store: store)
-        let c = try HTTPTestClient(port: server.httpPort)
+        let app = try TestGateway()
+        let c = try app.httpClient()
         let answer = try Self.ussd(c, session: "m1", code: "**21*06201234567#", phone: "06301111111", text: "")
         #expect(answer.status == 200)
         #expect(answer.text.hasPrefix("END "), "\(answer.text)")
         #expect(answer.text.contains("+36 20 123 4567"), "\(answer.text)")
-        #expect(server.stop() == 0)
-        let settings = try store.open().write { try $0.settings(of: MSISDN(canonical: "36301111111")) }
+        app.stop()
+        let settings = try app.openStore().write { try $0.settings(of: MSISDN(canonical: "36301111111")) }
         #expect(settings["cf.21"] == "on 36201234567")
     }
 
     @Test func aRepeatedRequestIsAnsweredAgainNotRunAgain() throws {
-        let store = try TemporaryStore()
-        let server = try ServerProcess(store: store)
-        let c = try HTTPTestClient(port: server.httpPort)
+        let app = try TestGateway()
+        let c = try app.httpClient()
         let main = try Self.ussd(c, session: "r1", text: "")
         #expect(try Self.ussd(c, session: "r1", text: "").text == main.text)
         let five = try Self.ussd(c, session: "r1", text: "5")
@@ -69,15 +66,14 @@ struct USSDCallbackTests {
         #expect(again.header("X-Selfcare-Outcome") == "repeated")
         #expect(try Self.ussd(c, session: "r1", text: "5*2").text.hasPrefix("END A huségido lejartat"))
         #expect(try Self.ussd(c, session: "r1", text: "5*2").text.hasPrefix("END A huségido lejartat"))
-        #expect(server.stop() == 0)
-        let audit = try store.open().auditEntries(msisdn: "36301111111").filter { $0.channel == "http" }
+        app.stop()
+        let audit = try app.openStore().auditEntries(msisdn: "36301111111").filter { $0.channel == "http" }
         #expect(audit.map(\.request) == ["USSD 36301111111 *1412#", "USSD 36301111111 5", "USSD 36301111111 2"])
     }
 
     @Test func badFieldsWrongCredentialsAndUnknownSubscribers() throws {
-        let store = try TemporaryStore()
-        let server = try ServerProcess(store: store)
-        let c = try HTTPTestClient(port: server.httpPort)
+        let app = try TestGateway()
+        let c = try app.httpClient()
         let missing = try c.request("POST", "/ussd", headers: Self.simulator + Self.form,
                                     body: Array("sessionId=a&serviceCode=*1412%23&text=".utf8))
         #expect(missing.status == 400)
@@ -98,15 +94,15 @@ struct USSDCallbackTests {
         #expect(unknown.status == 200)
         // A USSD screen: GSM 7-bit, the accents the alphabet lacks dropped.
         #expect(unknown.text == "END A(z) 36309999999 hivoszam nem szerepel az elofizetok között.")
-        #expect(server.stop() == 0)
-        let requests = try store.open().auditEntries(msisdn: nil).filter { $0.channel == "http" }.map(\.request)
+        app.stop()
+        let requests = try app.openStore().auditEntries(msisdn: nil).filter { $0.channel == "http" }.map(\.request)
         #expect(requests.filter { $0.hasPrefix("USSD ") } == ["USSD 36309999999 *1412#"])
     }
 
     @Test func lineAndHTTPDialoguesOfTwoSubscribersAtOnce() throws {
-        let server = try ServerProcess(store: TemporaryStore())
-        let c = try HTTPTestClient(port: server.httpPort)
-        let line = try server.network()
+        let app = try TestGateway()
+        let c = try app.httpClient()
+        let line = try app.network()
         #expect(try line.send("USSD 36301111111 *1412#").last == "251 CONTINUE")
         #expect(try Self.ussd(c, session: "x", phone: "36302222222", text: "").text.hasPrefix("CON "))
         #expect(try line.send("USSD 36301111111 5").first == "251-Szerzodéshez kapcsolodo modositasi igények")
@@ -120,9 +116,9 @@ struct USSDCallbackTests {
     }
 
     @Test func metricsShowCommandsByServiceOpenDialoguesAndOutboxDepth() throws {
-        let server = try ServerProcess(store: TemporaryStore())
-        let c = try HTTPTestClient(port: server.httpPort)
-        let line = try server.network()
+        let app = try TestGateway()
+        let c = try app.httpClient()
+        let line = try app.network()
         _ = try c.request("GET", "/kannel/sms?from=36301111111&to=1730&text=x", headers: Self.simulator)
         _ = try line.send("SMS 36301111111 1730 x")
         _ = try line.send("SMS 36301111111 4321 x")

@@ -3,29 +3,30 @@ import Model
 import Numbering
 import Store
 import Testing
-import TestSupport
+import GatewayTesting
 
-/// The ops JSON API of the real server process: every endpoint, every status, the audit.
-@Suite("Ops JSON API against the real server")
-struct OpsAPITests {
+/// The ops JSON API through the real pipeline and store, in process: every endpoint,
+/// every status, the audit.
+@Suite("Ops JSON API, in process")
+struct OpsAPIInProcessTests {
     static let ops = [("Authorization", "Basic b3BzOm9wcw==")]  // ops:ops
     static let json = ops + [("Content-Type", "application/json")]
     static let simulator = [("Authorization", "Basic c2ltdWxhdG9yOnNpbXVsYXRvcg==")]  // simulator:simulator
 
     /// The body as JSON (a failed test, not a crash, when it is not).
-    func parse(_ response: HTTPTestClient.Response) throws -> [String: Any] {
+    func parse(_ response: TestHTTPResponse) throws -> [String: Any] {
         #expect(response.header("Content-Type") == "application/json")
         let value = try JSONSerialization.jsonObject(with: Data(response.body))
         return try #require(value as? [String: Any], "\(response.text)")
     }
 
-    func send(_ c: HTTPTestClient, _ method: String, _ target: String, _ body: String? = nil,
-              headers: [(String, String)] = OpsAPITests.json) throws -> HTTPTestClient.Response {
+    func send(_ c: TestHTTPClient, _ method: String, _ target: String, _ body: String? = nil,
+              headers: [(String, String)] = OpsAPIInProcessTests.json) throws -> TestHTTPResponse {
         try c.request(method, target, headers: headers, body: Array((body ?? "").utf8))
     }
 
     /// `{"error": code, …}` with that status.
-    func expectError(_ r: HTTPTestClient.Response, _ status: Int, _ code: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    func expectError(_ r: TestHTTPResponse, _ status: Int, _ code: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
         #expect(r.status == status, "\(r.text)", sourceLocation: sourceLocation)
         let body = try parse(r)
         #expect(body["error"] as? String == code, "\(r.text)", sourceLocation: sourceLocation)
@@ -36,33 +37,30 @@ struct OpsAPITests {
     /// Issue 12.1: a PUT without "adult" stored an adult range as not adult, and a minor
     /// was then charged for it.
     @Test func aPutWithoutAdultKeepsTheFlagAndAMinorIsStillRefused() throws {
-        let store = try TemporaryStore()
-        let server = try ServerProcess(store: store)
-        let c = try HTTPTestClient(port: server.httpPort)
+        let app = try TestGateway()
+        let c = try app.httpClient()
         let changed = try send(c, "PUT", "/api/rates/0691", #"{"price": 600, "kind": "premium"}"#)
         #expect(changed.text == #"{"rate":{"prefix":"3691","kind":"premium","price":600,"adult":true},"previous":{"prefix":"3691","kind":"premium","price":500,"adult":true}}"# + "\n")
-        let line = try server.network()
+        let line = try app.network()
         #expect(try line.send("SMS 36304444444 0691000000 x").last == "554 Refused: adult content, subscriber under 18")
         let unmarked = try send(c, "PUT", "/api/rates/0691", #"{"price": 600, "kind": "premium", "adult": false}"#)
         #expect(unmarked.text.hasPrefix(#"{"rate":{"prefix":"3691","kind":"premium","price":600,"adult":false}"#))
-        server.stop()
-        let minor = try store.open().write { try $0.subscriber(MSISDN(canonical: "36304444444")) }
+        app.stop()
+        let minor = try app.openStore().write { try $0.subscriber(MSISDN(canonical: "36304444444")) }
         #expect(minor?.balance == 2_000)
     }
 
     /// Issue 12.10: POST took a birth date in the future that PATCH refused.
     @Test func aNewSubscriberBornInTheFutureIsRefused() throws {
-        let store = try TemporaryStore()
-        let server = try ServerProcess(store: store)
-        let c = try HTTPTestClient(port: server.httpPort)
+        let app = try TestGateway()
+        let c = try app.httpClient()
         try expectError(try send(c, "POST", "/api/subscribers", #"{"msisdn": "36307777777", "product": "prepaid", "birth": "2999-01-01"}"#), 400, "invalid")
         try expectError(try send(c, "GET", "/api/subscribers/36307777777", headers: Self.ops), 404, "unknown_subscriber")
     }
 
     @Test func ratesListShowSetAndDeleteAndAPutAppliesToTheNextSMS() throws {
-        let store = try TemporaryStore()
-        let server = try ServerProcess(store: store)
-        let c = try HTTPTestClient(port: server.httpPort)
+        let app = try TestGateway()
+        let c = try app.httpClient()
 
         let all = try parse(try send(c, "GET", "/api/rates", headers: Self.ops))
         let rates = try #require(all["rates"] as? [[String: Any]])
@@ -81,7 +79,7 @@ struct OpsAPITests {
         #expect(changed.status == 200)
         #expect(changed.text == #"{"rate":{"prefix":"3690","kind":"premium","price":350,"adult":false},"previous":{"prefix":"3690","kind":"premium","price":300,"adult":false}}"# + "\n")
         // … and applies to the next SMS.
-        let line = try server.network()
+        let line = try app.network()
         #expect(try line.send("SMS 36301111111 0690123456 x").last == "250 OK charged 350")
         // A new one is 201 with its place.
         let created = try send(c, "PUT", "/api/rates/+3690123", #"{"price": 990, "kind": "premium", "adult": true}"#)
@@ -98,10 +96,10 @@ struct OpsAPITests {
         // Only one kind of a prefix goes when the kind is named.
         #expect(try send(c, "DELETE", "/api/rates/0690?kind=premium-mt", headers: Self.ops).status == 200)
         #expect(try send(c, "GET", "/api/rates/0690", headers: Self.ops).text.contains(#""kind":"premium","#))
-        #expect(server.stop() == 0)
+        app.stop()
 
         // The audit rows are the line verbs', with channel http.
-        let audit = try store.open().auditEntries(msisdn: nil).filter { $0.channel == "http" && $0.request.hasPrefix("RATE") }
+        let audit = try app.openStore().auditEntries(msisdn: nil).filter { $0.channel == "http" && $0.request.hasPrefix("RATE") }
         #expect(audit.map(\.request) == [
             "RATE LIST", "RATE LIST 3690", "RATE LIST 3691", "RATE LIST 3699", "RATE LIST 3690",
             "RATE SET 3690 350 premium", "RATE SET 3690123 990 premium adult",
@@ -115,9 +113,8 @@ struct OpsAPITests {
     }
 
     @Test func subscribersAddShowPatchAndTopUpKeepTheLedger() throws {
-        let store = try TemporaryStore()
-        let server = try ServerProcess(store: store)
-        let c = try HTTPTestClient(port: server.httpPort)
+        let app = try TestGateway()
+        let c = try app.httpClient()
 
         let created = try send(c, "POST", "/api/subscribers",
                                #"{"msisdn": "06-30-666-6666", "product": "prepaid", "birth": "2012-06-01", "pin": "12345", "lang": "en"}"#)
@@ -151,7 +148,7 @@ struct OpsAPITests {
         try expectError(try send(c, "PATCH", "/api/subscribers/36306666666", #"{"birth": "2999-01-01"}"#), 400, "invalid")
 
         // What the subscriber did shows: subscriptions and settings (the purchase code without its value).
-        let line = try server.network()
+        let line = try app.network()
         _ = try line.send("SMS 36301111111 777 SPORT")
         _ = try line.send("SMS 36301111111 1430 KOD 11111")
         let shown = try send(c, "GET", "/api/subscribers/+36301111111", headers: Self.ops)
@@ -165,9 +162,9 @@ struct OpsAPITests {
         #expect(settings["purchase.code"] is NSNull)
         #expect(!shown.text.contains("pbkdf2"))
         try expectError(try send(c, "GET", "/api/subscribers/36309999999", headers: Self.ops), 404, "unknown_subscriber")
-        #expect(server.stop() == 0)
+        app.stop()
 
-        let db = try store.open()
+        let db = try app.openStore()
         #expect(try db.ledgerDiscrepancies() == [])
         let topups = try db.ledgerEntries(msisdn: nil).filter { $0.kind == .topup }
         #expect(topups.map(\.amount) == [1500, 1000])
@@ -189,18 +186,17 @@ struct OpsAPITests {
     }
 
     @Test func theSameCommandOverTheLineWritesTheSameAuditRow() throws {
-        let store = try TemporaryStore()
-        let server = try ServerProcess(store: store)
-        let c = try HTTPTestClient(port: server.httpPort)
-        let line = try server.operatorConnection()
+        let app = try TestGateway()
+        let c = try app.httpClient()
+        let line = try app.operatorClient()
         _ = try line.send("TOPUP 36303333333 700")
         _ = try send(c, "POST", "/api/subscribers/36303333333/topup", #"{"amount": 700}"#)
         _ = try line.send("RATE SET 1690 200 premium adult")
         _ = try send(c, "PUT", "/api/rates/1690", #"{"price": 200, "kind": "premium", "adult": true}"#)
         _ = try line.send("SUB ADD 36307777777 mix pin=77777")
         _ = try send(c, "POST", "/api/subscribers", #"{"msisdn": "36307777777", "product": "mix", "pin": "77777"}"#)
-        server.stop()
-        let rows = try store.open().auditEntries(msisdn: nil).filter { !$0.request.hasPrefix("AUTH") }
+        app.stop()
+        let rows = try app.openStore().auditEntries(msisdn: nil).filter { !$0.request.hasPrefix("AUTH") }
         #expect(rows.map(\.channel) == ["line", "http", "line", "http", "line", "http"])
         for pair in stride(from: 0, to: rows.count, by: 2) {
             #expect(rows[pair].request == rows[pair + 1].request)
@@ -215,10 +211,9 @@ struct OpsAPITests {
     }
 
     @Test func theAuditIsReadByNumberTimeAndLimit() throws {
-        let store = try TemporaryStore()
-        let server = try ServerProcess(store: store)
-        let c = try HTTPTestClient(port: server.httpPort)
-        let line = try server.network()
+        let app = try TestGateway()
+        let c = try app.httpClient()
+        let line = try app.network()
         for text in ["a", "b", "c"] { _ = try line.send("SMS 36301111111 1730 \(text)") }
         _ = try line.send("SMS 36302222222 1730 d")
 
@@ -239,9 +234,8 @@ struct OpsAPITests {
     }
 
     @Test func everyErrorHasItsStatusAndAJSONBody() throws {
-        let store = try TemporaryStore()
-        let server = try ServerProcess(store: store)
-        let c = try HTTPTestClient(port: server.httpPort)
+        let app = try TestGateway()
+        let c = try app.httpClient()
 
         let anonymous = try send(c, "GET", "/api/rates", headers: [])
         try expectError(anonymous, 401, "unauthorized")
@@ -272,13 +266,13 @@ struct OpsAPITests {
                                  headers: Self.ops + [("Content-Type", "application/x-www-form-urlencoded")]), 415, "unsupported_media_type")
         try expectError(try send(c, "POST", "/api/subscribers/36301111111/topup", #"{"amount": 5}"#, headers: Self.ops), 415, "unsupported_media_type")
 
-        let big = try HTTPTestClient(port: server.httpPort)
+        let big = try app.httpClient()
         let padding = String(repeating: " ", count: 70_000)
         try expectError(try send(big, "POST", "/api/subscribers/36301111111/topup", #"{"amount": 5}"# + padding), 413, "payload_too_large")
-        #expect(server.stop() == 0)
+        app.stop()
 
         // None of it changed anything or reached the engine.
-        let db = try store.open()
+        let db = try app.openStore()
         #expect(try db.ledgerEntries(msisdn: nil).filter { $0.kind == .topup }.isEmpty)
         let audit = try db.auditEntries(msisdn: nil)
         #expect(audit.filter { !$0.request.hasPrefix("AUTH") }.isEmpty, "\(audit.map(\.request))")
