@@ -23,7 +23,7 @@ struct Database: ParsableCommand {
         var demo = false
 
         func run() throws {
-            let sqlite = try SQLiteStore(path: store.db)
+            let sqlite = try store.openOrCreate()
             if demo {
                 do {
                     try DemoData.install(into: sqlite, now: Int64(time(nil)))
@@ -56,7 +56,7 @@ struct Database: ParsableCommand {
         }
 
         func run() throws {
-            let sqlite = try SQLiteStore(path: store.db)
+            let sqlite = try store.openOrCreate()
             try sqlite.populate(count: count, balance: balance) { done in
                 print("populate: \(done)/\(count) subscribers")
                 fflush(nil)

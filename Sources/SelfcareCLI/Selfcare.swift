@@ -19,10 +19,22 @@ struct StoreOptions: ParsableArguments {
     /// The store at `--db`, which must exist and be ours: only `db init` and
     /// `db populate` create one, so a typo never leaves an empty store behind.
     func openExisting(failEveryNthCommit: Int? = nil) throws -> SQLiteStore {
+        try open(.existingOnly, failEveryNthCommit: failEveryNthCommit)
+    }
+
+    /// The store at `--db`, created when missing (`db init`, `db populate`).
+    func openOrCreate() throws -> SQLiteStore {
+        try open(.createIfMissing)
+    }
+
+    /// Every command opens its store here (``StoreLocation``: where another backend joins).
+    private func open(_ mode: StoreLocation.Mode, failEveryNthCommit: Int? = nil) throws -> SQLiteStore {
         do {
-            return try SQLiteStore(path: db, opening: .existingOnly, failEveryNthCommit: failEveryNthCommit)
+            return try StoreLocation(parsing: db).open(mode, failEveryNthCommit: failEveryNthCommit)
         } catch let failure as StoreFailure {
             throw CLIError("\(failure)")
+        } catch let unsupported as StoreLocation.Unsupported {
+            throw CLIError("\(unsupported)")
         } catch {
             throw CLIError("cannot open the store \(db): \(error)")
         }

@@ -28,6 +28,21 @@ struct CommandLineTests {
         #expect(!FileManager.default.fileExists(atPath: base + "/typo"))
     }
 
+    /// Every command opens its store through StoreLocation: a URL it cannot serve is
+    /// refused with the reason, and no file of that name appears.
+    @Test(arguments: [
+        ("postgresql://selfcare@db1/selfcare", "PostgreSQL stores are not available in this build yet"),
+        ("redis://cache/0", "unknown store URL scheme redis://"),
+    ])
+    func aStoreURLItCannotServeIsRefused(url: String, reason: String) throws {
+        for command in [["db", "check"], ["db", "init"], ["serve", "--listen", "127.0.0.1:0", "--http", "off"]] {
+            let (status, output) = try runSelfcare(command + ["--db", url])
+            #expect(status != 0)
+            #expect(output.contains(reason), "\(command): \(output)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: url))
+    }
+
     @Test func aFileThatIsNotAStoreIsLeftAlone() throws {
         let base = try folder()
         defer { try? FileManager.default.removeItem(atPath: base) }
