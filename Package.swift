@@ -2,8 +2,9 @@
 // Selfcare: a self-service USSD/SMS command gateway.
 // Layers, bottom up: CLibevent -> EventLoop (the one libevent loop) -> HTTP (HTTP/1.1 on
 // it) ; Numbering, Model -> Store (GRDB/SQLite) ; Messages -> Engine (domain logic,
-// transport-agnostic) ; LineProtocol (pure codec) ; Gateway (transports: wires loop,
-// codecs, engine, store) ; selfcare (the CLI).
+// transport-agnostic) ; LineProtocol (pure codec) ; Gateway (transports over one
+// pipeline, the store executor seam and its thread) ; GatewayTesting (the in-process
+// test driver) ; selfcare (the CLI).
 import PackageDescription
 
 // Release builds optimise across our own modules: the hot path crosses Numbering,
@@ -75,7 +76,8 @@ let package = Package(
         .target(name: "LineProtocol", dependencies: ["Numbering", "Model"], swiftSettings: crossModule),
         // A small blocking client of the line protocol: `selfcare send`, tests, examples.
         .target(name: "LineClient"),
-        // The transports on the event loop; group commit of each loop pass.
+        // The transports on the event loop over one pipeline (a batch of every transport's
+        // requests per store transaction) and the store executor (the store's own thread).
         .target(name: "Gateway", dependencies: [
             "EventLoop", "HTTP", "LineProtocol", "Engine", "Grammar", "Model", "Store", "SMSText",
             .product(name: "Logging", package: "swift-log"),
