@@ -39,23 +39,43 @@ public enum HTTPAuth {
 
     /// `Basic dXNlcjpwYXNz` → `user`, `pass` (RFC 7617: the password may contain `:`,
     /// the user name may not; the bytes must be UTF-8).
+    ///
+    /// Read as bytes: every request of a keep-alive Kannel carries it (callgrind: splitting
+    /// and lower-casing it as Strings was ~17k instructions a request).
     public static func parseBasic(_ header: String) -> Credentials? {
-        let parts = header.split(separator: " ", omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "basic",
-              let decoded = Base64.decode(parts[1]),
-              let text = String(validating: decoded, as: UTF8.self),
-              let colon = text.firstIndex(of: ":")
+        let bytes = Array(header.utf8)
+        // Spaces, the scheme, spaces, the token, spaces: nothing else.
+        var i = 0
+        func skipSpaces() { while i < bytes.count, bytes[i] == 0x20 { i += 1 } }
+        skipSpaces()
+        let scheme = Array("basic".utf8)
+        guard bytes.count - i > scheme.count else { return nil }
+        for (k, want) in scheme.enumerated() where bytes[i + k] | 0x20 != want { return nil }
+        i += scheme.count
+        guard bytes[i] == 0x20 else { return nil }
+        skipSpaces()
+        let start = i
+        while i < bytes.count, bytes[i] != 0x20 { i += 1 }
+        let token = bytes[start..<i]
+        skipSpaces()
+        guard i == bytes.count, !token.isEmpty,
+              let decoded = Base64.decode(bytes: token),
+              let colon = decoded.firstIndex(of: UInt8(ascii: ":")), colon > 0,
+              let name = String(validating: decoded[..<colon], as: UTF8.self),
+              let password = String(validating: decoded[(colon + 1)...], as: UTF8.self)
         else { return nil }
-        let name = String(text[..<colon])
-        guard !name.isEmpty else { return nil }
-        return Credentials(name: name, password: String(text[text.index(after: colon)...]))
+        return Credentials(name: name, password: password)
     }
 }
 
 /// Standard base64 (RFC 4648, with padding), enough for basic auth.
 enum Base64 {
     static func decode(_ text: some StringProtocol) -> [UInt8]? {
-        let bytes = Array(text.utf8)
+        decode(bytes: Array(text.utf8)[...])
+    }
+
+    static func decode(bytes: ArraySlice<UInt8>) -> [UInt8]? {
+        let bytes = Array(bytes)
         guard bytes.count % 4 == 0 else { return nil }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count / 4 * 3)

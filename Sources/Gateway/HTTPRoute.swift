@@ -75,19 +75,24 @@ public enum HTTPRoute: String, Sendable, CaseIterable {
 
     /// The `{…}` segment of `path` when it fits this endpoint's pattern (`""` for a
     /// pattern without one); `nil` when it does not fit. A segment is never empty.
+    ///
+    /// Compared as bytes, prefix and suffix around the one `{…}`: every request is
+    /// matched against the routes in turn, and splitting both into Substrings each time
+    /// was a sixth of an HTTP request's instructions (callgrind).
     public func parameter(in path: String) -> String? {
-        let pattern = self.path.split(separator: "/", omittingEmptySubsequences: false)
-        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
-        guard pattern.count == segments.count else { return nil }
-        var parameter = ""
-        for (want, got) in zip(pattern, segments) {
-            if want.hasPrefix("{") {
-                guard !got.isEmpty else { return nil }
-                parameter = String(got)
-            } else if want != got {
-                return nil
-            }
+        let pattern = self.path.utf8
+        guard let open = pattern.firstIndex(of: UInt8(ascii: "{")),
+              let close = pattern.firstIndex(of: UInt8(ascii: "}")) else {
+            return path == self.path ? "" : nil
         }
-        return parameter
+        let prefix = pattern[..<open], suffix = pattern[pattern.index(after: close)...]
+        let bytes = path.utf8
+        guard bytes.count > prefix.count + suffix.count, bytes.starts(with: prefix),
+              bytes.reversed().starts(with: suffix.reversed()) else { return nil }
+        let start = bytes.index(bytes.startIndex, offsetBy: prefix.count)
+        let end = bytes.index(bytes.endIndex, offsetBy: -suffix.count)
+        let segment = bytes[start..<end]
+        guard !segment.contains(UInt8(ascii: "/")) else { return nil }
+        return String(Substring(segment))
     }
 }

@@ -16,26 +16,55 @@ public enum HTTPResponseEncoder {
     ///   - http10: the request was HTTP/1.0: a connection kept open says so.
     public static func encode(_ response: HTTPResponse, headOnly: Bool, close: Bool, http10: Bool = false,
                               date: String = HTTPDate.now()) -> [UInt8] {
-        var head = "HTTP/1.1 \(response.status) \(HTTPResponse.reason(response.status))\r\n"
+        // Bytes appended to one buffer: every answer is encoded here, and building the
+        // head as an interpolated String (with a lower-cased copy of each header name)
+        // cost ~15k instructions an answer (callgrind).
+        var out: [UInt8] = []
+        out.reserveCapacity(160 + (headOnly ? 0 : response.body.count))
+        func add(_ text: String) { out.append(contentsOf: text.utf8) }
+        func add(_ number: Int) {
+            var digits: [UInt8] = []
+            var n = number
+            repeat { digits.append(UInt8(ascii: "0") + UInt8(n % 10)); n /= 10 } while n > 0
+            out.append(contentsOf: digits.reversed())
+        }
+        add("HTTP/1.1 ")
+        add(response.status)
+        out.append(0x20)
+        add(HTTPResponse.reason(response.status))
+        add("\r\n")
         var hasType = false
         for (name, value) in response.headers {
-            let lower = name.lowercased()
             // Framing is ours to say.
-            if lower == "content-length" || lower == "connection" || lower == "transfer-encoding" { continue }
-            if lower == "content-type" { hasType = true }
-            head += "\(name): \(value)\r\n"
+            if equalsIgnoringCase(name, "content-length") || equalsIgnoringCase(name, "connection")
+                || equalsIgnoringCase(name, "transfer-encoding") { continue }
+            if equalsIgnoringCase(name, "content-type") { hasType = true }
+            add(name)
+            add(": ")
+            add(value)
+            add("\r\n")
         }
-        if !hasType { head += "Content-Type: text/plain; charset=utf-8\r\n" }
-        head += "Content-Length: \(response.body.count)\r\nDate: \(date)\r\n"
+        if !hasType { add("Content-Type: text/plain; charset=utf-8\r\n") }
+        add("Content-Length: ")
+        add(response.body.count)
+        add("\r\nDate: ")
+        add(date)
+        add("\r\n")
         if close {
-            head += "Connection: close\r\n"
+            add("Connection: close\r\n")
         } else if http10 {
-            head += "Connection: keep-alive\r\n"
+            add("Connection: keep-alive\r\n")
         }
-        head += "\r\n"
-        var bytes = Array(head.utf8)
-        if !headOnly { bytes += response.body }
-        return bytes
+        add("\r\n")
+        if !headOnly { out.append(contentsOf: response.body) }
+        return out
+    }
+
+    /// ASCII case-insensitive equality of a header name with a lower-case literal.
+    static func equalsIgnoringCase(_ name: String, _ lower: StaticString) -> Bool {
+        let want = UnsafeBufferPointer(start: lower.utf8Start, count: lower.utf8CodeUnitCount)
+        guard name.utf8.count == want.count else { return false }
+        return name.utf8.elementsEqual(want) { a, b in (a >= 0x41 && a <= 0x5A ? a | 0x20 : a) == b }
     }
 }
 

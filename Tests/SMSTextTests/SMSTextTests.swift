@@ -60,6 +60,11 @@ struct SMSTextTests {
             #expect(GSM7.encode("ab" + text) == nil)
         }
         #expect(GSM7.isEncodable("Egyenleg: 1 250 Ft, é É ö Ö ü Ü à"))
+        // Decided per scalar, except for combining marks: a decomposed é is still é.
+        #expect(GSM7.isEncodable("Caf\u{65}\u{301} 20 €, [x] {y} ~ | ^ \\"))
+        #expect(!GSM7.isEncodable("Caf\u{61}\u{301}"))  // á, decomposed: not in the alphabet
+        #expect(!GSM7.isEncodable("univerzális"))
+        #expect(!GSM7.isEncodable("Előfizetés"))
         // A decomposed é is the é of the table; CR LF is two septets.
         #expect(GSM7.encode("e\u{301}") == [0x05])
         #expect(GSM7.encode("a\r\nb") == [0x61, 0x0D, 0x0A, 0x62])
