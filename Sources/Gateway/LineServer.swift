@@ -152,6 +152,11 @@ public final class LineServer {
         }
         if session.closing {
             session.connection.setReading(false)
+        } else if session.awaitingAuth, session.held.count >= LineServer.maxHeld {
+            // Lines behind an AUTH wait for its outcome; a client that keeps sending
+            // meanwhile is not read further (its bytes stay in the kernel) until then.
+            session.heldPause = true
+            session.connection.setReading(false)
         }
         // What is left is the start of a line whose LF has not come: its deadline runs
         // from when it was first seen, and a line completed since starts it again (a
@@ -240,7 +245,7 @@ public final class LineServer {
             if session.isIdle { finishClosing(session) }
         } else if session.pausedForOutput {
             session.pausedForOutput = false
-            if !session.authPaused { session.connection.setReading(true) }
+            if !session.authPaused, !session.heldPause { session.connection.setReading(true) }
         }
     }
 
@@ -320,12 +325,22 @@ public final class LineServer {
         }
     }
 
-    /// The requests that waited for an AUTH, in their order (up to the next AUTH).
+    /// Most requests held behind an AUTH before the connection is no longer read.
+    static let maxHeld = 1024
+
+    /// The requests that waited for an AUTH, in their order (up to the next AUTH); then
+    /// reading resumes if the hold paused it.
     private func dispatchHeld(_ session: LineSession) {
-        guard !session.held.isEmpty else { return }
-        let held = session.held
-        session.held.removeAll()
-        for item in held { dispatch(session, item) }
+        if !session.held.isEmpty {
+            let held = session.held
+            session.held.removeAll()
+            for item in held { dispatch(session, item) }
+        }
+        guard session.heldPause, !session.awaitingAuth else { return }
+        session.heldPause = false
+        guard !session.closing, !session.closed, !session.authPaused, !session.pausedForOutput else { return }
+        session.connection.setReading(true)
+        if session.connection.inputLength > 0 { read(session) }
     }
 
     /// What a request does in the store, run on the store's thread; `nil` when it needs

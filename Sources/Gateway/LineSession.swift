@@ -31,6 +31,8 @@ final class LineSession: ConnectionHandler {
     /// An AUTH is in the pipeline: what follows waits in ``held`` for its outcome.
     var awaitingAuth = false
     var held: [LineServer.Item] = []
+    /// Not read because ``held`` is full (``LineServer/maxHeld``) until the AUTH answers.
+    var heldPause = false
     /// Listed for the end-of-pass write.
     var touched = false
     /// Nothing of this connection is in the pipeline or waiting.
@@ -59,7 +61,7 @@ final class LineSession: ConnectionHandler {
                 self.authPaused = false
                 // The wait is over: an AUTH read from now on is checked again.
                 self.authBlockedUntil = 0
-                if !self.closing, !self.pausedForOutput, !self.closed {
+                if !self.closing, !self.pausedForOutput, !self.heldPause, !self.closed {
                     self.connection.setReading(true)
                     // Lines that arrived meanwhile are already buffered: read them now.
                     if self.connection.inputLength > 0 { self.server.read(self) }

@@ -205,6 +205,8 @@ public class TestSocket {
 public final class TestLineClient: TestSocket {
     /// The `220` line.
     public internal(set) var greeting = ""
+    /// Bytes of ``TestSocket/input`` already returned as lines.
+    private var consumed = 0
 
     /// Sends one line and returns its answer's lines (the last one is `DDD text`).
     public func send(_ line: String) throws -> [String] {
@@ -215,11 +217,17 @@ public final class TestLineClient: TestSocket {
     /// One line without its CRLF; nil at EOF.
     public func readLine(timeout: Double = 5) throws -> String? {
         waitFor(timeout: timeout) { input -> String? in
-            guard let lf = input.firstIndex(of: 0x0A) else { return nil }
-            var line = Array(input[..<lf])
-            input.removeSubrange(...lf)
-            if line.last == 0x0D { line.removeLast() }
-            return String(decoding: line, as: UTF8.self)
+            guard let lf = input[consumed...].firstIndex(of: 0x0A) else { return nil }
+            var end = lf
+            if end > consumed, input[end - 1] == 0x0D { end -= 1 }
+            let line = String(decoding: input[consumed..<end], as: UTF8.self)
+            consumed = lf + 1
+            // Dropped from the front now and then, not per line (that was quadratic).
+            if consumed > 1 << 16 {
+                input.removeSubrange(..<consumed)
+                consumed = 0
+            }
+            return line
         }
     }
 

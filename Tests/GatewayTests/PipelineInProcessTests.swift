@@ -92,3 +92,28 @@ struct PipelineInProcessTests {
         #expect(try store.write { try $0.subscriber(prepaid) }?.balance == 5_000 + Int64(executed.count))
     }
 }
+
+@Suite("Requests held behind an AUTH, in process")
+struct HeldBehindAuthTests {
+    /// Lines after an AUTH wait for its outcome; a client that sends far more than the
+    /// hold keeps (1 024 requests) is not read further meanwhile, and every line is still
+    /// answered, in order, once the AUTH has answered.
+    @Test func aFloodAfterAnAuthIsAnsweredInOrder() throws {
+        let app = try TestGateway()
+        let c = try app.lineClient()
+        let count = 20_000
+        try c.write("AUTH ops ops\r\n" + String(repeating: "TOPUP 36301111111 1\r\nPING\r\n", count: count / 2))
+        #expect(try c.readResponse() == ["235 Authenticated as ops (operator)"])
+        var balance: Int64 = 5_000
+        for i in 0..<count {
+            let answer = try c.readResponse(timeout: 20)
+            if i % 2 == 0 {
+                balance += 1
+                #expect(answer == ["250 OK balance \(balance)"])
+            } else {
+                #expect(answer == ["250 PONG"])
+            }
+            if answer.first?.hasPrefix("250") != true { break }
+        }
+    }
+}
