@@ -93,16 +93,10 @@ public enum USSDCallback {
             self.timeout = timeout
         }
 
-        /// What a pass did, applied after its commit.
+        /// What a batch did, applied after its commit.
         public struct Changes: Sendable {
             var staged: [String: Entry] = [:]
             var isEmpty: Bool { staged.isEmpty }
-        }
-
-        /// The answer already given to `turn`, when it brings no new answer: the session
-        /// is known for this number and has run as many answers (or more).
-        func repeated(_ turn: Turn, now: Double, pending: Changes) -> String? {
-            snapshot().repeated(turn, now: now, pending: pending)
         }
 
         /// The sessions as they are now, for a batch on the store's thread.
@@ -112,6 +106,8 @@ public enum USSDCallback {
             let entries: [String: Entry]
             let timeout: Double
 
+            /// The answer already given to `turn`, when it brings no new answer: the
+            /// session is known for this number and has run as many answers (or more).
             func repeated(_ turn: Turn, now: Double, pending: Changes) -> String? {
                 guard let entry = pending.staged[turn.sessionId] ?? live(turn.sessionId, now: now),
                       entry.msisdn == turn.msisdn, turn.answers.count <= entry.answers else { return nil }

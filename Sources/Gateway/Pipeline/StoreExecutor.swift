@@ -20,8 +20,6 @@ public protocol StoreExecutor: AnyObject {
     /// thread with every work's reply once committed, or with the error that rolled it
     /// back. Called only when the previous batch has completed.
     func execute(_ batch: StoreBatch, completion: @escaping (StoreBatchResult) -> Void)
-    /// Runs `batch` and waits for it: for the CLI and for shutdown, never on a busy loop.
-    func executeNow(_ batch: StoreBatch) -> StoreBatchResult
     /// Lets the store go after the batch in progress (the thread ends).
     func shutdown()
 }

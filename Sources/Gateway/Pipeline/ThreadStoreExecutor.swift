@@ -38,14 +38,7 @@ public final class ThreadStoreExecutor: StoreExecutor {
     public func execute(_ batch: StoreBatch, completion: @escaping (StoreBatchResult) -> Void) {
         precondition(self.completion == nil, "one batch at a time")
         self.completion = completion
-        mailbox.post(.batch(batch, waiter: nil))
-    }
-
-    public func executeNow(_ batch: StoreBatch) -> StoreBatchResult {
-        precondition(completion == nil, "executeNow while a batch runs")
-        let waiter = Waiter()
-        mailbox.post(.batch(batch, waiter: waiter))
-        return waiter.wait()
+        mailbox.post(.batch(batch))
     }
 
     private func delivered() {
@@ -82,14 +75,9 @@ private final class ThreadBody: @unchecked Sendable {
             switch mailbox.next() {
             case .stop:
                 return
-            case .batch(let batch, let waiter):
-                let result = batch.run(in: store)
-                if let waiter {
-                    waiter.deliver(result)
-                } else {
-                    mailbox.putResult(result)
-                    bell.ring()
-                }
+            case .batch(let batch):
+                mailbox.putResult(batch.run(in: store))
+                bell.ring()
             }
         }
     }
@@ -97,7 +85,7 @@ private final class ThreadBody: @unchecked Sendable {
 
 /// The executor's mailbox: a batch (or stop) in, a result out, under one mutex.
 private final class Mailbox: @unchecked Sendable {
-    enum Letter { case batch(StoreBatch, waiter: Waiter?), stop }
+    enum Letter { case batch(StoreBatch), stop }
     // Allocated: a pthread object must not move, and `&property` promises no address.
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let ready = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
@@ -143,40 +131,6 @@ private final class Mailbox: @unchecked Sendable {
         defer { pthread_mutex_unlock(mutex) }
         let value = result
         result = nil
-        return value
-    }
-}
-
-/// A result waited for by the thread that asked (``ThreadStoreExecutor/executeNow(_:)``).
-private final class Waiter: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let done = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    private var result: StoreBatchResult?
-
-    init() {
-        pthread_mutex_init(mutex, nil)
-        pthread_cond_init(done, nil)
-    }
-
-    deinit {
-        pthread_cond_destroy(done)
-        pthread_mutex_destroy(mutex)
-        done.deallocate()
-        mutex.deallocate()
-    }
-
-    func deliver(_ value: StoreBatchResult) {
-        pthread_mutex_lock(mutex)
-        result = value
-        pthread_cond_signal(done)
-        pthread_mutex_unlock(mutex)
-    }
-
-    func wait() -> StoreBatchResult {
-        pthread_mutex_lock(mutex)
-        while result == nil { pthread_cond_wait(done, mutex) }
-        let value = result!
-        pthread_mutex_unlock(mutex)
         return value
     }
 }
