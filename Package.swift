@@ -72,6 +72,9 @@ let package = Package(
         .target(name: "Menus", dependencies: ["SMSText", "Model", "Grammar"], swiftSettings: crossModule),
         // Transport-agnostic domain logic: (channel, msisdn, destination, text) -> outcome.
         .target(name: "Engine", dependencies: ["Model", "Numbering", "Grammar", "MMI", "Menus", "SMSText"], swiftSettings: crossModule),
+        // SMPP 3.4 as pure code: PDUs, the framing state machine, data codings, the
+        // user data header. No sockets.
+        .target(name: "SMPP", dependencies: ["SMSText"], swiftSettings: crossModule),
         // The line protocol as pure code: a byte-level line decoder and the request parser.
         .target(name: "LineProtocol", dependencies: ["Numbering", "Model"], swiftSettings: crossModule),
         // A small blocking client of the line protocol: `selfcare send`, tests, examples.
@@ -79,7 +82,7 @@ let package = Package(
         // The transports on the event loop over one pipeline (a batch of every transport's
         // requests per store transaction) and the store executor (the store's own thread).
         .target(name: "Gateway", dependencies: [
-            "EventLoop", "HTTP", "LineProtocol", "Engine", "Grammar", "Model", "Store", "SMSText",
+            "EventLoop", "HTTP", "LineProtocol", "SMPP", "Engine", "Grammar", "Model", "Store", "SMSText",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: crossModule),
         // The in-process test driver: the gateway built as `serve` builds it, on a
@@ -105,6 +108,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "Model"]),
         .testTarget(name: "GrammarTests", dependencies: ["TestSupport", "Grammar", "Model", "Numbering"]),
         .testTarget(name: "SMSTextTests", dependencies: ["TestSupport", "SMSText"]),
+        .testTarget(name: "SMPPTests", dependencies: ["SMPP", "SMSText"]),
         .testTarget(name: "MMITests", dependencies: ["TestSupport", "MMI", "Grammar"]),
         .testTarget(name: "MenusTests", dependencies: ["TestSupport", "Menus", "SMSText", "Model", "Grammar"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Model", "Grammar", "Store", "MMI", "Menus", "SMSText"]),
