@@ -8,6 +8,10 @@ extension Menu {
     /// of a screen fits. A single item too long for a screen makes a page of its own (the
     /// loader refuses such a file).
     public func pages(of node: MenuItem, in language: Language) -> [[MenuItem]] {
+        screenTable.pages[ScreenTable.Key(path: node.path, language: language)] ?? paginate(node, language)
+    }
+
+    func paginate(_ node: MenuItem, _ language: Language) -> [[MenuItem]] {
         var pages: [[MenuItem]] = []
         var page: [MenuItem] = []
         for item in node.children {
@@ -25,6 +29,9 @@ extension Menu {
 
     /// The screen of one page of a sub-menu; `invalid` puts the invalid-choice line first.
     public func screen(of node: MenuItem, page: Int, in language: Language, invalid: Bool = false) -> String {
+        if let screens = screenTable.screens[ScreenTable.Key(path: node.path, language: language, invalid: invalid)] {
+            return screens[min(max(page, 0), screens.count - 1)]
+        }
         let pages = pages(of: node, in: language)
         let index = min(max(page, 0), pages.count - 1)
         return render(node, pages[index], hasMore: index < pages.count - 1, invalid: invalid, language)
@@ -75,4 +82,36 @@ extension Menu {
         }
         return out
     }
+}
+
+/// A menu's sub-menu screens, rendered once (``Menu/screenTable``). Filled while the
+/// menu is built and never changed after, so it is shared freely between threads; it
+/// takes no part in a menu's equality (it follows from the other fields).
+final class ScreenTable: Hashable, @unchecked Sendable {
+    struct Key: Hashable {
+        var path: String
+        var language: Language
+        var invalid = false
+    }
+
+    private(set) var pages: [Key: [[MenuItem]]] = [:]
+    private(set) var screens: [Key: [String]] = [:]
+
+    func fill(_ menu: Menu) {
+        for language in Language.allCases {
+            for node in [menu.root] + menu.allItems {
+                guard case .submenu = node.content else { continue }
+                let pages = menu.paginate(node, language)
+                self.pages[Key(path: node.path, language: language)] = pages
+                for invalid in [false, true] {
+                    screens[Key(path: node.path, language: language, invalid: invalid)] = pages.indices.map {
+                        menu.render(node, pages[$0], hasMore: $0 < pages.count - 1, invalid: invalid, language)
+                    }
+                }
+            }
+        }
+    }
+
+    static func == (a: ScreenTable, b: ScreenTable) -> Bool { true }
+    func hash(into hasher: inout Hasher) {}
 }
