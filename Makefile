@@ -10,6 +10,8 @@ APT_PKGS   := libevent-dev libsqlite3-dev pkg-config sqlite3
 # the HTTP front: make test and make bench only. Debian's kannel package starts its own
 # bearerbox on a systemd host, so it has no place in what `make run` installs.
 KANNEL_PKGS := kannel kannel-extras
+# Net::SMPP: the third-party SMSC the SMPP client link is tested against (make test only).
+SMPP_PKGS  := libnet-smpp-perl
 # wrk: the load generator of the benchmark's HTTP Kannel series; libpq-dev: the C
 # ceiling of ../shared/tools links it for its PostgreSQL modes (make bench only).
 BENCH_PKGS := wrk libpq-dev
@@ -31,11 +33,12 @@ install_missing = missing=""; for p in $(1); do \
 deps:
 	@$(call install_missing,$(APT_PKGS))
 
-## test-deps: deps, then Kannel for the end-to-end tests (a failure there only skips
+## test-deps: deps, then Net::SMPP (the SMPP peer) and Kannel for the end-to-end tests (a Kannel failure only skips
 ## them, and says so).
 test-deps: deps
 	@$(call install_missing,$(KANNEL_PKGS)) \
 	  || echo "warning: could not install $(KANNEL_PKGS); the Kannel end-to-end test will be skipped"
+	@$(call install_missing,$(SMPP_PKGS))
 
 ## bench-deps: what only the benchmark needs (Kannel, wrk), on top of deps.
 bench-deps: test-deps

@@ -5,7 +5,7 @@ import Model
 
 /// The whole gateway on one loop, as `selfcare serve` runs it: the store executor, the
 /// pipeline, the line protocol, the HTTP front (optional) and the outbox pusher
-/// (optional). ``buildGateway(loop:store:engine:line:http:sendSMS:logger:)`` wires it;
+/// (optional), the SMPP links (optional). ``buildGateway(loop:store:engine:line:http:sendSMS:smsc:logger:)`` wires it;
 /// tests build one on a temporary store and drive it with ``runPass()``.
 ///
 /// ```swift
@@ -21,17 +21,20 @@ public final class Gateway {
     public let line: LineServer
     public let http: HTTPFront?
     public let pusher: OutboxPusher?
+    /// The links to the operator's SMSCs and USSD gateways (`--smsc`).
+    public let smscLinks: [SMPPClientLink]
     let logger: Logger
     private var stopped = false
 
     init(loop: EventLoop, executor: any StoreExecutor, pipeline: Pipeline, line: LineServer, http: HTTPFront?,
-         pusher: OutboxPusher?, logger: Logger) {
+         pusher: OutboxPusher?, smscLinks: [SMPPClientLink], logger: Logger) {
         self.loop = loop
         self.executor = executor
         self.pipeline = pipeline
         self.line = line
         self.http = http
         self.pusher = pusher
+        self.smscLinks = smscLinks
         self.logger = logger
     }
 
@@ -46,6 +49,7 @@ public final class Gateway {
     public func beginShutdown() {
         line.beginShutdown()
         http?.beginShutdown()
+        for link in smscLinks { link.beginShutdown() }
     }
 
     /// Answers everything the pipeline holds, lets the answers out, closes every
@@ -56,6 +60,9 @@ public final class Gateway {
         stopped = true
         beginShutdown()
         pipeline.drain(until: .infinity)
+        // The MOs are answered; their replies go out, then each link unbinds.
+        let deadline = loop.now + line.config.shutdownGrace
+        for link in smscLinks { link.finishShutdown(deadline: deadline) }
         http?.finishShutdown()
         line.finishShutdown()
         pusher?.finishShutdown()
@@ -69,6 +76,10 @@ public final class Gateway {
     public var stopLines: [String] {
         var lines = ["stopped: \(line.stats)", "store: \(pipeline.stats)"]
         if let pusher { lines.append("sendsms stopped: \(pusher.stats)") }
+        for link in smscLinks {
+            let s = link.stats
+            lines.append("smpp \(link.config.name) stopped: binds \(s.binds), MOs \(s.mo), refused \(s.moRefused), receipts \(s.receipts), replies confirmed \(s.submits), refused by the SMSC \(s.submitFailures), throttled \(s.throttled), malformed PDUs \(s.pdusMalformed)")
+        }
         if let http {
             let m = http.metrics
             lines.append("http stopped: commits \(m.commits), failed commits \(m.failedCommits) (\(m.failedRequests) requests got 503), largest group \(m.largestGroup)")
@@ -81,7 +92,7 @@ public final class Gateway {
 /// only its thread uses it), the transports share one ``Pipeline``.
 public func buildGateway(loop: EventLoop, store: any SubscriberStore & Sendable, engine: Engine,
                          line: GatewayConfig, http: HTTPConfig?, sendSMS: SendSMSConfig?,
-                         logger: Logger) throws -> Gateway {
+                         smsc: [SMPPLinkConfig] = [], logger: Logger) throws -> Gateway {
     let executor = try ThreadStoreExecutor(store: store, loop: loop)
     let dialogues = USSDDialogues(timeout: line.ussdTimeout)
     dialogues.startSweeping(on: loop)
@@ -106,8 +117,20 @@ public func buildGateway(loop: EventLoop, store: any SubscriberStore & Sendable,
             throw GatewayBuildError(part: "sendsms", underlying: error)
         }
     }
+    var links: [SMPPClientLink] = []
+    for link in smsc {
+        let profile: SMPPProfile
+        do {
+            profile = link.profileName == "standard" && line.grammarFolder == nil
+                ? .standard : try SMPPProfile.load(link.profileName, grammarFolder: line.grammarFolder ?? "Grammars")
+        } catch {
+            throw GatewayBuildError(part: "smsc \(link.name)", underlying: error)
+        }
+        links.append(SMPPClientLink(loop: loop, pipeline: pipeline, config: link, profile: profile, logger: logger))
+    }
+    for link in links { link.start() }
     return Gateway(loop: loop, executor: executor, pipeline: pipeline, line: lineServer, http: front,
-                   pusher: pusher, logger: logger)
+                   pusher: pusher, smscLinks: links, logger: logger)
 }
 
 /// A part of the gateway that could not be built, and why.

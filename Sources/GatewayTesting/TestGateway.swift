@@ -37,7 +37,8 @@ public final class TestGateway {
     ///     accounts `simulator`/`simulator` (network) and `ops`/`ops` (operator).
     ///   - failEveryNthCommit: the store's test hook (every Nth transaction fails).
     ///   - configure: changes to the line and HTTP settings (the listeners bind port 0).
-    public init(demo: Bool = true, failEveryNthCommit: Int? = nil,
+    ///   - smsc: SMPP links to open (to a ``TestSMSC`` of the test).
+    public init(demo: Bool = true, failEveryNthCommit: Int? = nil, smsc: [SMPPLinkConfig] = [],
                 configure: (inout GatewayConfig, inout HTTPConfig) -> Void = { _, _ in }) throws {
         var template = Array("/tmp/selfcare-gw-XXXXXX".utf8CString)
         guard let dir = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
@@ -66,7 +67,7 @@ public final class TestGateway {
         var logger = Logger(label: "test-gateway")
         logger.logLevel = .critical
         gateway = try buildGateway(loop: loop, store: store, engine: engine, line: line, http: http,
-                                   sendSMS: nil, logger: logger)
+                                   sendSMS: nil, smsc: smsc, logger: logger)
     }
 
     /// The repository's Grammars folder (found from this file).

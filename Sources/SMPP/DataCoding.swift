@@ -103,12 +103,19 @@ public enum TextCoding {
     /// when every character is in the alphabet, else UCS-2 (`data_coding` 8).
     public static func encode(_ text: String) -> (dataCoding: UInt8, octets: [UInt8]) {
         if let septets = GSM7.encode(text) { return (0, septets) }
+        return (8, ucs2Octets(text))
+    }
+}
+
+extension TextCoding {
+    /// UTF-16BE octets of `text`, whatever the alphabet could carry.
+    public static func ucs2Octets(_ text: String) -> [UInt8] {
         var octets: [UInt8] = []
         octets.reserveCapacity(text.utf16.count * 2)
         for unit in text.utf16 {
             octets.append(UInt8(unit >> 8))
             octets.append(UInt8(unit & 0xFF))
         }
-        return (8, octets)
+        return octets
     }
 }

@@ -28,6 +28,12 @@ struct Serve: ParsableCommand {
         valueName: "url"))
     var sendsmsURL: String?
 
+    @Option(help: ArgumentHelp(
+        "Bind to an operator's SMSC or USSD gateway as an ESME (transceiver); repeatable, one link each.",
+        discussion: "smpp://SYSTEM_ID:PASSWORD@HOST:PORT?system_type=&window=64&enquire=30&timeout=30&profile=standard (see docs/SMPP.md)",
+        valueName: "url"))
+    var smsc: [String] = []
+
     @Option(help: "The grammar folder: sms.grammar, messages.*, mmi.codes, menus/ (default: $SELFCARE_GRAMMARS, else ./Grammars, else the Grammars of the checkout the binary was built in).")
     var grammars: String?
 
@@ -68,6 +74,9 @@ struct Serve: ParsableCommand {
         guard maxConnections > 0 else { throw ValidationError("--max-connections must be positive") }
         guard httpMaxConnections > 0 else { throw ValidationError("--http-max-connections must be positive") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        for url in smsc {
+            do { _ = try SMPPLinkConfig(url: url) } catch { throw ValidationError("--smsc: \(error)") }
+        }
     }
 
     func run() throws {
@@ -138,9 +147,13 @@ struct Serve: ParsableCommand {
         let gateway: Gateway
         do {
             gateway = try buildGateway(loop: loop, store: sqlite, engine: engine, line: config, http: httpConfig,
-                                       sendSMS: sendsmsURL.map(SendSMSConfig.init(url:)), logger: logger)
+                                       sendSMS: sendsmsURL.map(SendSMSConfig.init(url:)),
+                                       smsc: try smsc.map { try SMPPLinkConfig(url: $0) }, logger: logger)
         } catch {
             throw CLIError("\(error)")
+        }
+        for link in gateway.smscLinks {
+            logger.info("smpp \(link.config.name): linking to \(link.config.redacted) (profile \(link.profile.name))")
         }
         if let pusher = gateway.pusher {
             logger.info("pushing the outbox to \(pusher.target.host):\(pusher.target.port)")

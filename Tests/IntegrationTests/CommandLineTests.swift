@@ -67,6 +67,22 @@ struct CommandLineTests {
         #expect(try c.send("AUTH gw pw") == ["235 Authenticated as gw (network)"])
     }
 
+    /// A link that cannot be made stops `serve` before it serves, saying why.
+    @Test(arguments: [
+        ("smpp://selfcare@127.0.0.1:2775", "--smsc: no password after the system_id"),
+        ("smpp://selfcare:pw@127.0.0.1:2775?window=0", "--smsc: window must be a number from 1 to 10000"),
+        ("smpp://selfcare:pw@127.0.0.1:2775?profile=nosuch", "smsc 127.0.0.1:2775: "),
+    ])
+    func aBadSMSCLinkIsRefusedAtStart(url: String, reason: String) throws {
+        let store = try TemporaryStore()
+        let (status, output) = try runSelfcare(["serve", "--db", store.path, "--listen", "127.0.0.1:0", "--http", "off",
+                                                "--grammars", repositoryRoot + "/Grammars", "--smsc", url])
+        #expect(status != 0)
+        #expect(output.contains(reason), "\(output)")
+        if url.contains("nosuch") { #expect(output.contains("smpp/nosuch.profile: no such profile"), "\(output)") }
+        #expect(!output.contains("pw@"), "the password is not echoed: \(output)")
+    }
+
     /// Issue 12.8: `make run` installed Kannel, whose Debian package starts bearerbox and
     /// wapbox on a systemd host. Only make test and make bench may.
     @Test func makeRunInstallsNoKannel() throws {

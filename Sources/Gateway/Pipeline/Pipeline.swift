@@ -29,10 +29,10 @@ import Glibc
 public final class Pipeline {
     /// Where a job came from, for the per-transport counters.
     public enum Transport: Int, Sendable, CaseIterable {
-        case line, http, system
-        public var label: String { ["line", "http", "system"][rawValue] }
+        case line, http, smpp, system
+        public var label: String { ["line", "http", "smpp", "system"][rawValue] }
         /// What its requests get when their commit fails.
-        var failureAnswer: String { ["451", "503", "a retry"][rawValue] }
+        var failureAnswer: String { ["451", "503", "ESME_RX_T_APPN", "a retry"][rawValue] }
     }
 
     /// What a job's completion is told.

@@ -1,0 +1,473 @@
+import Engine
+import EventLoop
+import Logging
+import Model
+import Numbering
+import SMPP
+
+/// One link to an operator's SMSC or USSD gateway, Selfcare being the ESME: it connects,
+/// binds as a transceiver, takes each subscriber's MO (`deliver_sm`, `data_sm`) into the
+/// pipeline, answers the `deliver_sm_resp` only once the command has committed (a failed
+/// commit answers `ESME_RX_T_APPN`, so the SMSC delivers it again), and sends the reply
+/// as `submit_sm` from the address the subscriber wrote to.
+///
+/// Link upkeep: `enquire_link` after `enquire` seconds of silence, and answered whenever
+/// the SMSC sends one; a window of `submit_sm` awaiting their response, the rest queued
+/// (and reading paused while the queue is long); `ESME_RTHROTTLED` and `ESME_RMSGQFUL`
+/// put the message back and pause sending for a second; a request unanswered for
+/// `timeout` seconds, a framing error or the SMSC's `unbind` drop the connection, and the
+/// link reconnects after 1, 2, 4 … 60 s (the unanswered `submit_sm` are sent again on the
+/// new bind: a reply may reach the subscriber twice, never not at all while the
+/// process lives). `unbind` on shutdown.
+public final class SMPPClientLink: ConnectionHandler {
+    public enum State: String, Sendable { case disconnected, connecting, binding, bound, unbinding, stopped }
+
+    public struct Stats: Sendable, Equatable {
+        public var binds = 0
+        public var bindFailures = 0
+        public var connectFailures = 0
+        public var mo = 0
+        public var moRefused = 0
+        public var receipts = 0
+        public var submits = 0
+        public var submitFailures = 0
+        public var throttled = 0
+        public var pdusMalformed = 0
+    }
+
+    public let config: SMPPLinkConfig
+    public let profile: SMPPProfile
+    public private(set) var state: State = .disconnected
+    public private(set) var stats = Stats()
+    /// `submit_sm` waiting for a window slot.
+    public var queued: Int { waiting.count - waitingHead }
+    /// Requests sent and not yet answered.
+    public var outstandingCount: Int { outstanding.count }
+
+    private let loop: EventLoop
+    private let pipeline: Pipeline
+    private let logger: Logger
+    private var connection: Connection?
+    private var connector: Connector?
+    private let frames = FrameDecoder()
+    private var nextSequence: UInt32 = 1
+    private struct Outgoing {
+        let pdu: PDU
+        let sentAt: Double
+    }
+    private var outstanding: [UInt32: Outgoing] = [:]
+    /// Submits not yet sent; a head index instead of `removeFirst` (O(1) per message).
+    private var waiting: [PDU] = []
+    private var waitingHead = 0
+    private var throttledUntil = 0.0
+    private var currentDelay: Double
+    private var lastHeard = 0.0
+    private var lastSent = 0.0
+    private var reconnectTimer: LoopTimer?
+    private var tick: LoopTimer?
+    private var concatReference: UInt8 = 0
+    /// Parts of long MOs waiting for the rest: their sequence numbers are answered when
+    /// the whole message has committed.
+    private var reassembly = SMPPReassembly()
+    private var paused = false
+
+    public init(loop: EventLoop, pipeline: Pipeline, config: SMPPLinkConfig, profile: SMPPProfile, logger: Logger) {
+        self.loop = loop
+        self.pipeline = pipeline
+        self.config = config
+        self.profile = profile
+        self.logger = logger
+        currentDelay = config.reconnectDelay
+    }
+
+    /// Starts connecting; from now on the link keeps itself up until ``stop()``.
+    public func start() {
+        let t = LoopTimer(loop: loop) { [unowned self] in self.everySecond() }
+        t.schedule(after: 1, repeating: true)
+        tick = t
+        connect()
+    }
+
+    // MARK: Connecting and binding
+
+    private func connect() {
+        guard state != .stopped else { return }
+        state = .connecting
+        connector = Connector.connect(loop: loop, host: config.host, port: config.port, timeout: config.responseTimeout) {
+            [weak self] result in
+            guard let self else { return }
+            self.connector = nil
+            switch result {
+            case .success(let connection):
+                self.connection = connection
+                connection.handler = self
+                self.bind()
+            case .failure(let failure):
+                self.stats.connectFailures += 1
+                self.logger.warning("smpp \(self.config.name): \(failure)")
+                self.scheduleReconnect()
+            }
+        }
+    }
+
+    private func bind() {
+        state = .binding
+        lastHeard = loop.now
+        let bind = Bind(systemID: config.systemID, password: config.password, systemType: config.systemType)
+        send(PDU(command: .bindTransceiver, sequence: sequence(), body: .bind(bind)), tracked: true)
+    }
+
+    private func scheduleReconnect() {
+        guard state != .stopped else { return }
+        state = .disconnected
+        let delay = currentDelay
+        currentDelay = min(currentDelay * 2, config.maximumReconnectDelay)
+        if reconnectTimer == nil { reconnectTimer = LoopTimer(loop: loop) { [unowned self] in self.connect() } }
+        reconnectTimer?.schedule(after: delay)
+        logger.info("smpp \(config.name): reconnecting in \(SMPPLinkConfig.show(delay)) s")
+    }
+
+    /// Drops the connection: the submits in flight go back to the head of the queue
+    /// (sent again on the next bind), the parts of long MOs are forgotten (their
+    /// `deliver_sm` were not answered: the SMSC delivers them again).
+    private func drop(_ why: String) {
+        logger.warning("smpp \(config.name): link dropped: \(why)")
+        let resend = outstanding.values.filter { $0.pdu.command == .submitSM }.sorted { $0.pdu.sequence < $1.pdu.sequence }
+        outstanding.removeAll()
+        if !resend.isEmpty {
+            waiting.replaceSubrange(0..<waitingHead, with: resend.map(\.pdu))
+            waitingHead = 0
+        }
+        reassembly.removeAll()
+        connection?.handler = nil
+        connection?.close(notifying: false)
+        connection = nil
+        paused = false
+        scheduleReconnect()
+    }
+
+    // MARK: Reading
+
+    public func connectionReadable(_ connection: Connection) {
+        lastHeard = loop.now
+        var frames: [PDU] = []
+        var fatal: String?
+        connection.consumeInput { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let rest = UnsafeRawBufferPointer(rebasing: buffer[offset...])
+                switch self.frames.next(in: rest) {
+                case .needMore:
+                    return offset
+                case .invalidLength(let length):
+                    fatal = "command_length \(length)"
+                    return buffer.count
+                case .frame(let length):
+                    let frame = UnsafeRawBufferPointer(rebasing: rest[0..<length])
+                    offset += length
+                    switch Result(catching: { () throws(PDUError) -> PDU in try PDU.decode(frame) }) {
+                    case .success(let pdu): frames.append(pdu)
+                    case .failure(let error): self.malformed(frame, error)
+                    }
+                }
+            }
+            return offset
+        }
+        for pdu in frames { handle(pdu) }
+        if let fatal, let c = self.connection {
+            stats.pdusMalformed += 1
+            send(.genericNack(.invalidCommandLength, sequence: 0), tracked: false)
+            // The nack goes out before the close.
+            self.connection = nil
+            closeGracefully(c)
+            drop("framing lost (\(fatal))")
+        }
+    }
+
+    private func malformed(_ frame: UnsafeRawBufferPointer, _ error: PDUError) {
+        stats.pdusMalformed += 1
+        guard let header = FrameDecoder.header(of: frame) else { return }
+        logger.warning("smpp \(config.name): \(header.command) #\(header.sequence) refused: \(error)")
+        if header.command.isResponse {
+            // A response we cannot read frees its request's slot all the same.
+            if let request = outstanding.removeValue(forKey: header.sequence) { failed(request.pdu, .unknownError) }
+            return
+        }
+        send(.genericNack(error.status, sequence: header.sequence), tracked: false)
+    }
+
+    public func connectionEnded(_ connection: Connection) { drop("the SMSC closed the connection") }
+
+    public func connectionFailed(_ connection: Connection, idle: Bool) { drop("socket error") }
+
+    public func connectionDrained(_ connection: Connection) {}
+
+    private func handle(_ pdu: PDU) {
+        if pdu.command.isResponse { return response(pdu) }
+        switch pdu.command {
+        case .enquireLink:
+            send(pdu.response(), tracked: false)
+        case .unbind:
+            send(pdu.response(), tracked: false)
+            logger.notice("smpp \(config.name): the SMSC unbound")
+            state = .unbinding
+            if let c = connection {
+                connection = nil
+                closeGracefully(c)
+            }
+            drop("unbound by the SMSC")
+        case .deliverSM, .dataSM:
+            guard state == .bound else { return send(pdu.response(.invalidBindStatus), tracked: false) }
+            incoming(pdu)
+        default:
+            send(pdu.command.isBind || pdu.command == .submitSM ? pdu.response(.invalidBindStatus)
+                 : .genericNack(.invalidCommandID, sequence: pdu.sequence), tracked: false)
+        }
+    }
+
+    private func response(_ pdu: PDU) {
+        guard let request = outstanding.removeValue(forKey: pdu.sequence) else {
+            return logger.debug("smpp \(config.name): \(pdu.command) #\(pdu.sequence) answers nothing outstanding")
+        }
+        switch request.pdu.command {
+        case .bindTransceiver:
+            guard pdu.status == .ok else {
+                stats.bindFailures += 1
+                logger.error("smpp \(config.name): bind refused: \(pdu.status)")
+                return drop("bind refused")
+            }
+            state = .bound
+            stats.binds += 1
+            currentDelay = config.reconnectDelay
+            var peer = ""
+            if case .bindResponse(let id, _) = pdu.body { peer = id }
+            logger.notice("smpp \(config.name): bound as \(config.systemID) to \(peer.isEmpty ? "the SMSC" : peer) (profile \(profile.name), window \(config.window))")
+            flush()
+        case .submitSM:
+            if pdu.status == .ok {
+                stats.submits += 1
+            } else if pdu.status == .throttled || pdu.status == .messageQueueFull {
+                // Not a failure: the SMSC asks us to slow down. The message goes back to
+                // the head of the queue and nothing is sent for a second.
+                stats.throttled += 1
+                waitingHead > 0 ? (waitingHead -= 1, waiting[waitingHead] = request.pdu).0 : waiting.insert(request.pdu, at: 0)
+                throttledUntil = loop.now + 1
+            } else {
+                failed(request.pdu, pdu.status)
+            }
+            flush()
+        case .unbind:
+            if let c = connection {
+                connection = nil
+                closeGracefully(c)
+            }
+        default:
+            break
+        }
+    }
+
+    private func failed(_ pdu: PDU, _ status: CommandStatus) {
+        guard pdu.command == .submitSM else { return }
+        stats.submitFailures += 1
+        if case .message(let m) = pdu.body {
+            logger.error("smpp \(config.name): reply to \(m.destination.value) refused by the SMSC: \(status)")
+        }
+    }
+
+    // MARK: MOs
+
+    private func incoming(_ pdu: PDU) {
+        let message: ShortMessage
+        switch pdu.body {
+        case .message(let m): message = m
+        case .data(let d): message = d.asShortMessage
+        default: return send(pdu.response(.systemError), tracked: false)
+        }
+        let inbound: SMPPMessages.Inbound
+        switch SMPPMessages.read(message, profile: profile) {
+        case .success(let i): inbound = i
+        case .failure(let error):
+            stats.moRefused += 1
+            logger.info("smpp \(config.name): \(pdu.command) #\(pdu.sequence) from \(message.source.value) refused: \(error)")
+            return send(pdu.response(error.status), tracked: false)
+        }
+        switch inbound {
+        case .receipt:
+            // The outbox's MTs do not go out over SMPP yet: nothing to mark.
+            stats.receipts += 1
+            send(pdu.response(), tracked: false)
+        case .sms(let from, let to, let text, let part):
+            if let part, part.total > 1 {
+                guard let whole = reassembly.add(part, text: text, sequence: pdu.sequence, from: from, to: to,
+                                                 now: loop.now) else { return }
+                run(.sms(from: from, to: to, text: whole.text), answering: whole.sequences, command: pdu.command, mo: message)
+            } else {
+                run(.sms(from: from, to: to, text: text), answering: [pdu.sequence], command: pdu.command, mo: message)
+            }
+        case .ussd(let from, let input, _):
+            run(.ussd(from: from, input: input, dialogue: nil), answering: [pdu.sequence], command: pdu.command,
+                mo: message, ussd: true)
+        case .ussdAbort(let from):
+            // In turn with the connection's earlier MOs: a dialogue one of them leaves
+            // open is dropped after it.
+            pipeline.submit(.smpp, work: nil) { [weak self] _ in
+                guard let self else { return }
+                self.pipeline.dialogues.release(from, now: self.loop.now)
+                self.send(pdu.response(), tracked: false)
+            }
+        }
+    }
+
+    private func run(_ command: Command, answering sequences: [UInt32], command responseTo: CommandID, mo: ShortMessage,
+                     ussd: Bool = false) {
+        stats.mo += 1
+        let work = StoreWork.command(command, channel: "smpp", account: config.name)
+        pipeline.submit(.smpp, work: work) { [weak self] result in
+            guard let self else { return }
+            let status: CommandStatus
+            var replies: [ShortMessage] = []
+            switch result {
+            case .committed(.outcome(let outcome)):
+                status = .ok
+                if ussd {
+                    replies = [SMPPMessages.ussdReply(outcome.reply ?? outcome.result, continues: outcome.status == .ok && outcome.dialogue != nil,
+                                                      to: mo, profile: self.profile)]
+                } else {
+                    self.concatReference &+= 1
+                    replies = SMPPMessages.smsReply(outcome.replyParts, to: mo, profile: self.profile, reference: self.concatReference)
+                }
+            case .committed:
+                status = .systemError
+            case .turn:
+                status = .systemError
+            case .failed:
+                status = .temporaryAppError
+            }
+            // The connection the MO came on may be gone: then the SMSC has no one to
+            // answer and delivers it again; the reply still goes out on the next bind.
+            for sequence in sequences {
+                self.send(PDU(command: responseTo.response, status: status, sequence: sequence,
+                              body: responseTo == .dataSM && status != .ok ? .empty : .messageResponse(messageID: "", tlvs: [])),
+                          tracked: false)
+            }
+            for reply in replies { self.queue(PDU(command: .submitSM, sequence: 0, body: .message(reply))) }
+            self.flush()
+        }
+    }
+
+    /// Connections closing after an unbind: kept until their last bytes are out.
+    private var closing: [UInt64: Connection] = [:]
+
+    private func closeGracefully(_ c: Connection) {
+        c.handler = nil
+        let id = c.id
+        closing[id] = c
+        c.closeGracefully(within: 2, loop: loop) { [weak self] in self?.closing[id] = nil }
+    }
+
+    // MARK: Writing
+
+    private func sequence() -> UInt32 {
+        defer { nextSequence = nextSequence >= 0x7FFF_FFFF ? 1 : nextSequence + 1 }
+        return nextSequence
+    }
+
+    private func send(_ pdu: PDU, tracked: Bool) {
+        guard let connection else { return }
+        if tracked { outstanding[pdu.sequence] = Outgoing(pdu: pdu, sentAt: loop.now) }
+        connection.write(pdu.encoded())
+        lastSent = loop.now
+    }
+
+    private func queue(_ pdu: PDU) {
+        waiting.append(pdu)
+        if queued > config.window * 4, !paused, let connection {
+            // The SMSC takes replies slower than MOs come: stop taking MOs until it catches up.
+            paused = true
+            connection.setReading(false)
+        }
+    }
+
+    /// Sends queued submits while the window has room.
+    private func flush() {
+        guard state == .bound, connection != nil, loop.now >= throttledUntil else { return }
+        while waitingHead < waiting.count, outstanding.count < config.window {
+            var pdu = waiting[waitingHead]
+            waitingHead += 1
+            pdu.sequence = sequence()
+            send(pdu, tracked: true)
+        }
+        if waitingHead == waiting.count {
+            waiting.removeAll(keepingCapacity: true)
+            waitingHead = 0
+        } else if waitingHead > 4096 {
+            waiting.removeFirst(waitingHead)
+            waitingHead = 0
+        }
+        if paused, queued <= config.window {
+            paused = false
+            connection?.setReading(true)
+        }
+    }
+
+    private func everySecond() {
+        let now = loop.now
+        if state == .binding || state == .bound {
+            if let oldest = outstanding.values.min(by: { $0.sentAt < $1.sentAt }), now - oldest.sentAt > config.responseTimeout {
+                return drop("\(oldest.pdu.command) #\(oldest.pdu.sequence) unanswered for \(SMPPLinkConfig.show(config.responseTimeout)) s")
+            }
+        }
+        if state == .bound {
+            if config.enquireInterval > 0, now - max(lastHeard, lastSent) >= config.enquireInterval {
+                send(PDU(command: .enquireLink, sequence: sequence()), tracked: true)
+            }
+            for sequences in reassembly.expire(now: now, after: 60) {
+                // The rest of a long MO never came: the SMSC is told to try again.
+                for s in sequences { send(PDU(command: .deliverSM, sequence: s).response(.temporaryAppError), tracked: false) }
+            }
+            flush()
+        }
+    }
+
+    // MARK: Stopping
+
+    /// Shutdown, first step: take no more MOs.
+    public func beginShutdown() {
+        connection?.setReading(false)
+    }
+
+    /// Shutdown, last step (after the pipeline has answered every MO): send what is queued
+    /// while `deadline` allows, `unbind`, wait briefly for `unbind_resp`, close.
+    public func finishShutdown(deadline: Double) {
+        reconnectTimer?.cancel()
+        connector?.cancel()
+        connector = nil
+        // Wakes the loop while nothing else happens, so the deadline is seen.
+        let wake = LoopTimer(loop: loop) {}
+        wake.schedule(after: 0.05, repeating: true)
+        defer { wake.cancel() }
+        if state == .bound, connection != nil {
+            connection?.setReading(true)   // to read the responses
+            while (queued > 0 || outstanding.values.contains { $0.pdu.command == .submitSM }),
+                  connection != nil, state == .bound, loop.now < deadline {
+                flush()
+                loop.runOnce()
+            }
+            if queued > 0 || !outstanding.isEmpty {
+                logger.warning("smpp \(config.name): \(queued + outstanding.count) replies not confirmed by the SMSC at shutdown")
+            }
+            state = .unbinding
+            send(PDU(command: .unbind, sequence: sequence()), tracked: true)
+            let until = min(deadline, loop.now + 2)
+            while connection != nil, loop.now < until { loop.runOnce() }
+        }
+        while !closing.isEmpty, loop.now < deadline { loop.runOnce() }
+        for c in closing.values { c.close(notifying: false) }
+        closing.removeAll()
+        state = .stopped
+        tick?.cancel()
+        connection?.handler = nil
+        connection?.close(notifying: false)
+        connection = nil
+    }
+}

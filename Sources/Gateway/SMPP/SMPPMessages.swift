@@ -1,0 +1,120 @@
+import Numbering
+import SMPP
+
+/// What a `deliver_sm` (or `data_sm`) from an SMSC means to the gateway, and the
+/// `submit_sm` bodies that answer it: pure functions of the PDU and the link's profile,
+/// so every vendor difference is tested without a socket.
+enum SMPPMessages {
+    /// An incoming message, read.
+    enum Inbound: Equatable {
+        /// A delivery receipt or an acknowledgement: no subscriber's request.
+        case receipt(messageID: String, state: UInt8?)
+        /// An MO SMS (or one part of a long one).
+        case sms(from: MSISDN, to: Destination, text: String, part: Concatenation?)
+        /// A USSD string: `opens` for a dialled code (PSSR indication), else the answer to
+        /// the screen shown (USSR confirm).
+        case ussd(from: MSISDN, input: String, opens: Bool)
+        /// The subscriber left the USSD dialogue.
+        case ussdAbort(from: MSISDN)
+    }
+
+    /// Reads `m`; a refusal is the status its `deliver_sm_resp` carries, with why.
+    static func read(_ m: ShortMessage, profile: SMPPProfile) -> Result<Inbound, PDUError> {
+        if m.isReceipt {
+            let id = m.tlvs.first(.receiptedMessageID)?.string ?? receiptID(in: m.payload)
+            return .success(.receipt(messageID: id ?? "", state: m.tlvs.first(.messageState)?.value.first))
+        }
+        guard let from = MSISDN(parsing: m.source.value) else {
+            return .failure(PDUError(.invalidSourceAddress, "source_addr \(m.source.value) is no subscriber number"))
+        }
+        var payload = m.payload[...]
+        var part: Concatenation?
+        if m.hasUDH {
+            guard let header = UserDataHeader.parse(m.payload) else {
+                return .failure(PDUError(.invalidMessageLength, "the user data header runs past the message"))
+            }
+            part = header.concatenation
+            payload = payload.dropFirst(header.length)
+        }
+        if let total = m.tlvs.first(.sarTotalSegments)?.integer, let number = m.tlvs.first(.sarSegmentNumber)?.integer,
+           let reference = m.tlvs.first(.sarMessageReference)?.integer {
+            part = Concatenation(reference: UInt16(truncatingIfNeeded: reference), total: UInt8(truncatingIfNeeded: total),
+                                 number: UInt8(truncatingIfNeeded: number))
+        }
+        if let p = part, !p.isValid {
+            return .failure(PDUError(.invalidOptionalParameterValue, "part \(p.number) of \(p.total)"))
+        }
+        guard let text = TextCoding.decode(payload, dataCoding: m.dataCoding, alphabet: profile.alphabet),
+              !text.unicodeScalars.contains("\0") else {
+            return .failure(PDUError(.permanentAppError, "the text cannot be read in data_coding \(m.dataCoding)"))
+        }
+        let op = m.tlvs.first(.ussdServiceOp)
+        if op != nil || (!profile.ussdServiceType.isEmpty && m.serviceType == profile.ussdServiceType) {
+            let input = profile.ussdString == .destinationAddress ? m.destination.value : text
+            switch op?.value.first {
+            case profile.pssrIndication?, nil: return .success(.ussd(from: from, input: input, opens: true))
+            case profile.ussrConfirm?: return .success(.ussd(from: from, input: input, opens: false))
+            case let value? where value == profile.abort: return .success(.ussdAbort(from: from))
+            case let value?: return .failure(PDUError(.invalidOptionalParameterValue, "ussd_service_op \(value) is not taken"))
+            }
+        }
+        guard let to = Destination(parsing: m.destination.value) else {
+            return .failure(PDUError(.invalidDestinationAddress, "destination_addr \(m.destination.value) is no service number"))
+        }
+        return .success(.sms(from: from, to: to, text: text, part: part))
+    }
+
+    /// `id:…` of a text-form receipt (SMPP 3.4 Appendix B).
+    static func receiptID(in payload: [UInt8]) -> String? {
+        let text = String(decoding: payload, as: UTF8.self)
+        guard let range = text.range(of: "id:") else { return nil }
+        return String(text[range.upperBound...].prefix { $0 != " " })
+    }
+
+    /// The `submit_sm` bodies that carry `parts` (``Outcome/replyParts``) back to the
+    /// sender of `mo`, from the address it wrote to.
+    static func smsReply(_ parts: [String], to mo: ShortMessage, profile: SMPPProfile, reference: UInt8) -> [ShortMessage] {
+        guard !parts.isEmpty else { return [] }
+        func body(_ coding: (dataCoding: UInt8, octets: [UInt8])) -> ShortMessage {
+            ShortMessage(source: mo.destination, destination: mo.source, dataCoding: coding.dataCoding, shortMessage: coding.octets)
+        }
+        if parts.count == 1 { return [body(TextCoding.encode(parts[0]))] }
+        if profile.longReply == .payload {
+            let coding = TextCoding.encode(parts.joined())
+            var m = body((coding.dataCoding, []))
+            m.tlvs = [TLV(.messagePayload, coding.octets)]
+            return [m]
+        }
+        // One coding for every part: a part that needs UCS-2 makes the whole text UCS-2
+        // (the parts were cut for it: 67 characters when any needs it).
+        let ucs2 = parts.contains { TextCoding.encode($0).dataCoding == 8 }
+        return parts.enumerated().map { i, part in
+            var coding = TextCoding.encode(part)
+            if ucs2, coding.dataCoding == 0 { coding = (8, TextCoding.ucs2Octets(part)) }
+            var m = body(coding)
+            m.esmClass = 0x40
+            m.shortMessage = UserDataHeader.concatenation(reference: reference, total: UInt8(parts.count),
+                                                          number: UInt8(i + 1)) + coding.octets
+            return m
+        }
+    }
+
+    /// The screen that answers a USSD turn: `ussd_service_op` USSR request while the
+    /// dialogue waits for an answer, PSSR response when it is over; `its_session_info`
+    /// echoed with the end-of-session bit on the last screen.
+    static func ussdReply(_ screen: String, continues: Bool, to mo: ShortMessage, profile: SMPPProfile) -> ShortMessage {
+        let coding = TextCoding.encode(screen)
+        var m = ShortMessage(source: mo.destination, destination: mo.source, dataCoding: coding.dataCoding,
+                             shortMessage: coding.octets)
+        m.serviceType = mo.serviceType.isEmpty ? profile.ussdServiceType : mo.serviceType
+        m.tlvs = [TLV(.ussdServiceOp, byte: continues ? profile.ussrRequest : profile.pssrResponse)]
+        if let session = mo.tlvs.first(.itsSessionInfo), session.value.count == 2 {
+            // Octet 1: the session number, kept. Octet 2: sequence number (bits 7–1, the
+            // MO's plus one) and the end-of-session bit (bit 0).
+            let sequence = (session.value[1] >> 1) &+ 1
+            m.tlvs.append(TLV(.itsSessionInfo, [session.value[0], (sequence << 1) | (continues ? 0 : 1)]))
+        }
+        if let reference = mo.tlvs.first(.userMessageReference) { m.tlvs.append(reference) }
+        return m
+    }
+}

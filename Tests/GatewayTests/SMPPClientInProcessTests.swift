@@ -1,0 +1,292 @@
+import Gateway
+import GatewayTesting
+import Model
+import Numbering
+import SMPP
+import Store
+import Testing
+
+/// The SMPP client link in process: the test plays the operator's SMSC on a loopback
+/// socket, PDU by PDU, against the real link, pipeline, engine and a temporary store.
+@Suite("SMPP client link, in process")
+struct SMPPClientInProcessTests {
+    let prepaid = MSISDN(canonical: "36301111111")
+    let postpaid = MSISDN(canonical: "36302222222")
+
+    /// A gateway bound to a test SMSC.
+    func bound(failEveryNthCommit: Int? = nil,
+               _ adjust: (inout SMPPLinkConfig) -> Void = { _ in }) throws -> (TestGateway, TestSMSCConnection, TestSMSC) {
+        let smsc = try TestSMSC()
+        // Short grace: a test's SMSC seldom answers the unbind of the shutdown.
+        let app = try TestGateway(failEveryNthCommit: failEveryNthCommit, smsc: [smsc.link(adjust)]) { line, _ in
+            line.shutdownGrace = 0.3
+        }
+        let link = try #require(smsc.accept(app))
+        _ = try #require(link.acceptBind())
+        #expect(app.run(until: { app.gateway.smscLinks[0].state == .bound }))
+        return (app, link, smsc)
+    }
+
+    func mo(_ from: String, _ to: String, _ text: String, coding: UInt8 = 0) -> PDU.Body {
+        let octets = coding == 8 ? TextCoding.ucs2Octets(text) : Array(text.utf8)
+        return .message(ShortMessage(source: .international(from), destination: .shortCode(to), dataCoding: coding,
+                                     shortMessage: octets))
+    }
+
+    func text(_ m: ShortMessage) -> String? {
+        let payload = m.hasUDH ? Array(m.payload.dropFirst(Int(m.payload[0]) + 1)) : m.payload
+        return TextCoding.decode(payload, dataCoding: m.dataCoding, alphabet: .gsm)
+    }
+
+    @Test func bindsAsATransceiverWithItsCredentials() throws {
+        let smsc = try TestSMSC()
+        let app = try TestGateway(smsc: [smsc.link(systemID: "selfcare", password: "s3cret") { $0.systemType = "VMA" }])
+        let link = try #require(smsc.accept(app))
+        let pdu = try #require(link.receive())
+        #expect(pdu.command == .bindTransceiver)
+        #expect(pdu.body == .bind(Bind(systemID: "selfcare", password: "s3cret", systemType: "VMA", interfaceVersion: 0x34)))
+    }
+
+    @Test func anMOIsAnsweredAfterItsCommitThenRepliedToFromTheShortCode() throws {
+        let (app, link, _) = try bound()
+        let seq = link.request(.deliverSM, mo("36302222222", "1730", "balance"))
+        let resp = try #require(link.receive())
+        #expect(resp.command == .deliverSMResp && resp.sequence == seq && resp.status == .ok)
+        let reply = try #require(link.receive())
+        #expect(reply.command == .submitSM)
+        guard case .message(let m) = reply.body else { Issue.record("no body"); return }
+        #expect(m.source.value == "1730")
+        #expect(m.destination == .international("36302222222"))
+        #expect(m.dataCoding == 0)
+        #expect(text(m)?.hasPrefix("Unbilled this month: 3 450 Ft.") == true, "\(text(m) ?? "?")")
+        link.send(reply.response(messageID: "m1"))
+        app.stop()
+        let audit = try app.openStore().auditEntries(msisdn: "36302222222")
+        #expect(audit.map(\.channel) == ["smpp"])
+        #expect(audit.first?.account == "test-smsc")
+    }
+
+    @Test func aHungarianReplyGoesOutInUCS2AndALongOneInConcatenatedParts() throws {
+        let (app, link, _) = try bound()
+        defer { app.stop() }
+        link.request(.deliverSM, mo("36301111111", "777", "SPORT"))
+        #expect(link.receive()?.status == .ok)
+        let one = try #require(link.receive())
+        guard case .message(let sport) = one.body else { Issue.record("no body"); return }
+        #expect(sport.dataCoding == 8)
+        #expect(text(sport) == "Feliratkoztál: SPORT. Havidíj: 500 Ft. Leiratkozás: STOP SPORT")
+        link.send(one.response())
+        // The prepaid balance is two UCS-2 parts: one reference, numbered 1 and 2.
+        link.request(.deliverSM, mo("36301111111", "1730", "EGYENLEG"))
+        #expect(link.receive()?.status == .ok)
+        let parts = [try #require(link.receive()), try #require(link.receive())]
+        let bodies = parts.compactMap { p -> ShortMessage? in if case .message(let m) = p.body { m } else { nil } }
+        #expect(bodies.allSatisfy { $0.hasUDH && $0.dataCoding == 8 })
+        let headers = bodies.compactMap { UserDataHeader.parse($0.shortMessage)?.concatenation }
+        #expect(headers.map(\.number) == [1, 2])
+        #expect(Set(headers.map(\.reference)).count == 1 && headers.allSatisfy { $0.total == 2 })
+        // (SPORT's monthly fee came off the balance.)
+        #expect(bodies.compactMap(text).joined().hasPrefix("Egyenleg: 4 500 Ft"))
+    }
+
+    @Test func aUCS2MOIsRead() throws {
+        let (app, link, _) = try bound()
+        link.request(.deliverSM, mo("36301111111", "777", "HÍREK", coding: 8))
+        #expect(link.receive()?.status == .ok)
+        guard case .message(let m) = try #require(link.receive()).body else { Issue.record("no body"); return }
+        #expect(text(m)?.hasPrefix("Feliratkoztál: HIREK.") == true)
+        app.stop()
+        let subs = try app.openStore().write { try $0.subscriptions(of: prepaid) }
+        #expect(subs.map(\.service).contains("777:HIREK"))
+    }
+
+    @Test func aThreePartMOIsOneCommandAndEveryPartIsAnsweredAfterIt() throws {
+        let (app, link, _) = try bound()
+        func part(_ n: UInt8, _ text: String) -> PDU.Body {
+            var m = ShortMessage(source: .international("36301111111"), destination: .shortCode("777"),
+                                 shortMessage: UserDataHeader.concatenation(reference: 7, total: 3, number: n) + Array(text.utf8))
+            m.esmClass = 0x40
+            return .message(m)
+        }
+        // Out of order; nothing is answered before the last part.
+        let s3 = link.request(.deliverSM, part(3, "RT"))
+        let s1 = link.request(.deliverSM, part(1, "SP"))
+        #expect(link.receive(timeout: 0.2) == nil)
+        let s2 = link.request(.deliverSM, part(2, "O"))
+        let resps = [link.receive(), link.receive(), link.receive()].compactMap { $0 }
+        #expect(resps.map(\.command) == [.deliverSMResp, .deliverSMResp, .deliverSMResp])
+        #expect(Set(resps.map(\.sequence)) == [s1, s2, s3] && resps.allSatisfy { $0.status == .ok })
+        guard case .message(let m) = try #require(link.receive()).body else { Issue.record("no body"); return }
+        #expect(text(m)?.hasPrefix("Feliratkoztál: SPORT.") == true)
+        app.stop()
+        let audit = try app.openStore().auditEntries(msisdn: "36301111111")
+        #expect(audit.count == 1)
+    }
+
+    @Test func aFailedCommitAsksTheSMSCToDeliverAgainAndKeepsNothing() throws {
+        // Transactions: the first MO's (1) commits, the second's (2) fails.
+        let (app, link, _) = try bound(failEveryNthCommit: 2)
+        link.request(.deliverSM, mo("36302222222", "1730", "balance"))
+        #expect(link.receive()?.status == .ok)
+        _ = link.receive()
+        let seq = link.request(.deliverSM, mo("36301111111", "777", "SPORT"))
+        let refused = try #require(link.receive())
+        #expect(refused.sequence == seq && refused.status == .temporaryAppError)
+        // No reply follows a refusal.
+        #expect(link.receive(timeout: 0.2) == nil)
+        app.stop()
+        let store = try app.openStore()
+        #expect(try store.write { try $0.subscriptions(of: prepaid) }.isEmpty)
+        #expect(try store.write { try $0.subscriber(prepaid) }?.balance == 5_000)
+        #expect(try store.auditEntries(msisdn: "36301111111").isEmpty)
+    }
+
+    @Test func unreadableMOsAreRefusedWithTheStatusThatSaysWhyAndChangeNothing() throws {
+        let (app, link, _) = try bound()
+        let badSource = link.request(.deliverSM, mo("not-a-number", "1730", "x"))
+        let binary = link.request(.deliverSM, mo("36301111111", "777", "SPORT", coding: 4))
+        let badDestination = link.request(.deliverSM, mo("36301111111", "17x0", "SPORT"))
+        var oddUCS2 = ShortMessage(source: .international("36301111111"), destination: .shortCode("777"), dataCoding: 8,
+                                   shortMessage: [0x00, 0x53, 0x00])
+        oddUCS2.esmClass = 0
+        let odd = link.request(.deliverSM, .message(oddUCS2))
+        let statuses = Dictionary(uniqueKeysWithValues: [link.receive(), link.receive(), link.receive(), link.receive()]
+            .compactMap { $0 }.map { ($0.sequence, $0.status) })
+        #expect(statuses[badSource] == .invalidSourceAddress)
+        #expect(statuses[binary] == .permanentAppError)
+        #expect(statuses[badDestination] == .invalidDestinationAddress)
+        #expect(statuses[odd] == .permanentAppError)
+        app.stop()
+        let store = try app.openStore()
+        #expect(try store.auditEntries(msisdn: "36301111111").isEmpty)
+        #expect(try store.write { try $0.subscriptions(of: prepaid) }.isEmpty)
+    }
+
+    @Test func malformedAndUnknownPDUsGetGenericNackAndTheLinkStays() throws {
+        let (app, link, _) = try bound()
+        defer { app.stop() }
+        try link.write(hex("00000010 00000099 00000000 00000077"))          // unknown command
+        let nack = try #require(link.receive())
+        #expect(nack.command == .genericNack && nack.status == .invalidCommandID && nack.sequence == 0x77)
+        // A deliver_sm whose TLV runs past the end.
+        var bytes = PDU(command: .deliverSM, sequence: 0x78, body: mo("36302222222", "1730", "balance")).encoded() + hex("0501 0009 01")
+        bytes[3] = UInt8(bytes.count)
+        try link.write(bytes)
+        let overrun = try #require(link.receive())
+        #expect(overrun.command == .genericNack && overrun.status == .invalidOptionalParameterStream && overrun.sequence == 0x78)
+        // Still bound: enquire_link is answered.
+        let seq = link.request(.enquireLink)
+        let answer = try #require(link.receive())
+        #expect(answer.command == .enquireLinkResp && answer.sequence == seq)
+    }
+
+    @Test func aBrokenFrameDropsTheLinkWhichComesBack() throws {
+        let (app, link, smsc) = try bound()
+        try link.write(hex("00000008 00000015"))   // command_length 8: framing is lost
+        let nack = try #require(link.receive())
+        #expect(nack.command == .genericNack && nack.status == .invalidCommandLength)
+        #expect(link.closedByGateway())
+        let again = try #require(smsc.accept(app, timeout: 5))
+        #expect(again.acceptBind() != nil)
+    }
+
+    @Test func theSMSCsUnbindIsAnsweredAndTheLinkReconnects() throws {
+        let (app, link, smsc) = try bound()
+        let seq = link.request(.unbind)
+        let resp = try #require(link.receive())
+        #expect(resp.command == .unbindResp && resp.sequence == seq)
+        #expect(link.closedByGateway())
+        let again = try #require(smsc.accept(app, timeout: 5))
+        #expect(again.acceptBind()?.systemID == "selfcare")
+    }
+
+    @Test func aRefusedBindIsRetriedLater() throws {
+        let smsc = try TestSMSC()
+        let app = try TestGateway(smsc: [smsc.link { $0.reconnectDelay = 0.1 }])
+        let link = try #require(smsc.accept(app))
+        let bind = try #require(link.receive())
+        link.send(PDU(command: .bindTransceiverResp, status: .invalidPassword, sequence: bind.sequence))
+        #expect(link.closedByGateway())
+        #expect(app.gateway.smscLinks[0].stats.bindFailures == 1)
+        let again = try #require(smsc.accept(app))
+        #expect(again.acceptBind() != nil)
+    }
+
+    @Test func throttledRepliesAreSentAgainAndTheWindowHoldsTheRest() throws {
+        let (app, link, _) = try bound { $0.window = 1 }
+        link.request(.deliverSM, mo("36302222222", "1730", "balance"))
+        link.request(.deliverSM, mo("36302222222", "1730", "balance"))
+        var submits: [PDU] = []
+        while submits.isEmpty, let pdu = link.receive() { if pdu.command == .submitSM { submits.append(pdu) } }
+        // Window 1: the second reply waits for the first's response.
+        while let pdu = link.receive(timeout: 0.2) { if pdu.command == .submitSM { submits.append(pdu) } }
+        #expect(submits.count == 1)
+        link.send(submits[0].response(.throttled))
+        // Sent again (new sequence number, same message) after the pause.
+        let again = try #require(link.receive(timeout: 3))
+        #expect(again.command == .submitSM && again.body == submits[0].body && again.sequence != submits[0].sequence)
+        link.send(again.response())
+        let second = try #require(link.receive())
+        #expect(second.command == .submitSM)
+        link.send(second.response())
+        #expect(app.run(until: { app.gateway.smscLinks[0].stats.submits == 2 }))
+        #expect(app.gateway.smscLinks[0].stats.throttled == 1)
+    }
+
+    @Test func aUSSDDialogueRunsOverSMPP() throws {
+        let (app, link, _) = try bound()
+        func ussd(_ text: String, op: UInt8, session: [UInt8] = [0x2A, 0x00]) -> PDU.Body {
+            var m = ShortMessage(source: .international("36301111111"), destination: .shortCode("1412"),
+                                 shortMessage: Array(text.utf8))
+            m.serviceType = "USSD"
+            m.tlvs = [TLV(.ussdServiceOp, byte: op), TLV(.itsSessionInfo, session)]
+            return .message(m)
+        }
+        func screen() throws -> ShortMessage {
+            #expect(link.receive()?.status == .ok)
+            let pdu = try #require(link.receive())
+            guard case .message(let m) = pdu.body else { throw TestFailure() }
+            link.send(pdu.response())
+            return m
+        }
+        link.request(.deliverSM, ussd("*1412#", op: 1))
+        let main = try screen()
+        #expect(text(main)?.hasPrefix("Telekom 1412\n") == true)
+        #expect(main.tlvs.first(.ussdServiceOp)?.value == [2])             // USSR request: waits for an answer
+        #expect(main.tlvs.first(.itsSessionInfo)?.value == [0x2A, 0x02])   // same session, sequence 1, not ended
+        #expect(main.serviceType == "USSD")
+        link.request(.deliverSM, ussd("5", op: 18, session: [0x2A, 0x02]))
+        let five = try screen()
+        #expect(five.tlvs.first(.ussdServiceOp)?.value == [2])
+        // The subscriber hangs up: the dialogue is gone, an answer now opens nothing.
+        link.request(.deliverSM, ussd("", op: 0x81))
+        #expect(link.receive()?.status == .ok)
+        #expect(app.run(until: { app.gateway.pipeline.dialogues.dialogue(for: prepaid, now: app.loop.now) == nil }))
+        // An MMI code ends at once: PSSR response, end-of-session bit set.
+        link.request(.deliverSM, ussd("*#21#", op: 1, session: [0x2B, 0x00]))
+        let mmi = try screen()
+        #expect(mmi.tlvs.first(.ussdServiceOp)?.value == [17])
+        #expect(mmi.tlvs.first(.itsSessionInfo)?.value == [0x2B, 0x03])
+    }
+
+    @Test func aStoppingGatewaySendsItsRepliesThenUnbinds() throws {
+        let (app, link, _) = try bound()
+        link.request(.deliverSM, mo("36302222222", "1730", "balance"))
+        #expect(link.receive()?.status == .ok)
+        let reply = try #require(link.receive())
+        link.send(reply.response())
+        // stop() runs the shutdown; the SMSC answers the unbind from a second thread-free
+        // step: the link gives up waiting after 2 s, and the connection is closed.
+        app.stop()
+        var seen: [CommandID] = []
+        while let pdu = link.receive(timeout: 0.5) { seen.append(pdu.command) }
+        #expect(seen == [.unbind])
+    }
+}
+
+struct TestFailure: Error {}
+
+func hex(_ s: String) -> [UInt8] {
+    let digits = Array(s.filter { !$0.isWhitespace })
+    return stride(from: 0, to: digits.count, by: 2).map { UInt8(String(digits[$0...$0 + 1]), radix: 16)! }
+}
