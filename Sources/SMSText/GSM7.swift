@@ -98,6 +98,16 @@ public enum GSM7 {
     /// character is outside the alphabet.
     public static func septets(_ s: String) -> Int? {
         var total = 0
+        for scalar in s.unicodeScalars {
+            let code = scalarCode(scalar)
+            guard code != noCode else { return isMark(scalar) ? septetsByCharacter(s) : nil }
+            total += code >= 0x100 ? 2 : 1
+        }
+        return total
+    }
+
+    static func septetsByCharacter(_ s: String) -> Int? {
+        var total = 0
         for c in s {
             guard let n = septets(of: c) else { return nil }
             total += n
@@ -109,6 +119,48 @@ public enum GSM7 {
     /// when some character is outside the alphabet. The packing into octets is the
     /// transport's business.
     public static func encode(_ s: String) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count)
+        for scalar in s.unicodeScalars {
+            let code = scalarCode(scalar)
+            guard code != noCode else { return isMark(scalar) ? encodeByCharacter(s) : nil }
+            if code >= 0x100 { out.append(escape) }
+            out.append(UInt8(code & 0x7F))
+        }
+        return out
+    }
+
+    /// Scalar by scalar from a table, the fast path (perf: encoding by `Character`, a
+    /// normalised-string hash per letter, was 13% of an SMPP MO's CPU). A scalar the table
+    /// lacks makes the text unencodable, unless it is a combining mark (`e` + U+0301 is
+    /// the `é` the alphabet has): then the `Character` path decides.
+    static let noCode: UInt16 = 0xFFFF
+
+    /// Septet of a scalar below U+0400, or `0x100 | septet` for an extension character.
+    static let scalarCodes: [UInt16] = {
+        var table = [UInt16](repeating: noCode, count: 0x400)
+        for (code, scalar) in basicTable.enumerated() where code != Int(escape) && scalar.value < 0x400 {
+            table[Int(scalar.value)] = UInt16(code)
+        }
+        for (code, scalar) in extensionTable where scalar.value < 0x400 { table[Int(scalar.value)] = 0x100 | UInt16(code) }
+        return table
+    }()
+
+    @inline(__always)
+    static func scalarCode(_ scalar: Unicode.Scalar) -> UInt16 {
+        let v = scalar.value
+        if v < 0x400 { return scalarCodes[Int(v)] }
+        return v == 0x20AC ? 0x165 : noCode   // €, the one table entry beyond U+03FF
+    }
+
+    static func isMark(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .nonspacingMark, .spacingMark, .enclosingMark: return true
+        default: return false
+        }
+    }
+
+    static func encodeByCharacter(_ s: String) -> [UInt8]? {
         var out: [UInt8] = []
         out.reserveCapacity(s.utf8.count)
         for c in s {

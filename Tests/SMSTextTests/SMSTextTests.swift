@@ -1,4 +1,4 @@
-import SMSText
+@testable import SMSText
 import Testing
 import TestSupport
 
@@ -153,5 +153,20 @@ struct SMSTextTests {
         #expect(!SMSSegmenter.fitsUSSD(String(repeating: "a", count: 183)))
         #expect(!SMSSegmenter.fitsUSSD(String(repeating: "a", count: 181) + "€"))
         #expect(!SMSSegmenter.fitsUSSD("Hűség"))
+    }
+}
+
+/// The scalar table (the fast path) and the per-Character path give the same septets.
+@Suite struct GSM7FastPathTests {
+    @Test(arguments: ["Egyenleg: 1 250 Ft", "5 € {x} [y] ~ | ^ \\", "ΔΦΓΛΩΠΨΣΘΞ", "line\r\nnext\nend\r",
+                      "é", "e\u{301}", "Ár", "😀", "", "@£$¥èéùìòÇØøÅåÆæßÉ¤¡ÄÖÑÜ§¿äöñüà"])
+    func bothPathsAgree(text: String) {
+        #expect(GSM7.encode(text) == GSM7.encodeByCharacter(text))
+        #expect(GSM7.septets(text) == GSM7.septetsByCharacter(text))
+    }
+
+    @Test func aDecomposedLetterStillEncodes() {
+        #expect(GSM7.encode("e\u{301}") == [0x05])   // é
+        #expect(GSM7.encode("5 €") == [0x35, 0x20, 0x1B, 0x65])
     }
 }
