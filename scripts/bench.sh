@@ -5,12 +5,14 @@
 # median reported. Prints a Markdown table of figures and ratios; copy it into
 # BENCHMARKS.md with the date and the machine.
 #
-# BENCH_MODES (default "noop query charge mixed http chain") runs a subset: noop, query and
+# BENCH_MODES (default "noop query charge mixed http chain smpp") runs a subset: noop, query and
 # charge against the ceiling; mixed, the grammar's mixed workload on the line protocol (its
 # ratio needs charge); http, the same mixed workload through the HTTP front's /kannel/sms
 # with wrk (its ratios need mixed and charge; without them it prints the absolute figures);
 # chain, the mixed workload through a real Kannel (fakesmsc → bearerbox → smsbox →
-# Selfcare's /kannel/sms), against the same chain calling a do-nothing HTTP app.
+# Selfcare's /kannel/sms), against the same chain calling a do-nothing HTTP app; smpp,
+# ../shared/tools/smppgen as the operator's SMSC pushing 1730 MOs (and *1412# USSD) to a
+# Selfcare bound with --smsc, against the line protocol's 1730 with as many in flight.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -21,9 +23,9 @@ RUN_SECONDS=${BENCH_SECONDS:-5}
 W=$(mktemp -d /tmp/selfcare-bench.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$W"' EXIT
 
-MODES=${BENCH_MODES:-noop query charge mixed http chain}
+MODES=${BENCH_MODES:-noop query charge mixed http chain smpp}
 for mode in $MODES; do
-  case $mode in noop|query|charge|mixed|http|chain) ;; *) echo "bench: unknown mode $mode in BENCH_MODES" >&2; exit 2 ;; esac
+  case $mode in noop|query|charge|mixed|http|chain|smpp) ;; *) echo "bench: unknown mode $mode in BENCH_MODES" >&2; exit 2 ;; esac
 done
 has_mode() { [[ " $MODES " == *" $1 "* ]]; }
 
@@ -42,6 +44,7 @@ cc -O2 -std=gnu11 -o "$W/loadgen" "$TOOLS/loadgen/loadgen.c" -lm
 cc -O2 -std=gnu11 -o "$W/ceiling" "$TOOLS/ceiling/ceiling.c" $(pkg-config --cflags --libs libevent) -lsqlite3 \
   $(pkg-config --cflags --libs libpq 2>/dev/null || echo "-I$(pg_config --includedir 2>/dev/null) -lpq")
 cc -O2 -std=gnu11 -o "$W/nullapp" "$ROOT/scripts/bench-nullapp.c" $(pkg-config --cflags --libs libevent)
+if has_mode smpp; then cc -O2 -std=gnu11 -o "$W/smppgen" "$TOOLS/smppgen/smppgen.c" -lm; fi
 L=$W/loadgen; C=$W/ceiling
 
 echo "# machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -r)"
@@ -394,6 +397,54 @@ run_chain() {
 }
 if has_mode chain; then run_chain; fi
 
+# The SMPP client role: smppgen plays the operator's SMSC on core 1 and pushes MOs
+# (`36300{r} 1730 EGYENLEG`, random senders) to one Selfcare bind on core 0, window W: an
+# MO holds its slot until its deliver_sm_resp and its reply (submit_sm) came. One Selfcare
+# per window (fresh store) serves the warm-up and the 3 runs, binding again after each
+# run's unbind. Compared with the line protocol's 1730 on one connection with W in flight
+# (loadgen -c 1 -d W), the same store and requests. USSD: `*1412#` with --ussd (PSSR
+# indication in, the first screen out as USSR request): sessions opened per second.
+SMPPROWS=()
+printf '36300{r} 1730 EGYENLEG\n' > "$W/smpp-mo.txt"
+printf '36300{r} *1412# *1412#\n' > "$W/smpp-ussd.txt"
+smpp_series() {  # smpp_series PID PORT smppgen-args…: warm-up, then 3 RESULT lines with srv_cpu
+  local pid=$1 port=$2; shift 2
+  taskset -c 1 "$W/smppgen" smsc -p "$port" -t 2 "$@" >/dev/null 2>&1 || true
+  for i in 1 2 3; do timed "$pid" taskset -c 1 "$W/smppgen" smsc -p "$port" -t "$RUN_SECONDS" "$@"; done
+}
+run_smpp() {  # run_smpp WINDOW [ussd]
+  local w=$1 kind=${2:-sms} port=$((61300 + RANDOM % 500)) spid sres lres lm sm
+  local file="$W/smpp-mo.txt" extra=(); [ "$kind" = ussd ] && { file="$W/smpp-ussd.txt"; extra=(--ussd); }
+  start_selfcare listening --listen 127.0.0.1:0 --http off --smsc "smpp://bench:bench@127.0.0.1:$port?reconnect=0.1&window=$w"; spid=$SPID
+  sres=$(smpp_series "$spid" "$port" -w "$w" -f "$file" -m 1000000 "${extra[@]}")
+  local hwm; hwm=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' /proc/$spid/status)
+  kill -TERM $spid; wait $spid 2>/dev/null || true
+  if printf '%s\n' "$sres" | grep -qv 'errors=0 lost=0 noresp=0 unmatched=0 nack=0 ussd_bad=0 malformed=0'; then
+    echo "bench: smpp $kind w=$w: errors, lost or unmatched:" >&2; printf '%s\n' "$sres" >&2; FAIL=1
+  fi
+  local served audit
+  served=$(sed -n 's/.*smpp .* stopped: binds [0-9]*, MOs \([0-9]*\).*/\1/p' "$W/s.log" | tail -1)
+  audit=$(sqlite3 "$W/s.db" "SELECT count(*) FROM audit WHERE channel = 'smpp'")
+  if [ "$served" != "$audit" ]; then echo "bench: smpp $kind w=$w: audit rows $audit != MOs $served" >&2; FAIL=1; fi
+  sm=$(median_line "$sres")
+  local srps batch; srps=$(field rps <<<"$sm"); batch=$(avg_batch)
+  local lrps="-" ratio="-" lcell="-"
+  if [ "$kind" = sms ]; then
+    # The line protocol on the same store and requests, one connection, w in flight.
+    start_selfcare listening --listen 127.0.0.1:7303 --http off; spid=$SPID
+    lres=$(series 7303 $spid -c 1 -d "$w" -f "$W/query-s.txt" -m 1000000 -a "AUTH bench bench")
+    kill -TERM $spid; wait $spid 2>/dev/null || true
+    check_run "$lres" "selfcare line 1730 c=1 d=$w"
+    lm=$(median_line "$lres"); lrps=$(field rps <<<"$lm")
+    ratio=$(ratio_of "$srps" "$lrps"); lcell="$(printf '%.0f' "$lrps") ($(all_rps "$lres"))"
+  fi
+  SMPPROWS+=("| $kind | $w | **$(printf '%.0f' "$srps")** ($(all_rps "$sres")) | $(field p50 <<<"$sm") | $(field p99 <<<"$sm") | $(field srv_cpu <<<"$sm") | $(us_per_req "$(field srv_cpu <<<"$sm")" "$srps") | ${batch:--} | $(field cpu <<<"$sm") | ${hwm} MB | $lcell | **$ratio** |")
+  echo "# done: smpp $kind w=$w selfcare $srps line $lrps ratio $ratio" >&2
+}
+if has_mode smpp; then
+  run_smpp 64; run_smpp 256; run_smpp 64 ussd
+fi
+
 if [ ${#ROWS[@]} -gt 0 ]; then
   echo
   echo "Selfcare requests: noop = \`PING\`, query = \`SMS 36300{r} 1730 EGYENLEG\`, charge = \`TOPUP 36300{r} 1\`;"
@@ -426,5 +477,13 @@ if [ ${#CHAINROWS[@]} -gt 0 ]; then
   echo "| series | do-nothing app MO/s (3 runs) | Selfcare MO/s (3 runs) | Selfcare CPU µs/MO | Selfcare average batch (3 runs) | ratio |"
   echo "| --- | --- | --- | --- | --- | --- |"
   printf '%s\n' "${CHAINROWS[@]}"
+fi
+if [ ${#SMPPROWS[@]} -gt 0 ]; then
+  echo
+  echo "SMPP client role: \`smppgen smsc\` (core 1) pushing \`36300{r} 1730 EGYENLEG\` (sms) or \`36300{r} *1412#\` with --ussd (sessions opened) to one Selfcare bind (core 0), $N subscribers; ratio to the line protocol's 1730 with one connection and as many in flight (\`loadgen -c 1 -d W\`). Bars: ratio ≥ 0.8, ≥ 30 000 MO→reply/s at window 256."
+  echo
+  echo "| kind | window | Selfcare MO→reply/s (3 runs) | p50 µs | p99 µs | srv CPU | CPU µs/MO | avg batch | smppgen CPU | Selfcare peak RSS | line 1730 c=1,d=W req/s (3 runs) | ratio |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+  printf '%s\n' "${SMPPROWS[@]}"
 fi
 exit $FAIL
