@@ -24,3 +24,8 @@ ussd_op_abort = 0x81
 
 # Where the USSD string is: short_message or destination_addr.
 ussd_string = short_message
+
+# The TLV in which this SMSC sends its own id of an MO, the same when it delivers the MO
+# again (its deliver_sm_resp was lost): a tag in 0x hex, or none. With none, an MO is
+# recognised by its source, destination, text and part within the link's dedupe window.
+mo_id_tlv = none

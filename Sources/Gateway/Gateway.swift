@@ -78,7 +78,7 @@ public final class Gateway {
         if let pusher { lines.append("sendsms stopped: \(pusher.stats)") }
         for link in smscLinks {
             let s = link.stats
-            lines.append("smpp \(link.config.name) stopped: binds \(s.binds), MOs \(s.mo), refused \(s.moRefused), receipts \(s.receipts), replies confirmed \(s.submits), refused by the SMSC \(s.submitFailures), throttled \(s.throttled), malformed PDUs \(s.pdusMalformed)")
+            lines.append("smpp \(link.config.name) stopped: binds \(s.binds), MOs \(s.mo), refused \(s.moRefused), receipts \(s.receipts), replies confirmed \(s.submits), refused by the SMSC \(s.submitFailures), throttled \(s.throttled), duplicates \(s.duplicates), malformed PDUs \(s.pdusMalformed)")
         }
         if let http {
             let m = http.metrics
@@ -121,8 +121,13 @@ public func buildGateway(loop: EventLoop, store: any SubscriberStore & Sendable,
     for link in smsc {
         let profile: SMPPProfile
         do {
-            profile = link.profileName == "standard" && line.grammarFolder == nil
-                ? .standard : try SMPPProfile.load(link.profileName, grammarFolder: line.grammarFolder ?? "Grammars")
+            if let given = link.profile {
+                profile = given
+            } else if link.profileName == "standard" && line.grammarFolder == nil {
+                profile = .standard
+            } else {
+                profile = try SMPPProfile.load(link.profileName, grammarFolder: line.grammarFolder ?? "Grammars")
+            }
         } catch {
             throw GatewayBuildError(part: "smsc \(link.name)", underlying: error)
         }

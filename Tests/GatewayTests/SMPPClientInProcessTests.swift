@@ -13,18 +13,9 @@ struct SMPPClientInProcessTests {
     let prepaid = MSISDN(canonical: "36301111111")
     let postpaid = MSISDN(canonical: "36302222222")
 
-    /// A gateway bound to a test SMSC.
     func bound(failEveryNthCommit: Int? = nil,
                _ adjust: (inout SMPPLinkConfig) -> Void = { _ in }) throws -> (TestGateway, TestSMSCConnection, TestSMSC) {
-        let smsc = try TestSMSC()
-        // Short grace: a test's SMSC seldom answers the unbind of the shutdown.
-        let app = try TestGateway(failEveryNthCommit: failEveryNthCommit, smsc: [smsc.link(adjust)]) { line, _ in
-            line.shutdownGrace = 0.3
-        }
-        let link = try #require(smsc.accept(app))
-        _ = try #require(link.acceptBind())
-        #expect(app.run(until: { app.gateway.smscLinks[0].state == .bound }))
-        return (app, link, smsc)
+        try boundToTestSMSC(failEveryNthCommit: failEveryNthCommit, adjust)
     }
 
     func mo(_ from: String, _ to: String, _ text: String, coding: UInt8 = 0) -> PDU.Body {
@@ -214,8 +205,9 @@ struct SMPPClientInProcessTests {
 
     @Test func throttledRepliesAreSentAgainAndTheWindowHoldsTheRest() throws {
         let (app, link, _) = try bound { $0.window = 1 }
+        // Two texts: the same one twice would be taken for a redelivery.
         link.request(.deliverSM, mo("36302222222", "1730", "balance"))
-        link.request(.deliverSM, mo("36302222222", "1730", "balance"))
+        link.request(.deliverSM, mo("36302222222", "1730", "BALANCE"))
         var submits: [PDU] = []
         while submits.isEmpty, let pdu = link.receive() { if pdu.command == .submitSM { submits.append(pdu) } }
         // Window 1: the second reply waits for the first's response.
@@ -286,7 +278,127 @@ struct SMPPClientInProcessTests {
 
 struct TestFailure: Error {}
 
+/// A gateway whose link is bound to a test SMSC (which accepted the bind).
+func boundToTestSMSC(failEveryNthCommit: Int? = nil,
+                     _ adjust: (inout SMPPLinkConfig) -> Void = { _ in }) throws -> (TestGateway, TestSMSCConnection, TestSMSC) {
+    let smsc = try TestSMSC()
+    // Short grace: a test's SMSC seldom answers the unbind of the shutdown.
+    let app = try TestGateway(failEveryNthCommit: failEveryNthCommit, smsc: [smsc.link(adjust)]) { line, _ in
+        line.shutdownGrace = 0.3
+    }
+    let link = try #require(smsc.accept(app))
+    _ = try #require(link.acceptBind())
+    #expect(app.run(until: { app.gateway.smscLinks[0].state == .bound }))
+    return (app, link, smsc)
+}
+
 func hex(_ s: String) -> [UInt8] {
     let digits = Array(s.filter { !$0.isWhitespace })
     return stride(from: 0, to: digits.count, by: 2).map { UInt8(String(digits[$0...$0 + 1]), radix: 16)! }
+}
+
+/// An MO the SMSC delivers again (its deliver_sm_resp was lost) is answered, not run twice.
+@Suite("SMPP duplicates, in process")
+struct SMPPDuplicateInProcessTests {
+    let prepaid = MSISDN(canonical: "36301111111")
+
+    func mo(_ text: String, tlvs: [TLV] = []) -> PDU.Body {
+        .message(ShortMessage(source: .international("36301111111"), destination: .shortCode("0690123456"),
+                              shortMessage: Array(text.utf8), tlvs: tlvs))
+    }
+
+    func start(failEveryNthCommit: Int? = nil, _ adjust: (inout SMPPLinkConfig) -> Void = { _ in }) throws
+        -> (TestGateway, TestSMSCConnection) {
+        let (app, link, _) = try boundToTestSMSC(failEveryNthCommit: failEveryNthCommit, adjust)
+        return (app, link)
+    }
+
+    /// The premium MO charges: a second run would show in the balance.
+    func balance(_ app: TestGateway) throws -> Int64? {
+        try app.openStore().write { try $0.subscriber(prepaid) }?.balance
+    }
+
+    @Test func aRedeliveryAfterTheCommitIsAnsweredAndChargesNothing() throws {
+        let (app, link) = try start()
+        link.request(.deliverSM, mo("VOTE"))
+        #expect(link.receive()?.status == .ok)
+        let reply = try #require(link.receive())
+        link.send(reply.response())
+        let before = try balance(app)
+        // The SMSC lost our answer and delivers the same MO again, with a new sequence.
+        let again = link.request(.deliverSM, mo("VOTE"))
+        let resp = try #require(link.receive())
+        #expect(resp.command == .deliverSMResp && resp.sequence == again && resp.status == .ok)
+        // No second reply, no second charge.
+        #expect(link.receive(timeout: 0.3) == nil)
+        #expect(app.gateway.smscLinks[0].stats.duplicates == 1)
+        app.stop()
+        #expect(try balance(app) == before)
+        #expect(try app.openStore().auditEntries(msisdn: "36301111111").count == 1)
+    }
+
+    @Test func aCopyArrivingWhileTheOriginalRunsGetsItsAnswer() throws {
+        let (app, link) = try start()
+        let first = link.request(.deliverSM, mo("VOTE"))
+        let copy = link.request(.deliverSM, mo("VOTE"))
+        var resps: [UInt32] = []
+        var replies = 0
+        while let pdu = link.receive(timeout: 0.5) {
+            if pdu.command == .deliverSMResp, pdu.status == .ok { resps.append(pdu.sequence) }
+            if pdu.command == .submitSM { replies += 1; link.send(pdu.response()) }
+        }
+        #expect(Set(resps) == [first, copy])
+        #expect(replies == 1)
+        app.stop()
+        #expect(try app.openStore().auditEntries(msisdn: "36301111111").count == 1)
+    }
+
+    @Test func theSMSCsMOIdentifierDecidesWhenTheProfileNamesIt() throws {
+        var profile = SMPPProfile.standard
+        profile.moIDTag = 0x1401
+        let (app, link) = try start { $0.profile = profile }
+        // Two different MOs (ids 1 and 2) with the same text both run; id 1 again does not.
+        for id: UInt8 in [1, 2, 1] {
+            link.request(.deliverSM, mo("VOTE", tlvs: [TLV(TLV.Tag(0x1401), [id])]))
+            #expect(link.receive()?.status == .ok)
+            if id == 1, app.gateway.smscLinks[0].stats.duplicates == 1 { break }
+            let reply = try #require(link.receive())
+            link.send(reply.response())
+        }
+        #expect(app.run(until: { app.gateway.smscLinks[0].stats.duplicates == 1 }))
+        app.stop()
+        #expect(try app.openStore().auditEntries(msisdn: "36301111111").count == 2)
+    }
+
+    @Test func withDedupeOffARedeliveryRunsAgain() throws {
+        let (app, link) = try start { $0.dedupeWindow = 0 }
+        for _ in 0..<2 {
+            link.request(.deliverSM, mo("VOTE"))
+            #expect(link.receive()?.status == .ok)
+            link.send(try #require(link.receive()).response())
+        }
+        app.stop()
+        #expect(try app.openStore().auditEntries(msisdn: "36301111111").count == 2)
+    }
+
+    @Test func anMOWhoseCommitFailedRunsWhenDeliveredAgain() throws {
+        // Every 2nd transaction fails: the balance query commits, the first VOTE fails.
+        let (app, link) = try start(failEveryNthCommit: 2)
+        link.request(.deliverSM, .message(ShortMessage(source: .international("36302222222"), destination: .shortCode("1730"),
+                                                       shortMessage: Array("balance".utf8))))
+        #expect(link.receive()?.status == .ok)
+        link.send(try #require(link.receive()).response())
+        let before = try balance(app)
+        link.request(.deliverSM, mo("VOTE"))
+        #expect(link.receive()?.status == .temporaryAppError)
+        // Delivered again: nothing of the first was kept, so it runs (and charges) now.
+        link.request(.deliverSM, mo("VOTE"))
+        #expect(link.receive()?.status == .ok)
+        link.send(try #require(link.receive()).response())
+        app.stop()
+        let after = try balance(app)
+        #expect(after != nil && before != nil && after! < before!)
+        #expect(try app.openStore().auditEntries(msisdn: "36301111111").count == 1)
+        #expect(app.gateway.smscLinks[0].stats.duplicates == 0)
+    }
 }

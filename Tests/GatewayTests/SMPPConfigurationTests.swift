@@ -65,13 +65,15 @@ struct SMPPConfigurationTests {
             ussd_op_pssr_response = 17
             ussd_op_abort = none
             ussd_string = destination_addr
+            mo_id_tlv = 0x1401
             """
         #expect(refusal(full) == "")
         #expect(refusal(full.replacingOccurrences(of: "long_reply = payload\n", with: "")) == "x.profile: missing key long_reply")
-        #expect(refusal(full + "\nlong_reply = udh") == "x.profile:10: long_reply given twice")
+        #expect(refusal(full + "\nlong_reply = udh") == "x.profile:11: long_reply given twice")
         #expect(refusal(full.replacingOccurrences(of: "latin1", with: "ebcdic")) == "x.profile:1: default_alphabet: unknown value ebcdic")
         #expect(refusal(full.replacingOccurrences(of: "= 17", with: "= 300")).hasSuffix("300 is not a number from 0 to 255"))
         #expect(refusal("colour = red") == "x.profile:1: unknown key colour")
+        #expect(refusal(full.replacingOccurrences(of: "0x1401", with: "5121")) == "x.profile:10: mo_id_tlv: 5121 is not none or a tag in 0x hex")
     }
 }
 
@@ -188,5 +190,48 @@ struct SMPPReassemblyTests {
         #expect(r.expire(now: 30, after: 60).isEmpty)
         #expect(r.expire(now: 61, after: 60) == [[7]])
         #expect(r.count == 0)
+    }
+}
+
+@Suite("Remembered MOs")
+struct SMPPDuplicatesTests {
+    @Test func rememberedForTheWindowThenForgotten() {
+        var d = SMPPDuplicates(window: 30)
+        let k = SMPPDuplicates.key(moID: nil, from: "36301111111", to: "777", text: "SPORT", part: nil)
+        #expect(d.check(k, tickets: [1], now: 1000) == .run)
+        #expect(d.check(k, tickets: [2], now: 1000) == .waiting)
+        #expect(d.committed(k, now: 1000.5) == [2])
+        #expect(d.check(k, tickets: [3], now: 1029) == .answered)
+        // Past the window: runs again.
+        #expect(d.check(k, tickets: [4], now: 1031) == .run)
+        _ = d.committed(k, now: 1031)
+        #expect(d.count == 1)
+    }
+
+    @Test func aFailedOriginalIsForgotten() {
+        var d = SMPPDuplicates(window: 30)
+        let k = SMPPDuplicates.key(moID: nil, from: "a", to: "b", text: "c", part: nil)
+        #expect(d.check(k, tickets: [1], now: 0) == .run)
+        #expect(d.check(k, tickets: [2], now: 0) == .waiting)
+        #expect(d.failed(k) == [2])
+        #expect(d.check(k, tickets: [3], now: 1) == .run)
+    }
+
+    @Test func expiryKeepsTheMemoryToTheWindow() {
+        var d = SMPPDuplicates(window: 2)
+        for second in 0..<100 {
+            let k = SMPPDuplicates.key(moID: nil, from: "a", to: "b", text: String(second), part: nil)
+            _ = d.check(k, tickets: [], now: Double(second))
+            _ = d.committed(k, now: Double(second))
+        }
+        #expect(d.count <= 3)
+    }
+
+    @Test func theKeySeparatesWhatDiffers() {
+        let base = SMPPDuplicates.key(moID: nil, from: "a", to: "b", text: "c", part: nil)
+        #expect(base != SMPPDuplicates.key(moID: nil, from: "a", to: "b", text: "c", part: (1, 2)))
+        #expect(base != SMPPDuplicates.key(moID: nil, from: "a", to: "b2", text: "c", part: nil))
+        #expect(SMPPDuplicates.key(moID: [1], from: "a", to: "b", text: "c", part: nil)
+                == SMPPDuplicates.key(moID: [1], from: "x", to: "y", text: "z", part: nil))
     }
 }

@@ -48,8 +48,9 @@ struct SMPPPeerTests {
         #expect(report.split(separator: "\n").filter { $0.hasPrefix("ok ") }.count >= 30)
         #expect(server.stop() == 0)
 
-        // What the MOs did, in the store: every one audited on the smpp channel, the
-        // subscriptions of the UCS-2 and the concatenated MO made, each once.
+        // What the MOs did, in the store: every one audited on the smpp channel (the
+        // redelivered one not: it did not run again), the subscriptions of the UCS-2 and
+        // the concatenated MO made, each once.
         let db = try store.rawDatabase()
         let channels = try db.read { try String.fetchAll($0, sql: "SELECT channel FROM audit WHERE account = '127.0.0.1:\(port)'") }
         #expect(channels.count == 9 && channels.allSatisfy { $0 == "smpp" }, "\(channels)")

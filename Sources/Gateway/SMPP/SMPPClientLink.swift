@@ -33,6 +33,8 @@ public final class SMPPClientLink: ConnectionHandler {
         public var submitFailures = 0
         public var throttled = 0
         public var pdusMalformed = 0
+        /// MOs delivered again and answered without running.
+        public var duplicates = 0
     }
 
     public let config: SMPPLinkConfig
@@ -70,6 +72,10 @@ public final class SMPPClientLink: ConnectionHandler {
     /// the whole message has committed.
     private var reassembly = SMPPReassembly()
     private var paused = false
+    private var duplicates: SMPPDuplicates
+    /// Counts connections: an MO's answer goes only to the connection it came on (a
+    /// sequence number means nothing on the next one).
+    private var generation: UInt64 = 0
 
     public init(loop: EventLoop, pipeline: Pipeline, config: SMPPLinkConfig, profile: SMPPProfile, logger: Logger) {
         self.loop = loop
@@ -78,6 +84,7 @@ public final class SMPPClientLink: ConnectionHandler {
         self.profile = profile
         self.logger = logger
         currentDelay = config.reconnectDelay
+        duplicates = SMPPDuplicates(window: config.dedupeWindow)
     }
 
     /// Starts connecting; from now on the link keeps itself up until ``stop()``.
@@ -99,6 +106,7 @@ public final class SMPPClientLink: ConnectionHandler {
             self.connector = nil
             switch result {
             case .success(let connection):
+                self.generation &+= 1
                 self.connection = connection
                 connection.handler = self
                 self.bind()
@@ -296,31 +304,51 @@ public final class SMPPClientLink: ConnectionHandler {
             // The outbox's MTs do not go out over SMPP yet: nothing to mark.
             stats.receipts += 1
             send(pdu.response(), tracked: false)
-        case .sms(let from, let to, let text, let part):
+        case .sms(let from, let to, var text, let part):
+            var sequences = [pdu.sequence]
             if let part, part.total > 1 {
                 guard let whole = reassembly.add(part, text: text, sequence: pdu.sequence, from: from, to: to,
                                                  now: loop.now) else { return }
-                run(.sms(from: from, to: to, text: whole.text), answering: whole.sequences, command: pdu.command, mo: message)
-            } else {
-                run(.sms(from: from, to: to, text: text), answering: [pdu.sequence], command: pdu.command, mo: message)
+                text = whole.text
+                sequences = whole.sequences
             }
+            var key: UInt64?
+            if duplicates.isOn {
+                let moID = profile.moIDTag.flatMap { message.tlvs.first(TLV.Tag($0))?.value }
+                let k = SMPPDuplicates.key(moID: moID, from: from.digits, to: message.destination.value, text: text,
+                                           part: part.map { ($0.reference, $0.total) })
+                switch duplicates.check(k, tickets: sequences.map(ticket), now: loop.now) {
+                case .run: key = k
+                case .waiting: stats.duplicates += 1; return
+                case .answered:
+                    stats.duplicates += 1
+                    logger.info("smpp \(config.name): \(pdu.command) #\(pdu.sequence) from \(message.source.value) delivered again: answered, not run")
+                    for s in sequences { send(PDU(command: pdu.command, sequence: s).response(), tracked: false) }
+                    return
+                }
+            }
+            run(.sms(from: from, to: to, text: text), answering: sequences, command: pdu.command, mo: message, duplicateKey: key)
         case .ussd(let from, let input, _):
             run(.ussd(from: from, input: input, dialogue: nil), answering: [pdu.sequence], command: pdu.command,
                 mo: message, ussd: true)
         case .ussdAbort(let from):
             // In turn with the connection's earlier MOs: a dialogue one of them leaves
             // open is dropped after it.
+            let generation = self.generation
             pipeline.submit(.smpp, work: nil) { [weak self] _ in
                 guard let self else { return }
                 self.pipeline.dialogues.release(from, now: self.loop.now)
-                self.send(pdu.response(), tracked: false)
+                if generation == self.generation { self.send(pdu.response(), tracked: false) }
             }
         }
     }
 
+    private func ticket(_ sequence: UInt32) -> UInt64 { generation << 32 | UInt64(sequence) }
+
     private func run(_ command: Command, answering sequences: [UInt32], command responseTo: CommandID, mo: ShortMessage,
-                     ussd: Bool = false) {
+                     ussd: Bool = false, duplicateKey: UInt64? = nil) {
         stats.mo += 1
+        let tickets = sequences.map(ticket)
         let work = StoreWork.command(command, channel: "smpp", account: config.name)
         pipeline.submit(.smpp, work: work) { [weak self] result in
             guard let self else { return }
@@ -343,9 +371,16 @@ public final class SMPPClientLink: ConnectionHandler {
             case .failed:
                 status = .temporaryAppError
             }
-            // The connection the MO came on may be gone: then the SMSC has no one to
+            // Copies delivered while this one ran get its answer.
+            var tickets = tickets
+            if let duplicateKey {
+                tickets += status == .ok ? self.duplicates.committed(duplicateKey, now: self.loop.now)
+                                         : self.duplicates.failed(duplicateKey)
+            }
+            // The connection an MO came on may be gone: then the SMSC has no one to
             // answer and delivers it again; the reply still goes out on the next bind.
-            for sequence in sequences {
+            for ticket in tickets where ticket >> 32 == self.generation {
+                let sequence = UInt32(truncatingIfNeeded: ticket)
                 self.send(PDU(command: responseTo.response, status: status, sequence: sequence,
                               body: responseTo == .dataSM && status != .ok ? .empty : .messageResponse(messageID: "", tlvs: [])),
                           tracked: false)

@@ -19,11 +19,14 @@ public struct SMPPProfile: Equatable, Sendable {
     public var pssrResponse: UInt8
     public var abort: UInt8?
     public var ussdString: USSDString
+    /// The TLV in which the SMSC sends its own id of an MO (the same on a redelivery),
+    /// for deduplication; nil: MOs are known by their content.
+    public var moIDTag: UInt16?
 
     /// The SMPP 3.4 reading, as `Grammars/smpp/standard.profile` writes it.
     public static let standard = SMPPProfile(name: "standard", alphabet: .gsm, longReply: .udh, ussdServiceType: "USSD",
                                              pssrIndication: 1, ussrConfirm: 18, ussrRequest: 2, pssrResponse: 17,
-                                             abort: 0x81, ussdString: .shortMessage)
+                                             abort: 0x81, ussdString: .shortMessage, moIDTag: nil)
 
     public struct Invalid: Error, CustomStringConvertible {
         public let file: String
@@ -74,10 +77,20 @@ public struct SMPPProfile: Equatable, Sendable {
         pssrResponse = try op("ussd_op_pssr_response")!
         abort = try op("ussd_op_abort", optional: true)
         ussdString = try choice("ussd_string", USSDString.self)
+        let (tag, tagLine) = value("mo_id_tlv")
+        if tag.isEmpty || tag == "none" {
+            moIDTag = nil
+        } else {
+            guard tag.hasPrefix("0x"), let parsed = UInt16(tag.dropFirst(2), radix: 16) else {
+                throw Invalid(file: file, line: tagLine, reason: "mo_id_tlv: \(tag) is not none or a tag in 0x hex")
+            }
+            moIDTag = parsed
+        }
     }
 
     init(name: String, alphabet: DefaultAlphabet, longReply: LongReply, ussdServiceType: String, pssrIndication: UInt8,
-         ussrConfirm: UInt8, ussrRequest: UInt8, pssrResponse: UInt8, abort: UInt8?, ussdString: USSDString) {
+         ussrConfirm: UInt8, ussrRequest: UInt8, pssrResponse: UInt8, abort: UInt8?, ussdString: USSDString,
+         moIDTag: UInt16?) {
         self.name = name
         self.alphabet = alphabet
         self.longReply = longReply
@@ -88,11 +101,12 @@ public struct SMPPProfile: Equatable, Sendable {
         self.pssrResponse = pssrResponse
         self.abort = abort
         self.ussdString = ussdString
+        self.moIDTag = moIDTag
     }
 
     static let keys = ["default_alphabet", "long_reply", "ussd_service_type", "ussd_op_pssr_indication",
                        "ussd_op_ussr_confirm", "ussd_op_ussr_request", "ussd_op_pssr_response", "ussd_op_abort",
-                       "ussd_string"]
+                       "ussd_string", "mo_id_tlv"]
 
     /// `FOLDER/smpp/NAME.profile`.
     public static func load(_ name: String, grammarFolder: String) throws -> SMPPProfile {
