@@ -398,14 +398,16 @@ run_chain() {
 if has_mode chain; then run_chain; fi
 
 # The SMPP client role: smppgen plays the operator's SMSC on core 1 and pushes MOs
-# (`36300{r} 1730 EGYENLEG`, random senders) to one Selfcare bind on core 0, window W: an
+# (`36300{r} 1730 EGYENLEG {i}`, random senders) to one Selfcare bind on core 0, window W: an
 # MO holds its slot until its deliver_sm_resp and its reply (submit_sm) came. One Selfcare
 # per window (fresh store) serves the warm-up and the 3 runs, binding again after each
 # run's unbind. Compared with the line protocol's 1730 on one connection with W in flight
 # (loadgen -c 1 -d W), the same store and requests. USSD: `*1412#` with --ussd (PSSR
 # indication in, the first screen out as USSR request): sessions opened per second.
 SMPPROWS=()
-printf '36300{r} 1730 EGYENLEG\n' > "$W/smpp-mo.txt"
+# {i} makes every MO's text its own: the same sender, number and text within 30 s would
+# be taken for the SMSC delivering it again (answered from memory, not run).
+printf '36300{r} 1730 EGYENLEG {i}\n' > "$W/smpp-mo.txt"
 printf '36300{r} *1412# *1412#\n' > "$W/smpp-ussd.txt"
 smpp_series() {  # smpp_series PID PORT smppgen-args…: warm-up, then 3 RESULT lines with srv_cpu
   local pid=$1 port=$2; shift 2
@@ -480,7 +482,7 @@ if [ ${#CHAINROWS[@]} -gt 0 ]; then
 fi
 if [ ${#SMPPROWS[@]} -gt 0 ]; then
   echo
-  echo "SMPP client role: \`smppgen smsc\` (core 1) pushing \`36300{r} 1730 EGYENLEG\` (sms) or \`36300{r} *1412#\` with --ussd (sessions opened) to one Selfcare bind (core 0), $N subscribers; ratio to the line protocol's 1730 with one connection and as many in flight (\`loadgen -c 1 -d W\`). Bars: ratio ≥ 0.8, ≥ 30 000 MO→reply/s at window 256."
+  echo "SMPP client role: \`smppgen smsc\` (core 1) pushing \`36300{r} 1730 EGYENLEG {i}\` (sms) or \`36300{r} *1412#\` with --ussd (sessions opened) to one Selfcare bind (core 0), $N subscribers; ratio to the line protocol's 1730 with one connection and as many in flight (\`loadgen -c 1 -d W\`). Bars: ratio ≥ 0.8, ≥ 30 000 MO→reply/s at window 256."
   echo
   echo "| kind | window | Selfcare MO→reply/s (3 runs) | p50 µs | p99 µs | srv CPU | CPU µs/MO | avg batch | smppgen CPU | Selfcare peak RSS | line 1730 c=1,d=W req/s (3 runs) | ratio |"
   echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"

@@ -329,7 +329,10 @@ struct SMPPDuplicateInProcessTests {
         let again = link.request(.deliverSM, mo("VOTE"))
         let resp = try #require(link.receive())
         #expect(resp.command == .deliverSMResp && resp.sequence == again && resp.status == .ok)
-        // No second reply, no second charge.
+        // The same reply again, no second charge.
+        let again2 = try #require(link.receive())
+        #expect(again2.command == .submitSM && again2.body == reply.body)
+        link.send(again2.response())
         #expect(link.receive(timeout: 0.3) == nil)
         #expect(app.gateway.smscLinks[0].stats.duplicates == 1)
         app.stop()
@@ -348,6 +351,7 @@ struct SMPPDuplicateInProcessTests {
             if pdu.command == .submitSM { replies += 1; link.send(pdu.response()) }
         }
         #expect(Set(resps) == [first, copy])
+        // (A copy waiting for its original gets the answer; the original's reply is the one.)
         #expect(replies == 1)
         app.stop()
         #expect(try app.openStore().auditEntries(msisdn: "36301111111").count == 1)
@@ -361,7 +365,6 @@ struct SMPPDuplicateInProcessTests {
         for id: UInt8 in [1, 2, 1] {
             link.request(.deliverSM, mo("VOTE", tlvs: [TLV(TLV.Tag(0x1401), [id])]))
             #expect(link.receive()?.status == .ok)
-            if id == 1, app.gateway.smscLinks[0].stats.duplicates == 1 { break }
             let reply = try #require(link.receive())
             link.send(reply.response())
         }

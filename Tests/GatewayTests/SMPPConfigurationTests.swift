@@ -198,23 +198,25 @@ struct SMPPDuplicatesTests {
     @Test func rememberedForTheWindowThenForgotten() {
         var d = SMPPDuplicates(window: 30)
         let k = SMPPDuplicates.key(moID: nil, from: "36301111111", to: "777", text: "SPORT", part: nil)
-        #expect(d.check(k, tickets: [1], now: 1000) == .run)
-        #expect(d.check(k, tickets: [2], now: 1000) == .waiting)
-        #expect(d.committed(k, now: 1000.5) == [2])
-        #expect(d.check(k, tickets: [3], now: 1029) == .answered)
+        let reply = "Feliratkoztál: SPORT."
+        #expect(verdict(d.check(k, tickets: [1], now: 1000)) == "run")
+        #expect(verdict(d.check(k, tickets: [2], now: 1000)) == "waiting")
+        #expect(d.committed(k, replies: [reply], now: 1000.5) == [2])
+        guard case .answered(let replies) = d.check(k, tickets: [3], now: 1029) else { Issue.record("not answered"); return }
+        #expect(replies == [reply])
         // Past the window: runs again.
-        #expect(d.check(k, tickets: [4], now: 1031) == .run)
-        _ = d.committed(k, now: 1031)
+        #expect(verdict(d.check(k, tickets: [4], now: 1031)) == "run")
+        _ = d.committed(k, replies: [], now: 1031)
         #expect(d.count == 1)
     }
 
     @Test func aFailedOriginalIsForgotten() {
         var d = SMPPDuplicates(window: 30)
         let k = SMPPDuplicates.key(moID: nil, from: "a", to: "b", text: "c", part: nil)
-        #expect(d.check(k, tickets: [1], now: 0) == .run)
-        #expect(d.check(k, tickets: [2], now: 0) == .waiting)
+        #expect(verdict(d.check(k, tickets: [1], now: 0)) == "run")
+        #expect(verdict(d.check(k, tickets: [2], now: 0)) == "waiting")
         #expect(d.failed(k) == [2])
-        #expect(d.check(k, tickets: [3], now: 1) == .run)
+        #expect(verdict(d.check(k, tickets: [3], now: 1)) == "run")
     }
 
     @Test func expiryKeepsTheMemoryToTheWindow() {
@@ -222,9 +224,30 @@ struct SMPPDuplicatesTests {
         for second in 0..<100 {
             let k = SMPPDuplicates.key(moID: nil, from: "a", to: "b", text: String(second), part: nil)
             _ = d.check(k, tickets: [], now: Double(second))
-            _ = d.committed(k, now: Double(second))
+            _ = d.committed(k, replies: [], now: Double(second))
         }
         #expect(d.count <= 3)
+    }
+
+    @Test func pastTheLimitTheOldestSecondsGoFirst() {
+        var d = SMPPDuplicates(window: 30, limit: 10)
+        for i in 0..<40 {
+            let k = SMPPDuplicates.key(moID: nil, from: "a", to: "b", text: String(i), part: nil)
+            _ = d.check(k, tickets: [], now: 100 + Double(i / 4))
+            _ = d.committed(k, replies: [], now: 100 + Double(i / 4))
+        }
+        #expect(d.count <= 10)
+        // The newest is still known.
+        let newest = SMPPDuplicates.key(moID: nil, from: "a", to: "b", text: "39", part: nil)
+        #expect(verdict(d.check(newest, tickets: [], now: 110)) == "answered")
+    }
+
+    func verdict(_ v: SMPPDuplicates.Verdict) -> String {
+        switch v {
+        case .run: "run"
+        case .waiting: "waiting"
+        case .answered: "answered"
+        }
     }
 
     @Test func theKeySeparatesWhatDiffers() {

@@ -320,10 +320,16 @@ public final class SMPPClientLink: ConnectionHandler {
                 switch duplicates.check(k, tickets: sequences.map(ticket), now: loop.now) {
                 case .run: key = k
                 case .waiting: stats.duplicates += 1; return
-                case .answered:
+                case .answered(let replies):
+                    // Answered like the original: the same status and reply, nothing run.
                     stats.duplicates += 1
                     logger.info("smpp \(config.name): \(pdu.command) #\(pdu.sequence) from \(message.source.value) delivered again: answered, not run")
                     for s in sequences { send(PDU(command: pdu.command, sequence: s).response(), tracked: false) }
+                    concatReference &+= 1
+                    for reply in SMPPMessages.smsReply(replies, to: message, profile: profile, reference: concatReference) {
+                        queue(PDU(command: .submitSM, sequence: 0, body: .message(reply)))
+                    }
+                    flush()
                     return
                 }
             }
@@ -354,6 +360,7 @@ public final class SMPPClientLink: ConnectionHandler {
             guard let self else { return }
             let status: CommandStatus
             var replies: [ShortMessage] = []
+            var parts: [String] = []
             switch result {
             case .committed(.outcome(let outcome)):
                 status = .ok
@@ -362,7 +369,8 @@ public final class SMPPClientLink: ConnectionHandler {
                                                       to: mo, profile: self.profile)]
                 } else {
                     self.concatReference &+= 1
-                    replies = SMPPMessages.smsReply(outcome.replyParts, to: mo, profile: self.profile, reference: self.concatReference)
+                    parts = outcome.replyParts
+                    replies = SMPPMessages.smsReply(parts, to: mo, profile: self.profile, reference: self.concatReference)
                 }
             case .committed:
                 status = .systemError
@@ -374,7 +382,7 @@ public final class SMPPClientLink: ConnectionHandler {
             // Copies delivered while this one ran get its answer.
             var tickets = tickets
             if let duplicateKey {
-                tickets += status == .ok ? self.duplicates.committed(duplicateKey, now: self.loop.now)
+                tickets += status == .ok ? self.duplicates.committed(duplicateKey, replies: parts, now: self.loop.now)
                                          : self.duplicates.failed(duplicateKey)
             }
             // The connection an MO came on may be gone: then the SMSC has no one to

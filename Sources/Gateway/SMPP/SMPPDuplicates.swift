@@ -1,20 +1,28 @@
 /// MOs a link has run lately, to recognise one the SMSC delivers again because our
-/// `deliver_sm_resp` was lost: it is answered like the original and not run twice.
+/// `deliver_sm_resp` was lost: it is answered like the original — `ESME_ROK` and the same
+/// reply — and not run twice.
 ///
 /// An MO is known by a 64-bit hash of the SMSC's MO id when the profile names the TLV that
 /// carries it, else of (source, destination, text, part of a long message). Only a
 /// committed MO is remembered (one whose commit failed was not kept: it runs again); an
 /// MO that arrives while its twin is still in the pipeline waits for the twin's answer.
-/// Memory: about 40 bytes per MO of the window (30 s at 10 000 MO/s: 12 MB).
+/// At most ``limit`` MOs are remembered (100 000: some 25 MB with their replies): past it
+/// the oldest second is forgotten early, so under a load above limit ÷ window MO/s
+/// (3 300/s at 30 s) the window is shorter than configured.
 ///
 /// What the window trades away: the same subscriber sending the same text to the same
-/// number twice within it (the second `SPORT` of a minute is answered, not run), and an
-/// MO the SMSC redelivers after it. A 64-bit hash may collide (at 300 000 MOs remembered,
-/// about one chance in 10⁸): the second MO would be answered without being run.
+/// number twice within it gets the first answer again instead of a second run. A 64-bit
+/// hash may collide (at 100 000 MOs remembered, about one chance in 10¹⁴ per MO).
 struct SMPPDuplicates {
     let window: Double
-    /// Hash → the whole second it committed in.
-    private var seen: [UInt64: UInt32] = [:]
+    let limit: Int
+    struct Entry {
+        var second: UInt32
+        /// The reply's parts as text (not as PDUs: a third of the memory); rebuilt for
+        /// the copy's addresses when it comes.
+        var replies: [String]
+    }
+    private var seen: [UInt64: Entry] = [:]
     /// Per second of the window, the hashes that committed then (for expiry).
     private var ring: [[UInt64]]
     private var ringSecond: UInt32 = 0
@@ -22,24 +30,26 @@ struct SMPPDuplicates {
     /// connection, which sequence number).
     private var inFlight: [UInt64: [UInt64]] = [:]
 
-    init(window: Double) {
+    init(window: Double, limit: Int = 100_000) {
         self.window = window
+        self.limit = limit
         ring = Array(repeating: [], count: max(1, Int(window.rounded(.up)) + 1))
     }
 
     var isOn: Bool { window > 0 }
 
-    enum Verdict: Equatable {
-        /// Run it (and tell ``committed(_:at:)`` or ``failed(_:)`` afterwards).
+    enum Verdict {
+        /// Run it (and tell ``committed(_:replies:now:)`` or ``failed(_:)`` afterwards).
         case run
-        /// The original is in the pipeline: this copy's sequence waits for its answer.
+        /// The original is in the pipeline: this copy waits for its answer.
         case waiting
-        /// The original committed within the window: answer `ESME_ROK`, run nothing.
-        case answered
+        /// The original committed within the window: answer `ESME_ROK` and send this
+        /// reply (its parts) again; run nothing.
+        case answered([String])
     }
 
     mutating func check(_ key: UInt64, tickets: [UInt64], now: Double) -> Verdict {
-        if let second = seen[key], Double(second) >= now - window { return .answered }
+        if let entry = seen[key], Double(entry.second) >= now - window { return .answered(entry.replies) }
         if inFlight[key] != nil {
             inFlight[key]! += tickets
             return .waiting
@@ -48,12 +58,13 @@ struct SMPPDuplicates {
         return .run
     }
 
-    /// The original committed: remembered; the copies that waited for it.
-    mutating func committed(_ key: UInt64, now: Double) -> [UInt64] {
+    /// The original committed with `replies`: remembered; the copies that waited for it.
+    mutating func committed(_ key: UInt64, replies: [String], now: Double) -> [UInt64] {
         let second = UInt32(now)
         expire(upTo: second)
-        seen[key] = second
+        seen[key] = Entry(second: second, replies: replies)
         ring[Int(second) % ring.count].append(key)
+        if seen.count > limit { forgetOldest(before: second) }
         return inFlight.removeValue(forKey: key) ?? []
     }
 
@@ -64,14 +75,23 @@ struct SMPPDuplicates {
     mutating func expire(upTo second: UInt32) {
         guard ringSecond < second else { return }
         let steps = min(Int(second - ringSecond), ring.count)
-        for i in 1...steps {
-            let slot = Int(ringSecond &+ UInt32(i)) % ring.count
-            for key in ring[slot] where seen[key].map({ Int($0) % ring.count == slot && $0 != second }) ?? false {
-                seen[key] = nil
-            }
-            ring[slot].removeAll(keepingCapacity: true)
-        }
+        for i in 1...steps { clear(slot: Int(ringSecond &+ UInt32(i)) % ring.count, keeping: second) }
         ringSecond = second
+    }
+
+    /// Over the limit: the oldest seconds go first, the current one last.
+    private mutating func forgetOldest(before second: UInt32) {
+        for age in stride(from: ring.count - 1, through: 1, by: -1) where seen.count > limit {
+            guard second >= UInt32(age) else { continue }
+            clear(slot: Int(second - UInt32(age)) % ring.count, keeping: second)
+        }
+    }
+
+    private mutating func clear(slot: Int, keeping second: UInt32) {
+        for key in ring[slot] where seen[key].map({ Int($0.second) % ring.count == slot && $0.second != second }) ?? false {
+            seen[key] = nil
+        }
+        ring[slot].removeAll(keepingCapacity: true)
     }
 
     var count: Int { seen.count }
