@@ -42,9 +42,9 @@ public final class SMPPClientLink: ConnectionHandler {
     public private(set) var state: State = .disconnected
     public private(set) var stats = Stats()
     /// `submit_sm` waiting for a window slot.
-    public var queued: Int { waiting.count - waitingHead }
+    public var queued: Int { window.queued }
     /// Requests sent and not yet answered.
-    public var outstandingCount: Int { outstanding.count }
+    public var outstandingCount: Int { window.outstanding.count }
 
     private let loop: EventLoop
     private let pipeline: Pipeline
@@ -52,16 +52,7 @@ public final class SMPPClientLink: ConnectionHandler {
     private var connection: Connection?
     private var connector: Connector?
     private let frames = FrameDecoder()
-    private var nextSequence: UInt32 = 1
-    private struct Outgoing {
-        let pdu: PDU
-        let sentAt: Double
-    }
-    private var outstanding: [UInt32: Outgoing] = [:]
-    /// Submits not yet sent; a head index instead of `removeFirst` (O(1) per message).
-    private var waiting: [PDU] = []
-    private var waitingHead = 0
-    private var throttledUntil = 0.0
+    private var window: SMPPWindow
     private var currentDelay: Double
     private var lastHeard = 0.0
     private var lastSent = 0.0
@@ -85,6 +76,7 @@ public final class SMPPClientLink: ConnectionHandler {
         self.logger = logger
         currentDelay = config.reconnectDelay
         duplicates = SMPPDuplicates(window: config.dedupeWindow)
+        window = SMPPWindow(size: config.window)
     }
 
     /// Starts connecting; from now on the link keeps itself up until ``stop()``.
@@ -122,7 +114,7 @@ public final class SMPPClientLink: ConnectionHandler {
         state = .binding
         lastHeard = loop.now
         let bind = Bind(systemID: config.systemID, password: config.password, systemType: config.systemType)
-        send(PDU(command: .bindTransceiver, sequence: sequence(), body: .bind(bind)), tracked: true)
+        send(PDU(command: .bindTransceiver, sequence: window.sequence(), body: .bind(bind)), tracked: true)
     }
 
     private func scheduleReconnect() {
@@ -140,12 +132,7 @@ public final class SMPPClientLink: ConnectionHandler {
     /// `deliver_sm` were not answered: the SMSC delivers them again).
     private func drop(_ why: String) {
         logger.warning("smpp \(config.name): link dropped: \(why)")
-        let resend = outstanding.values.filter { $0.pdu.command == .submitSM }.sorted { $0.pdu.sequence < $1.pdu.sequence }
-        outstanding.removeAll()
-        if !resend.isEmpty {
-            waiting.replaceSubrange(0..<waitingHead, with: resend.map(\.pdu))
-            waitingHead = 0
-        }
+        window.requeueUnanswered(.submitSM)
         reassembly.removeAll()
         connection?.handler = nil
         connection?.close(notifying: false)
@@ -198,7 +185,7 @@ public final class SMPPClientLink: ConnectionHandler {
         logger.warning("smpp \(config.name): \(header.command) #\(header.sequence) refused: \(error)")
         if header.command.isResponse {
             // A response we cannot read frees its request's slot all the same.
-            if let request = outstanding.removeValue(forKey: header.sequence) { failed(request.pdu, .unknownError) }
+            if let request = window.answered(header.sequence) { failed(request.pdu, .unknownError) }
             return
         }
         send(.genericNack(error.status, sequence: header.sequence), tracked: false)
@@ -234,7 +221,7 @@ public final class SMPPClientLink: ConnectionHandler {
     }
 
     private func response(_ pdu: PDU) {
-        guard let request = outstanding.removeValue(forKey: pdu.sequence) else {
+        guard let request = window.answered(pdu.sequence) else {
             return logger.debug("smpp \(config.name): \(pdu.command) #\(pdu.sequence) answers nothing outstanding")
         }
         switch request.pdu.command {
@@ -258,8 +245,7 @@ public final class SMPPClientLink: ConnectionHandler {
                 // Not a failure: the SMSC asks us to slow down. The message goes back to
                 // the head of the queue and nothing is sent for a second.
                 stats.throttled += 1
-                waitingHead > 0 ? (waitingHead -= 1, waiting[waitingHead] = request.pdu).0 : waiting.insert(request.pdu, at: 0)
-                throttledUntil = loop.now + 1
+                window.retry(request.pdu, now: loop.now, pause: 1)
             } else {
                 failed(request.pdu, pdu.status)
             }
@@ -410,20 +396,15 @@ public final class SMPPClientLink: ConnectionHandler {
 
     // MARK: Writing
 
-    private func sequence() -> UInt32 {
-        defer { nextSequence = nextSequence >= 0x7FFF_FFFF ? 1 : nextSequence + 1 }
-        return nextSequence
-    }
-
     private func send(_ pdu: PDU, tracked: Bool) {
         guard let connection else { return }
-        if tracked { outstanding[pdu.sequence] = Outgoing(pdu: pdu, sentAt: loop.now) }
+        if tracked { window.track(pdu, now: loop.now) }
         connection.write(pdu.encoded())
         lastSent = loop.now
     }
 
     private func queue(_ pdu: PDU) {
-        waiting.append(pdu)
+        window.enqueue(pdu)
         if queued > config.window * 4, !paused, let connection {
             // The SMSC takes replies slower than MOs come: stop taking MOs until it catches up.
             paused = true
@@ -433,20 +414,8 @@ public final class SMPPClientLink: ConnectionHandler {
 
     /// Sends queued submits while the window has room.
     private func flush() {
-        guard state == .bound, connection != nil, loop.now >= throttledUntil else { return }
-        while waitingHead < waiting.count, outstanding.count < config.window {
-            var pdu = waiting[waitingHead]
-            waitingHead += 1
-            pdu.sequence = sequence()
-            send(pdu, tracked: true)
-        }
-        if waitingHead == waiting.count {
-            waiting.removeAll(keepingCapacity: true)
-            waitingHead = 0
-        } else if waitingHead > 4096 {
-            waiting.removeFirst(waitingHead)
-            waitingHead = 0
-        }
+        guard state == .bound, connection != nil else { return }
+        for pdu in window.due(now: loop.now) { send(pdu, tracked: false) }
         if paused, queued <= config.window {
             paused = false
             connection?.setReading(true)
@@ -456,13 +425,13 @@ public final class SMPPClientLink: ConnectionHandler {
     private func everySecond() {
         let now = loop.now
         if state == .binding || state == .bound {
-            if let oldest = outstanding.values.min(by: { $0.sentAt < $1.sentAt }), now - oldest.sentAt > config.responseTimeout {
+            if let oldest = window.oldest, now - oldest.sentAt > config.responseTimeout {
                 return drop("\(oldest.pdu.command) #\(oldest.pdu.sequence) unanswered for \(SMPPLinkConfig.show(config.responseTimeout)) s")
             }
         }
         if state == .bound {
             if config.enquireInterval > 0, now - max(lastHeard, lastSent) >= config.enquireInterval {
-                send(PDU(command: .enquireLink, sequence: sequence()), tracked: true)
+                send(PDU(command: .enquireLink, sequence: window.sequence()), tracked: true)
             }
             for sequences in reassembly.expire(now: now, after: 60) {
                 // The rest of a long MO never came: the SMSC is told to try again.
@@ -491,16 +460,16 @@ public final class SMPPClientLink: ConnectionHandler {
         defer { wake.cancel() }
         if state == .bound, connection != nil {
             connection?.setReading(true)   // to read the responses
-            while (queued > 0 || outstanding.values.contains { $0.pdu.command == .submitSM }),
+            while queued > 0 || window.hasUnanswered(.submitSM),
                   connection != nil, state == .bound, loop.now < deadline {
                 flush()
                 loop.runOnce()
             }
-            if queued > 0 || !outstanding.isEmpty {
-                logger.warning("smpp \(config.name): \(queued + outstanding.count) replies not confirmed by the SMSC at shutdown")
+            if queued > 0 || !window.outstanding.isEmpty {
+                logger.warning("smpp \(config.name): \(queued + window.outstanding.count) replies not confirmed by the SMSC at shutdown")
             }
             state = .unbinding
-            send(PDU(command: .unbind, sequence: sequence()), tracked: true)
+            send(PDU(command: .unbind, sequence: window.sequence()), tracked: true)
             let until = min(deadline, loop.now + 2)
             while connection != nil, loop.now < until { loop.runOnce() }
         }
