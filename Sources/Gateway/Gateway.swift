@@ -23,11 +23,13 @@ public final class Gateway {
     public let pusher: OutboxPusher?
     /// The links to the operator's SMSCs and USSD gateways (`--smsc`).
     public let smscLinks: [SMPPClientLink]
+    /// The SMPP server for test tools and aggregators (`--smpp`).
+    public let smppServer: SMPPServer?
     let logger: Logger
     private var stopped = false
 
     init(loop: EventLoop, executor: any StoreExecutor, pipeline: Pipeline, line: LineServer, http: HTTPFront?,
-         pusher: OutboxPusher?, smscLinks: [SMPPClientLink], logger: Logger) {
+         pusher: OutboxPusher?, smscLinks: [SMPPClientLink], smppServer: SMPPServer?, logger: Logger) {
         self.loop = loop
         self.executor = executor
         self.pipeline = pipeline
@@ -35,6 +37,7 @@ public final class Gateway {
         self.http = http
         self.pusher = pusher
         self.smscLinks = smscLinks
+        self.smppServer = smppServer
         self.logger = logger
     }
 
@@ -50,6 +53,7 @@ public final class Gateway {
         line.beginShutdown()
         http?.beginShutdown()
         for link in smscLinks { link.beginShutdown() }
+        smppServer?.beginShutdown()
     }
 
     /// Answers everything the pipeline holds, lets the answers out, closes every
@@ -63,6 +67,7 @@ public final class Gateway {
         // The MOs are answered; their replies go out, then each link unbinds.
         let deadline = loop.now + line.config.shutdownGrace
         for link in smscLinks { link.finishShutdown(deadline: deadline) }
+        smppServer?.finishShutdown(deadline: deadline)
         http?.finishShutdown()
         line.finishShutdown()
         pusher?.finishShutdown()
@@ -80,6 +85,10 @@ public final class Gateway {
             let s = link.stats
             lines.append("smpp \(link.config.name) stopped: binds \(s.binds), MOs \(s.mo), refused \(s.moRefused), receipts \(s.receipts), replies confirmed \(s.submits), refused by the SMSC \(s.submitFailures), throttled \(s.throttled), duplicates \(s.duplicates), malformed PDUs \(s.pdusMalformed)")
         }
+        if let server = smppServer {
+            let s = server.stats
+            lines.append("smpp server stopped: binds \(s.binds), failed binds \(s.bindFailures), MOs \(s.mo), refused \(s.moRefused), replies confirmed \(s.replies), undeliverable \(s.repliesUndeliverable), malformed PDUs \(s.pdusMalformed), refused connections \(s.refusedConnections)")
+        }
         if let http {
             let m = http.metrics
             lines.append("http stopped: commits \(m.commits), failed commits \(m.failedCommits) (\(m.failedRequests) requests got 503), largest group \(m.largestGroup)")
@@ -92,7 +101,7 @@ public final class Gateway {
 /// only its thread uses it), the transports share one ``Pipeline``.
 public func buildGateway(loop: EventLoop, store: any SubscriberStore & Sendable, engine: Engine,
                          line: GatewayConfig, http: HTTPConfig?, sendSMS: SendSMSConfig?,
-                         smsc: [SMPPLinkConfig] = [], logger: Logger) throws -> Gateway {
+                         smsc: [SMPPLinkConfig] = [], smpp: SMPPServerConfig? = nil, logger: Logger) throws -> Gateway {
     let executor = try ThreadStoreExecutor(store: store, loop: loop)
     let dialogues = USSDDialogues(timeout: line.ussdTimeout)
     dialogues.startSweeping(on: loop)
@@ -133,9 +142,19 @@ public func buildGateway(loop: EventLoop, store: any SubscriberStore & Sendable,
         }
         links.append(SMPPClientLink(loop: loop, pipeline: pipeline, config: link, profile: profile, logger: logger))
     }
+    var server: SMPPServer?
+    if let smpp {
+        do {
+            let profile = try smpp.profile ?? (line.grammarFolder.map { try SMPPProfile.load("standard", grammarFolder: $0) } ?? .standard)
+            server = try SMPPServer(loop: loop, pipeline: pipeline, config: smpp, profile: profile,
+                                    authFailures: lineServer.authFailures, logger: logger)
+        } catch {
+            throw GatewayBuildError(part: "smpp", underlying: error)
+        }
+    }
     for link in links { link.start() }
     return Gateway(loop: loop, executor: executor, pipeline: pipeline, line: lineServer, http: front,
-                   pusher: pusher, smscLinks: links, logger: logger)
+                   pusher: pusher, smscLinks: links, smppServer: server, logger: logger)
 }
 
 /// A part of the gateway that could not be built, and why.

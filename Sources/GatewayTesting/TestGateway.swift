@@ -38,7 +38,8 @@ public final class TestGateway {
     ///   - failEveryNthCommit: the store's test hook (every Nth transaction fails).
     ///   - configure: changes to the line and HTTP settings (the listeners bind port 0).
     ///   - smsc: SMPP links to open (to a ``TestSMSC`` of the test).
-    public init(demo: Bool = true, failEveryNthCommit: Int? = nil, smsc: [SMPPLinkConfig] = [],
+    ///   - smpp: whether to run the SMPP server (``smppClient()`` connects to it).
+    public init(demo: Bool = true, failEveryNthCommit: Int? = nil, smsc: [SMPPLinkConfig] = [], smpp: Bool = false,
                 configure: (inout GatewayConfig, inout HTTPConfig) -> Void = { _, _ in }) throws {
         var template = Array("/tmp/selfcare-gw-XXXXXX".utf8CString)
         guard let dir = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
@@ -67,7 +68,8 @@ public final class TestGateway {
         var logger = Logger(label: "test-gateway")
         logger.logLevel = .critical
         gateway = try buildGateway(loop: loop, store: store, engine: engine, line: line, http: http,
-                                   sendSMS: nil, smsc: smsc, logger: logger)
+                                   sendSMS: nil, smsc: smsc, smpp: smpp ? SMPPServerConfig(listen: "127.0.0.1:0") : nil,
+                                   logger: logger)
     }
 
     /// The repository's Grammars folder (found from this file).
@@ -108,6 +110,14 @@ public final class TestGateway {
         let client = TestLineClient(fd: fd, app: self)
         client.greeting = try client.readLine() ?? ""
         return client
+    }
+
+    /// An SMPP connection to the gateway's SMPP server (built with `smpp: true`): the test
+    /// plays the ESME, PDU by PDU.
+    public func smppClient() throws -> TestSMSCConnection {
+        guard let server = gateway.smppServer else { throw TestGatewayError("the gateway has no SMPP server (smpp: true)") }
+        let fd = try socketPair { server.adopt($0) }
+        return TestSMSCConnection(fd: fd, app: self)
     }
 
     /// An HTTP client: one keep-alive connection.

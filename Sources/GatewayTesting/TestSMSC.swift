@@ -68,7 +68,8 @@ public final class TestSMSC {
     }
 }
 
-/// One connection from the gateway's link, seen from the SMSC.
+/// One SMPP connection seen from the test's side: the SMSC facing the gateway's link, or
+/// the ESME facing the gateway's SMPP server.
 public final class TestSMSCConnection: TestSocket {
     private var sequence: UInt32 = 1000
 

@@ -31,9 +31,11 @@ extension PDU {
         case .enquireLink, .enquireLinkResp, .unbind, .unbindResp, .genericNack:
             break
         case .bindTransceiver, .bindTransmitter, .bindReceiver:
+            // SMPP 3.4 allows 15 and 8 characters; tools and accounts use longer ones, and
+            // the bind's checker is the account table, so up to 64 of each are read.
             pdu.body = .bind(try field("bind") { () throws -> Bind in
-                var bind = Bind(systemID: try r.cString(maximum: 16), password: "")
-                bind.password = try r.cString(maximum: 9)
+                var bind = Bind(systemID: try r.cString(maximum: 65), password: "")
+                bind.password = try r.cString(maximum: 65)
                 bind.systemType = try r.cString(maximum: 13)
                 guard let version = r.uint8(), let ton = r.uint8(), let npi = r.uint8() else { throw Truncated() }
                 bind.interfaceVersion = version

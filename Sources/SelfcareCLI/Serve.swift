@@ -34,6 +34,9 @@ struct Serve: ParsableCommand {
         valueName: "url"))
     var smsc: [String] = []
 
+    @Option(help: "HOST:PORT where SMPP test tools and aggregators bind with a network account (port 0: any free port); off: none.")
+    var smpp: String = "off"
+
     @Option(help: "The grammar folder: sms.grammar, messages.*, mmi.codes, menus/ (default: $SELFCARE_GRAMMARS, else ./Grammars, else the Grammars of the checkout the binary was built in).")
     var grammars: String?
 
@@ -148,7 +151,8 @@ struct Serve: ParsableCommand {
         do {
             gateway = try buildGateway(loop: loop, store: sqlite, engine: engine, line: config, http: httpConfig,
                                        sendSMS: sendsmsURL.map(SendSMSConfig.init(url:)),
-                                       smsc: try smsc.map { try SMPPLinkConfig(url: $0) }, logger: logger)
+                                       smsc: try smsc.map { try SMPPLinkConfig(url: $0) },
+                                       smpp: smpp == "off" ? nil : SMPPServerConfig(listen: smpp), logger: logger)
         } catch {
             throw CLIError("\(error)")
         }
@@ -173,6 +177,7 @@ struct Serve: ParsableCommand {
         // The ready lines: scripts and tests wait for them (and read the ports from them).
         print("selfcare: listening on \(gateway.line.boundAddress)")
         if let front = gateway.http { print("selfcare: http on \(front.boundAddress)") }
+        if let server = gateway.smppServer { print("selfcare: smpp on \(server.boundAddress)") }
         fflush(nil)
 
         while !stopping {

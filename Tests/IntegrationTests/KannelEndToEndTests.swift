@@ -42,7 +42,10 @@ final class KannelBoxes: @unchecked Sendable {
 
     /// `sendsmsPort`: where smsbox takes sendsms requests (a free port when nil); chosen
     /// before Selfcare starts when Selfcare is to push its outbox there.
-    init(folder: String, selfcareHTTPPort: Int, sendsmsPort: Int? = nil) throws {
+    /// `example`: the file of Examples/kannel/ to render (kannel-smpp.conf binds bearerbox
+    /// to Selfcare's SMPP server on `selfcareSMPPPort`).
+    init(folder: String, selfcareHTTPPort: Int = 0, sendsmsPort: Int? = nil, example: String = "kannel.conf",
+         selfcareSMPPPort: Int = 0, account: (name: String, password: String) = ("simulator", "simulator")) throws {
         self.folder = folder + "/kannel"
         try FileManager.default.createDirectory(atPath: self.folder, withIntermediateDirectories: true)
         fakeSMSCPort = try freePort()
@@ -51,10 +54,11 @@ final class KannelBoxes: @unchecked Sendable {
         let values = [
             "ADMIN_PORT": String(adminPort), "ADMIN_PASSWORD": "selfcare-test", "SMSBOX_PORT": String(try freePort()),
             "FAKESMSC_PORT": String(fakeSMSCPort), "DIR": self.folder, "SELFCARE_HTTP_PORT": String(selfcareHTTPPort),
-            "SELFCARE_USER": "simulator", "SELFCARE_PASSWORD": "simulator",
+            "SELFCARE_USER": account.name, "SELFCARE_PASSWORD": account.password,
             "SENDSMS_PORT": String(self.sendsmsPort), "SENDSMS_USER": Self.sendsmsUser, "SENDSMS_PASSWORD": Self.sendsmsPassword,
+            "SELFCARE_SMPP_PORT": String(selfcareSMPPPort),
         ]
-        var config = try String(contentsOfFile: repositoryRoot + "/Examples/kannel/kannel.conf", encoding: .utf8)
+        var config = try String(contentsOfFile: repositoryRoot + "/Examples/kannel/" + example, encoding: .utf8)
         for (name, value) in values { config = config.replacingOccurrences(of: "${\(name)}", with: value) }
         guard config.range(of: #"\$\{[A-Z_]+\}"#, options: .regularExpression) == nil else { throw ServerError(description: "kannel.conf: a placeholder is left") }
         let path = self.folder + "/kannel.conf"

@@ -88,14 +88,15 @@ final class ServerProcess: @unchecked Sendable {
 
     /// - Parameter openFileLimit: started under `ulimit -n` of this (soft and hard), as a
     ///   small machine or a careless unit file would start it.
+    /// - Parameter smpp: also serve SMPP (`--smpp 127.0.0.1:0`; its port in ``smppPort``).
     init(store: TemporaryStore, arguments: [String] = [], environment: [String: String] = [:], http: Bool = true,
-         openFileLimit: Int? = nil) throws {
+         smpp: Bool = false, openFileLimit: Int? = nil) throws {
         self.store = store
         logPath = store.folder + "/server-\(UUID().uuidString.prefix(8)).log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let serve = ["serve", "--db", store.path, "--listen", "127.0.0.1:0",
                      "--http", http ? "127.0.0.1:0" : "off",
-                     "--grammars", repositoryRoot + "/Grammars"] + arguments
+                     "--grammars", repositoryRoot + "/Grammars"] + (smpp ? ["--smpp", "127.0.0.1:0"] : []) + arguments
         if let openFileLimit {
             // exec: the process is the server itself (signals and /proc go to it).
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
@@ -115,7 +116,7 @@ final class ServerProcess: @unchecked Sendable {
         // "selfcare: http on 127.0.0.1:PORT".
         var seen = Data()
         let handle = stdout.fileHandleForReading
-        let wanted = http ? 2 : 1
+        let wanted = (http ? 2 : 1) + (smpp ? 1 : 0)
         while seen.filter({ $0 == 0x0A }).count < wanted {
             let chunk = handle.availableData
             if chunk.isEmpty {
@@ -132,7 +133,11 @@ final class ServerProcess: @unchecked Sendable {
         }
         self.port = try port(after: "selfcare: listening on ")
         if http { httpPort = try port(after: "selfcare: http on ") }
+        if smpp { smppPort = try port(after: "selfcare: smpp on ") }
     }
+
+    /// The SMPP server's port (0 when started without `smpp`).
+    private(set) var smppPort = 0
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 

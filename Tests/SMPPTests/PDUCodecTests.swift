@@ -118,6 +118,15 @@ let deliverEgyenleg = hex("""
         #expect(error(PDU(command: .deliverSM, sequence: 1, body: .message(m)).encoded())?.status == .invalidServiceType)
     }
 
+    @Test func bindFieldsAreReadUpTo64Characters() throws {
+        // Longer than SMPP 3.4's 15 / 8: accounts and tools use them; the account table judges.
+        let long = PDU(command: .bindTransceiver, sequence: 1,
+                       body: .bind(Bind(systemID: String(repeating: "s", count: 64), password: String(repeating: "p", count: 64))))
+        #expect(try PDU.decode(long.encoded()) == long)
+        let over = PDU(command: .bindTransceiver, sequence: 1, body: .bind(Bind(systemID: "s", password: String(repeating: "p", count: 65))))
+        #expect(error(over.encoded())?.status == .invalidParameterLength)
+    }
+
     @Test func smLengthOverrunIsRINVMSGLEN() {
         var bytes = deliverEgyenleg
         bytes[bytes.count - 9] = 0x09   // sm_length 9, 8 octets follow

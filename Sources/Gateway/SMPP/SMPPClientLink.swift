@@ -145,50 +145,32 @@ public final class SMPPClientLink: ConnectionHandler {
 
     public func connectionReadable(_ connection: Connection) {
         lastHeard = loop.now
-        var frames: [PDU] = []
-        var fatal: String?
-        connection.consumeInput { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let rest = UnsafeRawBufferPointer(rebasing: buffer[offset...])
-                switch self.frames.next(in: rest) {
-                case .needMore:
-                    return offset
-                case .invalidLength(let length):
-                    fatal = "command_length \(length)"
-                    return buffer.count
-                case .frame(let length):
-                    let frame = UnsafeRawBufferPointer(rebasing: rest[0..<length])
-                    offset += length
-                    switch Result(catching: { () throws(PDUError) -> PDU in try PDU.decode(frame) }) {
-                    case .success(let pdu): frames.append(pdu)
-                    case .failure(let error): self.malformed(frame, error)
-                    }
-                }
+        let (items, lost) = connection.readPDUs(frames)
+        for item in items {
+            switch item {
+            case .pdu(let pdu): handle(pdu)
+            case .malformed(let command, let sequence, let error): malformed(command, sequence, error)
             }
-            return offset
         }
-        for pdu in frames { handle(pdu) }
-        if let fatal, let c = self.connection {
+        if let lost, let c = self.connection {
             stats.pdusMalformed += 1
             send(.genericNack(.invalidCommandLength, sequence: 0), tracked: false)
             // The nack goes out before the close.
             self.connection = nil
             closeGracefully(c)
-            drop("framing lost (\(fatal))")
+            drop("framing lost (command_length \(lost))")
         }
     }
 
-    private func malformed(_ frame: UnsafeRawBufferPointer, _ error: PDUError) {
+    private func malformed(_ command: CommandID, _ sequence: UInt32, _ error: PDUError) {
         stats.pdusMalformed += 1
-        guard let header = FrameDecoder.header(of: frame) else { return }
-        logger.warning("smpp \(config.name): \(header.command) #\(header.sequence) refused: \(error)")
-        if header.command.isResponse {
+        logger.warning("smpp \(config.name): \(command) #\(sequence) refused: \(error)")
+        if command.isResponse {
             // A response we cannot read frees its request's slot all the same.
-            if let request = window.answered(header.sequence) { failed(request.pdu, .unknownError) }
+            if let request = window.answered(sequence) { failed(request.pdu, .unknownError) }
             return
         }
-        send(.genericNack(error.status, sequence: header.sequence), tracked: false)
+        send(.genericNack(error.status, sequence: sequence), tracked: false)
     }
 
     public func connectionEnded(_ connection: Connection) { drop("the SMSC closed the connection") }
@@ -350,14 +332,9 @@ public final class SMPPClientLink: ConnectionHandler {
             switch result {
             case .committed(.outcome(let outcome)):
                 status = .ok
-                if ussd {
-                    replies = [SMPPMessages.ussdReply(outcome.reply ?? outcome.result, continues: outcome.status == .ok && outcome.dialogue != nil,
-                                                      to: mo, profile: self.profile)]
-                } else {
-                    self.concatReference &+= 1
-                    parts = outcome.replyParts
-                    replies = SMPPMessages.smsReply(parts, to: mo, profile: self.profile, reference: self.concatReference)
-                }
+                self.concatReference &+= 1
+                (parts, replies) = SMPPMessages.replies(to: outcome, ussd: ussd, mo: mo, profile: self.profile,
+                                                        reference: self.concatReference)
             case .committed:
                 status = .systemError
             case .turn:

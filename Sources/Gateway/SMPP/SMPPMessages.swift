@@ -1,3 +1,4 @@
+import Engine
 import Numbering
 import SMPP
 
@@ -97,6 +98,19 @@ enum SMPPMessages {
                                                           number: UInt8(i + 1)) + coding.octets
             return m
         }
+    }
+
+    /// What answers an MO whose command committed with `outcome`: a USSD screen, or the
+    /// SMS reply's parts (also returned as text, for the redelivery memory).
+    static func replies(to outcome: Outcome, ussd: Bool, mo: ShortMessage, profile: SMPPProfile,
+                        reference: UInt8) -> (parts: [String], messages: [ShortMessage]) {
+        if ussd {
+            let screen = ussdReply(outcome.reply ?? outcome.result, continues: outcome.status == .ok && outcome.dialogue != nil,
+                                   to: mo, profile: profile)
+            return ([], [screen])
+        }
+        let parts = outcome.replyParts
+        return (parts, smsReply(parts, to: mo, profile: profile, reference: reference))
     }
 
     /// The screen that answers a USSD turn: `ussd_service_op` USSR request while the

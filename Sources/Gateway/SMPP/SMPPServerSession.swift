@@ -1,0 +1,286 @@
+import Engine
+import EventLoop
+import Model
+import SMPP
+
+/// One ESME's connection to ``SMPPServer``.
+final class SMPPServerSession: ConnectionHandler {
+    enum State { case open, binding, bound, closing }
+    enum Kind { case transceiver, transmitter, receiver }
+
+    let connection: Connection
+    unowned let server: SMPPServer
+    private(set) var state: State = .open
+    private(set) var kind: Kind = .transceiver
+    private(set) var account: String?
+    private var window: SMPPWindow
+    private let frames = FrameDecoder()
+    private var bindFailures = 0
+    private let connectedAt: Double
+    private var reassembly = SMPPReassembly()
+    private var concatReference: UInt8 = 0
+
+    init(connection: Connection, server: SMPPServer) {
+        self.connection = connection
+        self.server = server
+        window = SMPPWindow(size: server.config.window)
+        connectedAt = server.loop.now
+    }
+
+    var canReceive: Bool { state == .bound && kind != .transmitter }
+    var canTransmit: Bool { state == .bound && kind != .receiver }
+    var hasRepliesToSend: Bool { state == .bound && (window.queued > 0 || window.hasUnanswered(.deliverSM)) }
+
+    // MARK: Reading
+
+    func connectionReadable(_ connection: Connection) {
+        let (items, lost) = connection.readPDUs(frames)
+        for item in items {
+            switch item {
+            case .pdu(let pdu): handle(pdu)
+            case .malformed(let command, let sequence, let error):
+                server.count { $0.pdusMalformed += 1 }
+                if command.isResponse {
+                    _ = window.answered(sequence)
+                } else {
+                    send(.genericNack(error.status, sequence: sequence))
+                }
+            }
+        }
+        if lost != nil {
+            server.count { $0.pdusMalformed += 1 }
+            send(.genericNack(.invalidCommandLength, sequence: 0))
+            close()
+        }
+    }
+
+    func connectionEnded(_ connection: Connection) { closeNow() }
+    func connectionFailed(_ connection: Connection, idle: Bool) { closeNow() }
+    func connectionDrained(_ connection: Connection) {}
+
+    private func handle(_ pdu: PDU) {
+        if pdu.command.isResponse { return response(pdu) }
+        switch pdu.command {
+        case .enquireLink:
+            send(pdu.response())
+        case .unbind:
+            send(pdu.response())
+            close()
+        case .bindTransceiver, .bindTransmitter, .bindReceiver:
+            bind(pdu)
+        case .submitSM, .dataSM:
+            guard canTransmit else { return send(pdu.response(.invalidBindStatus)) }
+            submitted(pdu)
+        default:
+            send(.genericNack(.invalidCommandID, sequence: pdu.sequence))
+        }
+    }
+
+    private func response(_ pdu: PDU) {
+        guard let request = window.answered(pdu.sequence) else { return }
+        if request.pdu.command == .deliverSM {
+            if pdu.status == .throttled || pdu.status == .messageQueueFull {
+                window.retry(request.pdu, now: server.loop.now, pause: 1)
+            } else if pdu.status != .ok {
+                server.count { $0.repliesUndeliverable += 1 }
+                server.logger.info("smpp server: \(account ?? "?") refused a deliver_sm: \(pdu.status)")
+            } else {
+                server.count { $0.replies += 1 }
+            }
+        } else if request.pdu.command == .unbind {
+            close()
+            return
+        }
+        flush()
+    }
+
+    // MARK: Binding
+
+    private func bind(_ pdu: PDU) {
+        guard state == .open, case .bind(let bind) = pdu.body else {
+            return send(PDU(command: pdu.command.response, status: .alreadyBound, sequence: pdu.sequence, body: Self.ourID))
+        }
+        state = .binding
+        let name = bind.systemID, password = bind.password
+        let kind: Kind = pdu.command == .bindTransmitter ? .transmitter : pdu.command == .bindReceiver ? .receiver : .transceiver
+        server.pipeline.submit(.smpp, work: .custom { batch in
+            let context = RequestContext(channel: "smpp", account: name, now: batch.now)
+            return .account(try batch.engine.authenticate(account: name, password: password, context, in: batch.tx))
+        }) { [weak self] result in
+            guard let self, self.state == .binding else { return }
+            switch result {
+            case .committed(.account(let account?)) where account.role == .network:
+                self.state = .bound
+                self.kind = kind
+                self.account = account.name
+                self.server.count { $0.binds += 1 }
+                self.send(PDU(command: pdu.command.response, sequence: pdu.sequence,
+                              body: .bindResponse(systemID: "selfcare", tlvs: [TLV(.scInterfaceVersion, byte: 0x34)])))
+                self.server.logger.info("smpp server: \(account.name) bound (\(kind)) from \(self.connection.peer)")
+            case .failed:
+                self.state = .open
+                self.send(PDU(command: pdu.command.response, status: .systemError, sequence: pdu.sequence, body: Self.ourID))
+            default:
+                self.refuseBind(pdu, name: name)
+            }
+        }
+    }
+
+    /// A wrong name or password, or an operator account: the refusal comes after 1, 2,
+    /// 4 … s (the connection is not read meanwhile), and after too many the connection
+    /// is closed.
+    private func refuseBind(_ pdu: PDU, name: String) {
+        bindFailures += 1
+        server.count { $0.bindFailures += 1 }
+        server.authFailures.record(source: connection.peerHost, second: Int64(server.loop.now), name: name, channel: "smpp")
+        connection.setReading(false)
+        let delay = Double(1 << min(bindFailures - 1, 6))
+        let answer = PDU(command: pdu.command.response, status: .bindFailed, sequence: pdu.sequence, body: Self.ourID)
+        let timer = LoopTimer(loop: server.loop) { [weak self] in
+            guard let self, self.state == .binding else { return }
+            self.pendingRefusal = nil
+            self.state = .open
+            self.send(answer)
+            if self.bindFailures >= self.server.config.maxBindFailures { self.close() } else { self.connection.setReading(true) }
+        }
+        pendingRefusal = timer
+        timer.schedule(after: delay)
+    }
+
+    private var pendingRefusal: LoopTimer?
+
+    /// A refused bind's response carries our system_id too: SMPP 3.4 allows leaving the
+    /// body out, but Kannel then logs a malformed PDU.
+    static let ourID = PDU.Body.bindResponse(systemID: "selfcare", tlvs: [])
+
+    // MARK: MOs
+
+    private func submitted(_ pdu: PDU) {
+        let message: ShortMessage
+        switch pdu.body {
+        case .message(let m): message = m
+        case .data(let d): message = d.asShortMessage
+        default: return send(pdu.response(.systemError))
+        }
+        let inbound: SMPPMessages.Inbound
+        switch SMPPMessages.read(message, profile: server.profile) {
+        case .success(let i): inbound = i
+        case .failure(let error):
+            server.count { $0.moRefused += 1 }
+            return send(pdu.response(error.status))
+        }
+        switch inbound {
+        case .receipt:
+            send(pdu.response(messageID: messageID()))
+        case .sms(let from, let to, var text, let part):
+            var sequences = [pdu.sequence]
+            if let part, part.total > 1 {
+                guard let whole = reassembly.add(part, text: text, sequence: pdu.sequence, from: from, to: to,
+                                                 now: server.loop.now) else { return }
+                text = whole.text
+                sequences = whole.sequences
+            }
+            run(.sms(from: from, to: to, text: text), answering: sequences, command: pdu.command, mo: message, ussd: false)
+        case .ussd(let from, let input, _):
+            run(.ussd(from: from, input: input, dialogue: nil), answering: [pdu.sequence], command: pdu.command,
+                mo: message, ussd: true)
+        case .ussdAbort(let from):
+            server.pipeline.submit(.smpp, work: nil) { [weak self] _ in
+                guard let self else { return }
+                self.server.pipeline.dialogues.release(from, now: self.server.loop.now)
+                self.send(pdu.response(messageID: self.messageID()))
+            }
+        }
+    }
+
+    private func messageID() -> String {
+        server.nextMessageID &+= 1
+        return String(server.nextMessageID, radix: 16)
+    }
+
+    private func run(_ command: Command, answering sequences: [UInt32], command responseTo: CommandID, mo: ShortMessage,
+                     ussd: Bool) {
+        server.count { $0.mo += 1 }
+        let work = StoreWork.command(command, channel: "smpp", account: account)
+        server.pipeline.submit(.smpp, work: work) { [weak self] result in
+            guard let self, self.state == .bound || self.state == .closing else { return }
+            var replies: [ShortMessage] = []
+            let status: CommandStatus
+            switch result {
+            case .committed(.outcome(let outcome)):
+                status = .ok
+                self.concatReference &+= 1
+                replies = SMPPMessages.replies(to: outcome, ussd: ussd, mo: mo, profile: self.server.profile,
+                                               reference: self.concatReference).messages
+            case .failed: status = .temporaryAppError
+            default: status = .systemError
+            }
+            for sequence in sequences {
+                let request = PDU(command: responseTo, sequence: sequence)
+                self.send(status == .ok ? request.response(messageID: self.messageID()) : request.response(status))
+            }
+            guard !replies.isEmpty else { return }
+            guard let account = self.account, let target = self.server.receiver(for: account, preferring: self) else {
+                self.server.count { $0.repliesUndeliverable += replies.count }
+                return
+            }
+            for reply in replies { target.queue(reply) }
+        }
+    }
+
+    func queue(_ reply: ShortMessage) {
+        window.enqueue(PDU(command: .deliverSM, sequence: 0, body: .message(reply)))
+        flush()
+    }
+
+    // MARK: Writing and closing
+
+    private func flush() {
+        guard canReceive else { return }
+        for pdu in window.due(now: server.loop.now) { connection.write(pdu.encoded()) }
+    }
+
+    private func send(_ pdu: PDU) {
+        guard state != .closing || pdu.command.isResponse || pdu.command == .unbind else { return }
+        connection.write(pdu.encoded())
+    }
+
+    func checkTimeouts(now: Double) {
+        if state == .open || state == .binding, pendingRefusal == nil, now - connectedAt > server.config.bindTimeout {
+            return close()
+        }
+        if let oldest = window.oldest, now - oldest.sentAt > server.config.responseTimeout {
+            server.logger.warning("smpp server: \(account ?? "?") left \(oldest.pdu.command) unanswered; closing")
+            return close()
+        }
+        flush()
+    }
+
+    func stopReading() { connection.setReading(false) }
+
+    func unbind() {
+        guard state == .bound else { return close() }
+        let pdu = PDU(command: .unbind, sequence: window.sequence())
+        window.track(pdu, now: server.loop.now)
+        connection.setReading(true)   // for the unbind_resp
+        send(pdu)
+        state = .closing
+    }
+
+    /// Sends what was written, then closes.
+    func close() {
+        guard state != .closing || connection.handler != nil else { return }
+        state = .closing
+        connection.closeGracefully(within: 2, loop: server.loop) { [weak self] in
+            guard let self else { return }
+            self.server.forget(self)
+        }
+    }
+
+    func closeNow() {
+        state = .closing
+        pendingRefusal?.cancel()
+        connection.close(notifying: false)
+        server.forget(self)
+    }
+}

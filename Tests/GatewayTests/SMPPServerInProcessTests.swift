@@ -1,0 +1,141 @@
+import Gateway
+import GatewayTesting
+import Model
+import Numbering
+import SMPP
+import Store
+import Testing
+
+/// The SMPP server role in process: the test plays an ESME (a test tool, an aggregator)
+/// bound to the gateway, against the real pipeline, engine and a temporary store.
+@Suite("SMPP server, in process")
+struct SMPPServerInProcessTests {
+    func app(failEveryNthCommit: Int? = nil) throws -> TestGateway {
+        try TestGateway(failEveryNthCommit: failEveryNthCommit, smpp: true) { line, _ in line.shutdownGrace = 0.3 }
+    }
+
+    func bind(_ esme: TestSMSCConnection, _ command: CommandID = .bindTransceiver, name: String = "simulator",
+              password: String = "simulator") -> PDU? {
+        let seq = esme.request(command, .bind(Bind(systemID: name, password: password)))
+        let resp = esme.receive()
+        #expect(resp?.sequence == seq && resp?.command == command.response)
+        return resp
+    }
+
+    func mo(_ from: String, _ to: String, _ text: String) -> PDU.Body {
+        .message(ShortMessage(source: .international(from), destination: .shortCode(to), shortMessage: Array(text.utf8)))
+    }
+
+    @Test func aNetworkAccountBindsAndItsMOIsAnsweredThenRepliedTo() throws {
+        let app = try app()
+        let esme = try app.smppClient()
+        let bound = try #require(bind(esme))
+        #expect(bound.status == .ok && bound.body == .bindResponse(systemID: "selfcare", tlvs: [TLV(.scInterfaceVersion, byte: 0x34)]))
+        let seq = esme.request(.submitSM, mo("36302222222", "1730", "balance"))
+        let resp = try #require(esme.receive())
+        #expect(resp.command == .submitSMResp && resp.sequence == seq && resp.status == .ok)
+        guard case .messageResponse(let id, _) = resp.body else { Issue.record("no message id"); return }
+        #expect(!id.isEmpty)
+        let reply = try #require(esme.receive())
+        #expect(reply.command == .deliverSM)
+        guard case .message(let m) = reply.body else { Issue.record("no body"); return }
+        #expect(m.source.value == "1730" && m.destination.value == "36302222222")
+        #expect(String(decoding: m.shortMessage, as: UTF8.self).hasPrefix("Unbilled this month: 3 450 Ft."))
+        esme.send(reply.response())
+        #expect(app.run(until: { app.gateway.smppServer?.stats.replies == 1 }))
+        app.stop()
+        let audit = try app.openStore().auditEntries(msisdn: "36302222222")
+        #expect(audit.map(\.channel) == ["smpp"] && audit.first?.account == "simulator")
+    }
+
+    @Test func wrongCredentialsAndOperatorAccountsAreRefusedSlowly() throws {
+        let app = try app()
+        let esme = try app.smppClient()
+        let started = app.loop.now
+        #expect(bind(esme, password: "wrong")?.status == .bindFailed)
+        #expect(app.loop.now - started >= 0.9, "the refusal waits like a failed AUTH")
+        // An operator account may not bind: SMPP carries subscribers' traffic.
+        let other = try app.smppClient()
+        #expect(bind(other, name: "ops", password: "ops")?.status == .bindFailed)
+        // Not bound: a submit_sm is refused and runs nothing.
+        let seq = esme.request(.submitSM, mo("36301111111", "777", "SPORT"))
+        let refused = try #require(esme.receive())
+        #expect(refused.sequence == seq && refused.status == .invalidBindStatus)
+        app.stop()
+        let store = try app.openStore()
+        #expect(try store.write { try $0.subscriptions(of: MSISDN(canonical: "36301111111")) }.isEmpty)
+    }
+
+    @Test func aTransmitterBindsRepliesGoToTheReceiverOfTheSameAccount() throws {
+        let app = try app()
+        let tx = try app.smppClient()
+        let rx = try app.smppClient()
+        #expect(bind(tx, .bindTransmitter)?.status == .ok)
+        #expect(bind(rx, .bindReceiver)?.status == .ok)
+        // A receiver may not submit.
+        let nope = rx.request(.submitSM, mo("36302222222", "1730", "balance"))
+        #expect(rx.receive()?.sequence == nope)
+        tx.request(.submitSM, mo("36302222222", "1730", "balance"))
+        #expect(tx.receive()?.status == .ok)
+        let reply = try #require(rx.receive())
+        #expect(reply.command == .deliverSM)
+        rx.send(reply.response())
+        #expect(tx.receive(timeout: 0.2) == nil)
+    }
+
+    @Test func aFailedCommitIsATemporaryErrorAndNoReply() throws {
+        // The bind's password check is transaction 1; the MO's, 2, fails.
+        let app = try app(failEveryNthCommit: 2)
+        let esme = try app.smppClient()
+        #expect(bind(esme)?.status == .ok)
+        let seq = esme.request(.submitSM, mo("36301111111", "777", "SPORT"))
+        let refused = try #require(esme.receive())
+        #expect(refused.sequence == seq && refused.status == .temporaryAppError)
+        #expect(esme.receive(timeout: 0.2) == nil)
+        app.stop()
+        #expect(try app.openStore().write { try $0.subscriptions(of: MSISDN(canonical: "36301111111")) }.isEmpty)
+    }
+
+    @Test func ussdWorksInThisDirectionToo() throws {
+        let app = try app()
+        let esme = try app.smppClient()
+        #expect(bind(esme)?.status == .ok)
+        var m = ShortMessage(source: .international("36301111111"), destination: .shortCode("1412"),
+                             shortMessage: Array("*1412#".utf8))
+        m.tlvs = [TLV(.ussdServiceOp, byte: 1), TLV(.itsSessionInfo, [0x05, 0x00])]
+        esme.request(.submitSM, .message(m))
+        #expect(esme.receive()?.status == .ok)
+        guard case .message(let screen) = try #require(esme.receive()).body else { Issue.record("no screen"); return }
+        #expect(screen.tlvs.first(.ussdServiceOp)?.value == [2])
+        #expect(screen.tlvs.first(.itsSessionInfo)?.value == [0x05, 0x02])
+        #expect(String(decoding: screen.shortMessage, as: UTF8.self).hasPrefix("Telekom 1412"))
+    }
+
+    @Test func unbindIsAnsweredAndClosesAndShutdownUnbindsTheRest() throws {
+        let app = try app()
+        let leaving = try app.smppClient()
+        #expect(bind(leaving)?.status == .ok)
+        let seq = leaving.request(.unbind)
+        #expect(leaving.receive()?.command == .unbindResp && true)
+        _ = seq
+        #expect(leaving.closedByGateway())
+        let staying = try app.smppClient()
+        #expect(bind(staying)?.status == .ok)
+        app.stop()
+        var seen: [CommandID] = []
+        while let pdu = staying.receive(timeout: 0.5) { seen.append(pdu.command) }
+        #expect(seen == [.unbind])
+    }
+
+    @Test func garbageGetsGenericNackAndABrokenFrameCloses() throws {
+        let app = try app()
+        let esme = try app.smppClient()
+        try esme.write(hex("00000010 00000099 00000000 00000005"))
+        let nack = try #require(esme.receive())
+        #expect(nack.command == .genericNack && nack.status == .invalidCommandID && nack.sequence == 5)
+        try esme.write(hex("00000004"))
+        #expect(esme.receive()?.status == .invalidCommandLength)
+        #expect(esme.closedByGateway())
+        _ = app
+    }
+}
