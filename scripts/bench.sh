@@ -443,8 +443,36 @@ run_smpp() {  # run_smpp WINDOW [ussd]
   SMPPROWS+=("| $kind | $w | **$(printf '%.0f' "$srps")** ($(all_rps "$sres")) | $(field p50 <<<"$sm") | $(field p99 <<<"$sm") | $(field srv_cpu <<<"$sm") | $(us_per_req "$(field srv_cpu <<<"$sm")" "$srps") | ${batch:--} | $(field cpu <<<"$sm") | ${hwm} MB | $lcell | **$ratio** |")
   echo "# done: smpp $kind w=$w selfcare $srps line $lrps ratio $ratio" >&2
 }
+# The server role: smppgen esme binds 8 transceivers (the bench network account) to
+# Selfcare's --smpp, window 64 each, and submits the same MOs; an MO's slot is freed by
+# its submit_sm_resp, the reply (deliver_sm) is then awaited without a slot. Compared with
+# the line protocol's 1730 on 8 connections with 64 in flight each.
+run_smpp_server() {
+  local spid sres sm srps port lres lm lrps
+  start_selfcare 'smpp on' --listen 127.0.0.1:0 --http off --smpp 127.0.0.1:0; spid=$SPID
+  port=$(sed -n 's/^selfcare: smpp on .*:\([0-9]*\)$/\1/p' "$W/s.out")
+  taskset -c 1 "$W/smppgen" esme -p "$port" --system-id bench --password bench -c 8 -w 64 -t 2 -f "$W/smpp-mo.txt" -m 1000000 >/dev/null 2>&1 || true
+  sres=$(for i in 1 2 3; do timed "$spid" taskset -c 1 "$W/smppgen" esme -p "$port" --system-id bench --password bench -c 8 -w 64 -t "$RUN_SECONDS" -f "$W/smpp-mo.txt" -m 1000000; done)
+  local hwm; hwm=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' /proc/$spid/status)
+  kill -TERM $spid; wait $spid 2>/dev/null || true
+  if printf '%s\n' "$sres" | grep -qv 'errors=0 lost=0 noresp=0 unmatched=0 nack=0 ussd_bad=0 malformed=0'; then
+    echo "bench: smpp server: errors, lost or unmatched:" >&2; printf '%s\n' "$sres" >&2; FAIL=1
+  fi
+  local served audit
+  served=$(sed -n 's/.*smpp server stopped: binds [0-9]*, failed binds [0-9]*, MOs \([0-9]*\).*/\1/p' "$W/s.log" | tail -1)
+  audit=$(sqlite3 "$W/s.db" "SELECT count(*) FROM audit WHERE channel = 'smpp' AND request NOT LIKE 'AUTH %'")
+  if [ "$served" != "$audit" ]; then echo "bench: smpp server: audit rows $audit != MOs $served" >&2; FAIL=1; fi
+  sm=$(median_line "$sres"); srps=$(field rps <<<"$sm")
+  start_selfcare listening --listen 127.0.0.1:7304 --http off; spid=$SPID
+  lres=$(series 7304 $spid -c 8 -d 64 -f "$W/query-s.txt" -m 1000000 -a "AUTH bench bench")
+  kill -TERM $spid; wait $spid 2>/dev/null || true
+  check_run "$lres" "selfcare line 1730 c=8 d=64"
+  lm=$(median_line "$lres"); lrps=$(field rps <<<"$lm")
+  SMPPROWS+=("| server (esme 8×64) | 64 | **$(printf '%.0f' "$srps")** ($(all_rps "$sres")) | $(field p50 <<<"$sm") | $(field p99 <<<"$sm") | $(field srv_cpu <<<"$sm") | $(us_per_req "$(field srv_cpu <<<"$sm")" "$srps") | $(avg_batch) | $(field cpu <<<"$sm") | ${hwm} MB | $(printf '%.0f' "$lrps") ($(all_rps "$lres")) c=8,d=64 | **$(ratio_of "$srps" "$lrps")** |")
+  echo "# done: smpp server selfcare $srps line $lrps" >&2
+}
 if has_mode smpp; then
-  run_smpp 64; run_smpp 256; run_smpp 64 ussd
+  run_smpp 64; run_smpp 256; run_smpp 64 ussd; run_smpp_server
 fi
 
 if [ ${#ROWS[@]} -gt 0 ]; then

@@ -249,6 +249,10 @@ final class SMPPServerSession: ConnectionHandler {
         if state == .open || state == .binding, pendingRefusal == nil, now - connectedAt > server.config.bindTimeout {
             return close()
         }
+        for sequences in reassembly.expire(now: now, after: 60) {
+            // The rest of a long MO never came: the ESME is told to try again.
+            for s in sequences { send(PDU(command: .submitSM, sequence: s).response(.temporaryAppError)) }
+        }
         if let oldest = window.oldest, now - oldest.sentAt > server.config.responseTimeout {
             server.logger.warning("smpp server: \(account ?? "?") left \(oldest.pdu.command) unanswered; closing")
             return close()
