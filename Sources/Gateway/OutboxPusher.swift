@@ -24,9 +24,10 @@ public struct SendSMSConfig: Sendable {
     public init(url: String) { self.url = url }
 }
 
-/// Pushes the outbox to Kannel's `/cgi-bin/sendsms`: every pending SMS, oldest first, as
-/// `GET <url>&from=…&to=…&text=…` (with `coding=2&charset=UTF-8` when the text is not GSM
-/// 7-bit), on the event loop's own evhttp client: no thread, no blocking.
+/// Pushes the outbox to a carrier (``OutboxCarrier``): Kannel's `/cgi-bin/sendsms` — every
+/// pending SMS, oldest first, as `GET <url>&from=…&to=…&text=…` (with
+/// `coding=2&charset=UTF-8` when the text is not GSM 7-bit), on the event loop's own evhttp
+/// client: no thread, no blocking — or an SMPP link's `submit_sm`.
 ///
 /// A message is marked delivered (with an audit row `SENDSMS <id> <from> <to>`, channel
 /// `http`) only after Kannel accepted it: `202` (`0: Accepted for delivery`, or `3: Queued
@@ -47,8 +48,8 @@ public final class OutboxPusher {
     let pipeline: Pipeline
     let config: SendSMSConfig
     let logger: Logger
-    public let target: SendSMSTarget
-    private var client: HTTPClient?
+    /// Where the messages go.
+    public let carrier: any OutboxCarrier
     private var tick: LoopTimer?
     private var soon: LoopTimer?
     private var lastLook = -Double.infinity
@@ -84,14 +85,18 @@ public final class OutboxPusher {
         public var description: String { "delivered \(delivered), failed attempts \(failures)" }
     }
 
-    public init(loop: EventLoop, pipeline: Pipeline, config: SendSMSConfig, logger: Logger) throws {
+    /// Kannel's sendsms at `config.url`.
+    public convenience init(loop: EventLoop, pipeline: Pipeline, config: SendSMSConfig, logger: Logger) throws {
+        try self.init(loop: loop, pipeline: pipeline, config: config,
+                      carrier: SendSMSCarrier(loop: loop, config: config), logger: logger)
+    }
+
+    public init(loop: EventLoop, pipeline: Pipeline, config: SendSMSConfig, carrier: any OutboxCarrier, logger: Logger) {
         self.loop = loop
         self.pipeline = pipeline
         self.config = config
         self.logger = logger
-        target = try SendSMSTarget(url: config.url)
-        client = try HTTPClient(loop: loop, host: target.host, port: target.port,
-                                connections: config.maxInFlight, timeout: config.timeout)
+        self.carrier = carrier
         tick = LoopTimer(loop: loop) { [unowned self] in self.look() }
         tick?.schedule(after: config.interval, repeating: true)
         soon = LoopTimer(loop: loop) { [unowned self] in self.look() }
@@ -114,7 +119,7 @@ public final class OutboxPusher {
     func look() {
         lastLook = loop.now
         markAccepted()
-        guard !stopping, !looking, let client, loop.now >= pausedUntil, client.hasIdleConnection else { return }
+        guard !stopping, !looking, loop.now >= pausedUntil, carrier.canSend else { return }
         let limit = config.maxInFlight + accepted.count + marking.count + refused.count
         looking = true
         // Read in the pipeline's next batch (on the store's thread); sent when it answers.
@@ -133,48 +138,47 @@ public final class OutboxPusher {
 
     /// Sends what is pending and not already on its way, up to the free connections.
     private func send(_ pending: [OutboxMessage]) {
-        guard !stopping, let client, loop.now >= pausedUntil else { return }
+        guard !stopping, loop.now >= pausedUntil else { return }
         let free = config.maxInFlight - inFlight.count
         let now = loop.now
         let busy = Set(inFlight.keys).union(accepted.map(\.id)).union(marking.map(\.id))
         var sent = 0
         for message in pending where sent < free && !busy.contains(message.id) {
             if let retry = refused[message.id], retry.notBefore > now { continue }
-            guard send(message, with: client) else { break }
+            guard send(message) else { break }
             sent += 1
         }
     }
 
     /// `false` when no connection was free (nothing sent).
-    private func send(_ message: OutboxMessage, with client: HTTPClient) -> Bool {
-        let sent = client.get(target.request(for: message)) { [weak self] response in
-            self?.answered(message, response)
+    private func send(_ message: OutboxMessage) -> Bool {
+        let sent = carrier.send(message) { [weak self] verdict in
+            self?.answered(message, verdict)
         }
         if sent { inFlight[message.id] = message }
         return sent
     }
 
-    private func answered(_ message: OutboxMessage, _ response: HTTPClient.Response) {
+    private func answered(_ message: OutboxMessage, _ verdict: OutboxCarrierVerdict) {
         inFlight[message.id] = nil
-        if SendSMSTarget.isAcceptance(response) {
+        switch verdict {
+        case .accepted:
             failuresInARow = 0
             refused[message.id] = nil
             accepted.append(message)
             nudge()
-            return
-        }
-        stats.failures += 1
-        let what = response.status == 0 ? "no answer" : "\(response.status) \(response.text.prefix(80))"
-        if response.status == 0 || response.status >= 500 {
+        case .down(let what):
+            stats.failures += 1
             failuresInARow += 1
             let wait = backOff(failuresInARow)
             pausedUntil = max(pausedUntil, loop.now + wait)
-            logger.warning("sendsms: message \(message.id) to \(message.recipient): \(what); sending again in \(wait) s")
-        } else {
+            logger.warning("\(carrier.name): message \(message.id) to \(message.recipient): \(what); sending again in \(wait) s")
+        case .refused(let what):
+            stats.failures += 1
             let attempts = (refused[message.id]?.attempts ?? 0) + 1
             let wait = backOff(attempts)
             refused[message.id] = Retry(attempts: attempts, notBefore: loop.now + wait)
-            logger.warning("sendsms: Kannel refused message \(message.id) to \(message.recipient): \(what); trying it again in \(wait) s")
+            logger.warning("\(carrier.name): \(carrier.peer) refused message \(message.id) to \(message.recipient): \(what); trying it again in \(wait) s")
         }
     }
 
@@ -189,12 +193,13 @@ public final class OutboxPusher {
         let messages = accepted
         accepted.removeAll()
         marking = messages
+        let channel = carrier.channel, acceptedBy = carrier.name
         pipeline.submit(.system, work: { batch in
             try batch.tx.markDelivered(messages.map(\.id), at: batch.now)
             for m in messages {
-                try batch.tx.audit(AuditEntry(at: batch.now, account: nil, channel: "http", msisdn: m.recipient,
+                try batch.tx.audit(AuditEntry(at: batch.now, account: nil, channel: channel, msisdn: m.recipient,
                                               request: "SENDSMS \(m.id) \(m.sender) \(m.recipient)",
-                                              outcome: "ok: accepted by sendsms"))
+                                              outcome: "ok: accepted by \(acceptedBy)"))
             }
             return .done
         }) { [weak self] result in
@@ -202,7 +207,7 @@ public final class OutboxPusher {
             self.marking = []
             if case .failed(let error) = result {
                 self.accepted = messages + self.accepted
-                self.logger.error("sendsms: cannot mark \(messages.count) messages delivered, trying again: \(error)")
+                self.logger.error("\(self.carrier.name): cannot mark \(messages.count) messages delivered, trying again: \(error)")
             } else {
                 self.stats.delivered += messages.count
             }
@@ -225,6 +230,64 @@ public final class OutboxPusher {
         wake.cancel()
         markAccepted()
         pipeline.drain(until: .infinity)
+        carrier.close()
+    }
+}
+
+/// What became of a message handed to a carrier.
+public enum OutboxCarrierVerdict: Sendable {
+    /// Taken: the message is marked delivered.
+    case accepted
+    /// No answer, or the carrier is down or busy: nothing is sent for a back-off.
+    case down(String)
+    /// This message was refused: it alone waits for a back-off.
+    case refused(String)
+}
+
+/// Where ``OutboxPusher`` hands messages: Kannel's sendsms (``SendSMSCarrier``) or an SMPP
+/// link (``SMPPClientLink``). Everything on the loop.
+public protocol OutboxCarrier: AnyObject {
+    /// For logs and the audit's outcome (`accepted by sendsms`).
+    var name: String { get }
+    /// Who refuses, in logs (`Kannel`).
+    var peer: String { get }
+    /// The audit rows' channel.
+    var channel: String { get }
+    /// Whether a message could be handed over now.
+    var canSend: Bool { get }
+    /// Hands `message` over; false when it cannot now (nothing sent). `done` runs on the
+    /// loop, once, after this returns.
+    func send(_ message: OutboxMessage, done: @escaping (OutboxCarrierVerdict) -> Void) -> Bool
+    /// Shutdown: no more messages.
+    func close()
+}
+
+/// Kannel's `/cgi-bin/sendsms` over the loop's HTTP client.
+public final class SendSMSCarrier: OutboxCarrier {
+    public let target: SendSMSTarget
+    private var client: HTTPClient?
+
+    public init(loop: EventLoop, config: SendSMSConfig) throws {
+        target = try SendSMSTarget(url: config.url)
+        client = try HTTPClient(loop: loop, host: target.host, port: target.port,
+                                connections: config.maxInFlight, timeout: config.timeout)
+    }
+
+    public var name: String { "sendsms" }
+    public var peer: String { "Kannel" }
+    public var channel: String { "http" }
+    public var canSend: Bool { client?.hasIdleConnection ?? false }
+
+    public func send(_ message: OutboxMessage, done: @escaping (OutboxCarrierVerdict) -> Void) -> Bool {
+        guard let client else { return false }
+        return client.get(target.request(for: message)) { response in
+            if SendSMSTarget.isAcceptance(response) { return done(.accepted) }
+            let what = response.status == 0 ? "no answer" : "\(response.status) \(response.text.prefix(80))"
+            done(response.status == 0 || response.status >= 500 ? .down(what) : .refused(what))
+        }
+    }
+
+    public func close() {
         client?.close()
         client = nil
     }

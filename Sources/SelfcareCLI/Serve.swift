@@ -160,7 +160,11 @@ struct Serve: ParsableCommand {
             logger.info("smpp \(link.config.name): linking to \(link.config.redacted) (profile \(link.profile.name))")
         }
         if let pusher = gateway.pusher {
-            logger.info("pushing the outbox to \(pusher.target.host):\(pusher.target.port)")
+            if let kannel = pusher.carrier as? SendSMSCarrier {
+                logger.info("pushing the outbox to \(kannel.target.host):\(kannel.target.port)")
+            } else {
+                logger.info("the outbox goes out through \(pusher.carrier.name)")
+            }
         }
         var stopping = false
         for signal in [SIGTERM, SIGINT] {
