@@ -64,13 +64,14 @@ public final class Gateway {
         stopped = true
         beginShutdown()
         pipeline.drain(until: .infinity)
-        // The MOs are answered; their replies go out, then each link unbinds.
+        // The outbox's messages in flight are answered (an SMPP link may carry them), the
+        // MOs are answered; their replies go out, then each link unbinds.
+        pusher?.finishShutdown()
         let deadline = loop.now + line.config.shutdownGrace
         for link in smscLinks { link.finishShutdown(deadline: deadline) }
         smppServer?.finishShutdown(deadline: deadline)
         http?.finishShutdown()
         line.finishShutdown()
-        pusher?.finishShutdown()
         line.authFailures.submitAll(to: pipeline, now: Int64(loop.now))
         pipeline.drain(until: .infinity)
         pipeline.dialogues.stopSweeping()
@@ -80,7 +81,7 @@ public final class Gateway {
     /// The lines `selfcare serve` logs when it stops (the benchmark reads the first).
     public var stopLines: [String] {
         var lines = ["stopped: \(line.stats)", "store: \(pipeline.stats)"]
-        if let pusher { lines.append("sendsms stopped: \(pusher.stats)") }
+        if let pusher { lines.append("\(pusher.carrier.name) stopped: \(pusher.stats)") }
         for link in smscLinks {
             let s = link.stats
             lines.append("smpp \(link.config.name) stopped: binds \(s.binds), MOs \(s.mo), refused \(s.moRefused), receipts \(s.receipts), replies confirmed \(s.submits), refused by the SMSC \(s.submitFailures), throttled \(s.throttled), duplicates \(s.duplicates), malformed PDUs \(s.pdusMalformed)")
@@ -151,6 +152,12 @@ public func buildGateway(loop: EventLoop, store: any SubscriberStore & Sendable,
         } catch {
             throw GatewayBuildError(part: "smpp", underlying: error)
         }
+    }
+    if pusher == nil, let link = links.first {
+        // No sendsms URL: the first link carries the outbox.
+        var outbox = SendSMSConfig(url: "")
+        outbox.maxInFlight = link.config.window
+        pusher = OutboxPusher(loop: loop, pipeline: pipeline, config: outbox, carrier: link, logger: logger)
     }
     for link in links { link.start() }
     return Gateway(loop: loop, executor: executor, pipeline: pipeline, line: lineServer, http: front,

@@ -405,3 +405,70 @@ struct SMPPDuplicateInProcessTests {
         #expect(app.gateway.smscLinks[0].stats.duplicates == 0)
     }
 }
+
+/// Without a sendsms URL the first link carries the outbox: submit_sm with a receipt
+/// requested, the row marked once the SMSC took it.
+@Suite("The outbox over an SMPP link, in process")
+struct SMPPOutboxInProcessTests {
+    @Test func aCallMeBackGoesOutAsSubmitSMAndIsMarkedOnceTaken() throws {
+        let (app, link, _) = try boundToTestSMSC()
+        // A call-me-back request queues an SMS to the other subscriber.
+        link.request(.deliverSM, .message(ShortMessage(source: .international("36301111111"), destination: .shortCode("1430"),
+                                                       shortMessage: Array("HIVJ 06-30-222-2222".utf8))))
+        var outbox: PDU?
+        var seen = 0
+        while outbox == nil, seen < 6, let pdu = link.receive() {
+            seen += 1
+            if pdu.command == .submitSM, case .message(let m) = pdu.body, m.destination.value == "36302222222" {
+                outbox = pdu
+            } else if pdu.command == .submitSM {
+                link.send(pdu.response(messageID: "reply"))
+            }
+        }
+        let sent = try #require(outbox)
+        guard case .message(let m) = sent.body else { Issue.record("no body"); return }
+        #expect(m.registeredDelivery == 1)
+        // From the subscriber who asked (a full number: TON 1, NPI 1).
+        #expect(m.source == .international("36301111111"), "\(m.source)")
+        #expect(String(decoding: m.shortMessage, as: UTF8.self).contains("36301111111"))
+        // Not taken yet: still pending.
+        #expect(try app.openStore().write { try $0.pendingOutbox(recipient: MSISDN(canonical: "36302222222"), limit: 10) }.count == 1)
+        link.send(sent.response(messageID: "smsc-42"))
+        #expect(app.run(until: {
+            (try? app.openStore().write { try $0.pendingOutbox(recipient: MSISDN(canonical: "36302222222"), limit: 10) }.isEmpty) == true
+        }))
+        // The receipt is answered and counted.
+        var receipt = ShortMessage(source: .international("36302222222"), destination: m.source,
+                                   shortMessage: Array("id:smsc-42 sub:001 dlvrd:001 submit date:2612031200 done date:2612031201 stat:DELIVRD err:000 text:".utf8))
+        receipt.esmClass = 0x04
+        let seq = link.request(.deliverSM, .message(receipt))
+        let resp = try #require(link.receive())
+        #expect(resp.sequence == seq && resp.status == .ok)
+        #expect(app.gateway.smscLinks[0].stats.receipts == 1 && app.gateway.smscLinks[0].stats.receiptsFailed == 0)
+        app.stop()
+        let audit = try app.openStore().auditEntries(msisdn: "36302222222")
+        #expect(audit.contains { $0.request.hasPrefix("SENDSMS") && $0.channel == "smpp" && $0.outcome == "ok: accepted by smpp test-smsc" })
+    }
+
+    @Test func aMessageTheSMSCRefusesStaysPending() throws {
+        let (app, link, _) = try boundToTestSMSC()
+        link.request(.deliverSM, .message(ShortMessage(source: .international("36301111111"), destination: .shortCode("1430"),
+                                                       shortMessage: Array("HIVJ 06-30-222-2222".utf8))))
+        var refused = false
+        var seen = 0
+        while !refused, seen < 6, let pdu = link.receive() {
+            seen += 1
+            guard pdu.command == .submitSM, case .message(let m) = pdu.body else { continue }
+            if m.destination.value == "36302222222" {
+                link.send(pdu.response(.permanentAppError))
+                refused = true
+            } else {
+                link.send(pdu.response(messageID: "reply"))
+            }
+        }
+        #expect(refused)
+        #expect(app.run(until: { app.gateway.pusher?.stats.failures == 1 }))
+        app.stop()
+        #expect(try app.openStore().write { try $0.pendingOutbox(recipient: MSISDN(canonical: "36302222222"), limit: 10) }.count == 1)
+    }
+}

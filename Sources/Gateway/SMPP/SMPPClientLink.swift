@@ -4,6 +4,7 @@ import Logging
 import Model
 import Numbering
 import SMPP
+import SMSText
 
 /// One link to an operator's SMSC or USSD gateway, Selfcare being the ESME: it connects,
 /// binds as a transceiver, takes each subscriber's MO (`deliver_sm`, `data_sm`) into the
@@ -35,6 +36,8 @@ public final class SMPPClientLink: ConnectionHandler {
         public var pdusMalformed = 0
         /// MOs delivered again and answered without running.
         public var duplicates = 0
+        /// Receipts saying a message was not delivered.
+        public var receiptsFailed = 0
     }
 
     public let config: SMPPLinkConfig
@@ -223,13 +226,19 @@ public final class SMPPClientLink: ConnectionHandler {
         case .submitSM:
             if pdu.status == .ok {
                 stats.submits += 1
+                if request.tag != 0 {
+                    var id = ""
+                    if case .messageResponse(let messageID, _) = pdu.body { id = messageID }
+                    outboxPartAnswered(request.tag, refusal: nil, messageID: id)
+                }
             } else if pdu.status == .throttled || pdu.status == .messageQueueFull {
                 // Not a failure: the SMSC asks us to slow down. The message goes back to
                 // the head of the queue and nothing is sent for a second.
                 stats.throttled += 1
-                window.retry(request.pdu, now: loop.now, pause: 1)
+                window.retry(request, now: loop.now, pause: 1)
             } else {
                 failed(request.pdu, pdu.status)
+                if request.tag != 0 { outboxPartAnswered(request.tag, refusal: "\(pdu.status)", messageID: "") }
             }
             flush()
         case .unbind:
@@ -250,6 +259,33 @@ public final class SMPPClientLink: ConnectionHandler {
         }
     }
 
+    // MARK: The outbox
+
+    /// Outbox messages handed over, by tag: parts still unanswered, the first refusal.
+    private struct OutboxSend {
+        let id: Int64
+        var parts: Int
+        var refusal: String?
+        let done: (OutboxCarrierVerdict) -> Void
+    }
+    private var outboxSends: [Int: OutboxSend] = [:]
+    private var nextTag = 0
+    /// SMSC message ids of outbox parts → outbox id, for the receipts (bounded).
+    private var receiptsAwaited: [String: Int64] = [:]
+
+    private func outboxPartAnswered(_ tag: Int, refusal: String?, messageID: String) {
+        guard var send = outboxSends[tag] else { return }
+        send.parts -= 1
+        if send.refusal == nil { send.refusal = refusal }
+        if !messageID.isEmpty, receiptsAwaited.count < 100_000 { receiptsAwaited[messageID] = send.id }
+        if send.parts > 0 {
+            outboxSends[tag] = send
+            return
+        }
+        outboxSends[tag] = nil
+        send.done(send.refusal.map { .refused($0) } ?? .accepted)
+    }
+
     // MARK: MOs
 
     private func incoming(_ pdu: PDU) {
@@ -268,9 +304,15 @@ public final class SMPPClientLink: ConnectionHandler {
             return send(pdu.response(error.status), tracked: false)
         }
         switch inbound {
-        case .receipt:
-            // The outbox's MTs do not go out over SMPP yet: nothing to mark.
+        case .receipt(let messageID, let state):
+            // The outbox row was marked when the SMSC took the message; the receipt is
+            // logged with the outbox id it concerns, and counted.
             stats.receipts += 1
+            let text = String(decoding: message.payload, as: UTF8.self)
+            let failed = state.map { $0 != 2 } ?? !(text.contains("stat:DELIVRD") || text.contains("stat:ACCEPTD"))
+            if failed { stats.receiptsFailed += 1 }
+            let outbox = receiptsAwaited.removeValue(forKey: messageID)
+            logger.info("smpp \(config.name): receipt for \(messageID)\(outbox.map { " (outbox \($0))" } ?? ""): \(failed ? "not delivered" : "delivered")")
             send(pdu.response(), tracked: false)
         case .sms(let from, let to, var text, let part):
             var sequences = [pdu.sequence]
@@ -459,4 +501,35 @@ public final class SMPPClientLink: ConnectionHandler {
         connection?.close(notifying: false)
         connection = nil
     }
+}
+
+/// The link carries the outbox when no sendsms URL is given: each message as `submit_sm`
+/// (UDH parts when long) with a delivery receipt requested; it is marked delivered once the
+/// SMSC has taken every part.
+extension SMPPClientLink: OutboxCarrier {
+    public var name: String { "smpp \(config.name)" }
+    public var peer: String { "the SMSC" }
+    public var channel: String { "smpp" }
+    public var canSend: Bool { state == .bound && queued < config.window }
+
+    public func send(_ message: OutboxMessage, done: @escaping (OutboxCarrierVerdict) -> Void) -> Bool {
+        guard canSend else { return false }
+        // The message seen as the reply to an MO of its recipient to its sender.
+        let sender = message.sender.count <= 8 ? Address.shortCode(message.sender) : Address.international(message.sender)
+        let mo = ShortMessage(source: .international(message.recipient), destination: sender)
+        concatReference &+= 1
+        var parts = SMPPMessages.smsReply(SMSSegmenter.segments(message.text), to: mo, profile: profile,
+                                          reference: concatReference)
+        guard !parts.isEmpty else { return false }
+        nextTag += 1
+        outboxSends[nextTag] = OutboxSend(id: message.id, parts: parts.count, refusal: nil, done: done)
+        for i in parts.indices {
+            parts[i].registeredDelivery = 1
+            window.enqueue(PDU(command: .submitSM, sequence: 0, body: .message(parts[i])), tag: nextTag)
+        }
+        flush()
+        return true
+    }
+
+    public func close() {}
 }

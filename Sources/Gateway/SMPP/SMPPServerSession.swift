@@ -80,7 +80,7 @@ final class SMPPServerSession: ConnectionHandler {
         guard let request = window.answered(pdu.sequence) else { return }
         if request.pdu.command == .deliverSM {
             if pdu.status == .throttled || pdu.status == .messageQueueFull {
-                window.retry(request.pdu, now: server.loop.now, pause: 1)
+                window.retry(request, now: server.loop.now, pause: 1)
             } else if pdu.status != .ok {
                 server.count { $0.repliesUndeliverable += 1 }
                 server.logger.info("smpp server: \(account ?? "?") refused a deliver_sm: \(pdu.status)")

@@ -8,12 +8,14 @@ struct SMPPWindow {
     struct Outgoing {
         let pdu: PDU
         let sentAt: Double
+        /// The sender's mark on a queued request (an outbox message's), 0 for none.
+        var tag = 0
     }
 
     var size: Int
     private(set) var outstanding: [UInt32: Outgoing] = [:]
     /// Queued requests; a head index instead of `removeFirst` (O(1) per message).
-    private var waiting: [PDU] = []
+    private var waiting: [(pdu: PDU, tag: Int)] = []
     private var head = 0
     private var nextSequence: UInt32 = 1
     /// Nothing is sent before this (the peer said it is throttled or its queue is full).
@@ -29,19 +31,21 @@ struct SMPPWindow {
     }
 
     /// A request sent now, outside the queue (bind, enquire_link, unbind).
-    mutating func track(_ pdu: PDU, now: Double) { outstanding[pdu.sequence] = Outgoing(pdu: pdu, sentAt: now) }
+    mutating func track(_ pdu: PDU, now: Double, tag: Int = 0) {
+        outstanding[pdu.sequence] = Outgoing(pdu: pdu, sentAt: now, tag: tag)
+    }
 
-    mutating func enqueue(_ pdu: PDU) { waiting.append(pdu) }
+    mutating func enqueue(_ pdu: PDU, tag: Int = 0) { waiting.append((pdu, tag)) }
 
     /// The queued requests that fit the window now, numbered and tracked, in order.
     mutating func due(now: Double) -> [PDU] {
         guard now >= pausedUntil else { return [] }
         var out: [PDU] = []
         while head < waiting.count, outstanding.count < size {
-            var pdu = waiting[head]
+            var (pdu, tag) = waiting[head]
             head += 1
             pdu.sequence = sequence()
-            track(pdu, now: now)
+            track(pdu, now: now, tag: tag)
             out.append(pdu)
         }
         if head == waiting.count {
@@ -59,12 +63,12 @@ struct SMPPWindow {
 
     /// A request the peer could not take yet goes back to the head of the queue, and
     /// nothing is sent for `pause` seconds.
-    mutating func retry(_ pdu: PDU, now: Double, pause: Double) {
+    mutating func retry(_ request: Outgoing, now: Double, pause: Double) {
         if head > 0 {
             head -= 1
-            waiting[head] = pdu
+            waiting[head] = (request.pdu, request.tag)
         } else {
-            waiting.insert(pdu, at: 0)
+            waiting.insert((request.pdu, request.tag), at: 0)
         }
         pausedUntil = now + pause
     }
@@ -75,7 +79,7 @@ struct SMPPWindow {
         let resend = outstanding.values.filter { $0.pdu.command == command }.sorted { $0.pdu.sequence < $1.pdu.sequence }
         outstanding.removeAll()
         guard !resend.isEmpty else { return }
-        waiting.replaceSubrange(0..<head, with: resend.map(\.pdu))
+        waiting.replaceSubrange(0..<head, with: resend.map { ($0.pdu, $0.tag) })
         head = 0
     }
 
