@@ -6,7 +6,8 @@ import TestSupport
 /// Kannel's bearerbox bound as an ESME to `selfcare serve --smpp` (Examples/kannel/
 /// kannel-smpp.conf): a message sent through smsbox's sendsms reaches Selfcare as a
 /// subscriber's MO (`submit_sm`), and Selfcare's reply comes back to Kannel (`deliver_sm`),
-/// which logs it as a received SMS.
+/// which logs it as a received SMS; a USSD string goes the same way with its TLV as
+/// Kannel meta-data.
 @Suite("Kannel bound to the SMPP server", .serialized)
 struct KannelSMPPTests {
     @Test(.enabled(if: Kannel.available, Kannel.skipReason))
@@ -35,12 +36,24 @@ struct KannelSMPPTests {
             kannel.log("access.log").split(separator: "\n").contains { $0.contains("Receive SMS") && $0.contains("[from:1730]") && $0.contains("Unbilled this month") }
         }
         #expect(answered, "no reply in Kannel's access log: \(kannel.log("access.log"))\nselfcare: \(server.log)")
+        // USSD via meta-data: *1412# as a PSSR indication; the menu comes back as a screen
+        // that waits for an answer (ussd_service_op 2, service_type USSD).
+        let ussd = try HTTPTestClient(port: kannel.sendsmsPort, timeout: 5).request(
+            "GET", "/cgi-bin/sendsms?username=\(KannelBoxes.sendsmsUser)&password=\(KannelBoxes.sendsmsPassword)&from=36301111111&to=1412&text=*1412%23&meta-data=%3Fsmpp%3Fussd_service_op%3D1")
+        #expect(ussd.status == 202, "sendsms: \(ussd.status) \(ussd.text)")
+        let screen = waitUntil(15) {
+            kannel.log("access.log").split(separator: "\n").contains {
+                $0.contains("Receive SMS") && $0.contains("[BINF:USSD]") && $0.contains("ussd_service_op=%02") && $0.contains("Telekom 1412")
+            }
+        }
+        #expect(screen, "no USSD screen in Kannel's access log: \(kannel.log("access.log"))\nselfcare: \(server.log)")
         #expect(server.stop() == 0)
         let rows = try store.rawDatabase().read {
-            try Row.fetchAll($0, sql: "SELECT channel, account, request FROM audit WHERE msisdn = '36302222222'")
+            try Row.fetchAll($0, sql: "SELECT channel, account, request FROM audit WHERE msisdn IN ('36302222222', '36301111111') ORDER BY id")
         }
-        #expect(rows.count == 1)
-        #expect(rows.first?["channel"] == "smpp" && rows.first?["account"] == "kannel")
+        #expect(rows.count == 2)
+        #expect(rows.allSatisfy { $0["channel"] == "smpp" && $0["account"] == "kannel" })
+        #expect((rows.last?["request"] as String?)?.hasPrefix("USSD 36301111111 *1412#") == true)
         #expect(server.log.contains("smpp server stopped: binds 1"), "\(server.log)")
     }
 
