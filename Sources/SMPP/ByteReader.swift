@@ -42,9 +42,13 @@ struct ByteReader {
         while end < bytes.count, bytes[end] != 0 { end += 1 }
         guard end < bytes.count else { throw .unterminated }
         guard end - offset + 1 <= maximum else { throw .tooLong }
+        let field = UnsafeRawBufferPointer(rebasing: bytes[offset..<end])
+        defer { offset = end + 1 }
+        // Addresses and ids are ASCII: read them as they are (a scalar at a time cost 7%
+        // of an SMPP MO's loop CPU); other bytes as Latin-1.
+        if !field.contains(where: { $0 >= 0x80 }) { return String(decoding: field, as: UTF8.self) }
         var s = String.UnicodeScalarView()
-        for i in offset..<end { s.append(Unicode.Scalar(bytes[i])) }
-        offset = end + 1
+        for byte in field { s.append(Unicode.Scalar(byte)) }
         return String(s)
     }
 }

@@ -84,6 +84,11 @@ public enum GSM7 {
         return true
     }
 
+    /// Septets whose character is the ASCII character of the same value.
+    static let sameAsASCII: [Bool] = basicTable.enumerated().map { code, scalar in
+        code != Int(escape) && scalar.value == UInt32(code)
+    }
+
     /// Scalars below U+0400 that are in the basic or the extension table.
     static let encodableScalars: [Bool] = {
         var table = [Bool](repeating: false, count: 0x400)
@@ -173,6 +178,11 @@ public enum GSM7 {
     /// The text of unpacked septets; an unknown escape pair reads as its second septet's
     /// basic character (TS 23.038 §6.2.1.1: a receiver shows the basic-table character).
     public static func decode(_ septets: [UInt8]) -> String? {
+        // Most texts are letters, digits and the punctuation GSM and ASCII share: then the
+        // septets are the text's UTF-8 as they are.
+        if septets.allSatisfy({ sameAsASCII[Int($0 & 0x7F)] && $0 < 0x80 }) {
+            return String(decoding: septets, as: UTF8.self)
+        }
         var out = String.UnicodeScalarView()
         var escaped = false
         for septet in septets {

@@ -170,3 +170,14 @@ struct SMSTextTests {
         #expect(GSM7.encode("5 €") == [0x35, 0x20, 0x1B, 0x65])
     }
 }
+
+@Suite struct GSM7DecodeFastPathTests {
+    @Test func asciiLikeSeptetsAndTheRestDecodeAlike() {
+        // Every septet alone: the fast path (same as ASCII) and the table agree.
+        for septet in UInt8(0)..<0x80 where septet != GSM7.escape {
+            #expect(GSM7.decode([septet]) == String(GSM7.basicTable[Int(septet)]), "septet \(septet)")
+        }
+        #expect(GSM7.decode(Array("EGYENLEG 123, ok?".utf8)) == "EGYENLEG 123, ok?")
+        #expect(GSM7.decode([0x24]) == "¤" && GSM7.decode([0x40]) == "¡")
+    }
+}
