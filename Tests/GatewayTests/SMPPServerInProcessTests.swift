@@ -127,6 +127,24 @@ struct SMPPServerInProcessTests {
         #expect(seen == [.unbind])
     }
 
+    @Test func aFloodOfSubmitsIsReadAsTheStoreKeepsUpAndAllAreAnswered() throws {
+        let app = try app()
+        let esme = try app.smppClient()
+        #expect(bind(esme)?.status == .ok)
+        // More than a bind may have in the pipeline (1 024): written at once.
+        var bytes: [UInt8] = []
+        for i in 0..<1_500 {
+            bytes += PDU(command: .submitSM, sequence: UInt32(10_000 + i), body: mo("36302222222", "1730", "balance \(i)")).encoded()
+        }
+        try esme.write(bytes)
+        var resps = 0, replies = 0
+        while resps < 1_500 || replies < 1_500, let pdu = esme.receive(timeout: 10) {
+            if pdu.command == .submitSMResp, pdu.status == .ok { resps += 1 }
+            if pdu.command == .deliverSM { replies += 1; esme.send(pdu.response()) }
+        }
+        #expect(resps == 1_500 && replies == 1_500)
+    }
+
     @Test func garbageGetsGenericNackAndABrokenFrameCloses() throws {
         let app = try app()
         let esme = try app.smppClient()

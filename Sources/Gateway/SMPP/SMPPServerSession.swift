@@ -19,6 +19,10 @@ final class SMPPServerSession: ConnectionHandler {
     private let connectedAt: Double
     private var reassembly = SMPPReassembly()
     private var concatReference: UInt8 = 0
+    /// MOs of this bind in the pipeline. An ESME that submits faster than the store
+    /// commits is not read past ``maxRunning`` of them, so it cannot fill our memory.
+    private var running = 0
+    static let maxRunning = 1024
 
     init(connection: Connection, server: SMPPServer) {
         self.connection = connection
@@ -201,9 +205,16 @@ final class SMPPServerSession: ConnectionHandler {
     private func run(_ command: Command, answering sequences: [UInt32], command responseTo: CommandID, mo: ShortMessage,
                      ussd: Bool) {
         server.count { $0.mo += 1 }
+        running += 1
+        if running >= SMPPServerSession.maxRunning { connection.setReading(false) }
         let work = StoreWork.command(command, channel: "smpp", account: account)
         server.pipeline.submit(.smpp, work: work) { [weak self] result in
-            guard let self, self.state == .bound || self.state == .closing else { return }
+            guard let self else { return }
+            self.running -= 1
+            if self.running == SMPPServerSession.maxRunning / 2, self.state == .bound, !self.server.stopping {
+                self.connection.setReading(true)
+            }
+            guard self.state == .bound || self.state == .closing else { return }
             var replies: [ShortMessage] = []
             let status: CommandStatus
             switch result {
