@@ -170,7 +170,7 @@ public final class SMPPClientLink: ConnectionHandler {
         logger.warning("smpp \(config.name): \(command) #\(sequence) refused: \(error)")
         if command.isResponse {
             // A response we cannot read frees its request's slot all the same.
-            if let request = window.answered(sequence) { failed(request.pdu, .unknownError) }
+            if let request = window.answered(sequence) { failed(request, .unknownError) }
             return
         }
         send(.genericNack(error.status, sequence: sequence), tracked: false)
@@ -209,7 +209,7 @@ public final class SMPPClientLink: ConnectionHandler {
         guard let request = window.answered(pdu.sequence) else {
             return logger.debug("smpp \(config.name): \(pdu.command) #\(pdu.sequence) answers nothing outstanding")
         }
-        switch request.pdu.command {
+        switch request.command {
         case .bindTransceiver:
             guard pdu.status == .ok else {
                 stats.bindFailures += 1
@@ -237,7 +237,7 @@ public final class SMPPClientLink: ConnectionHandler {
                 stats.throttled += 1
                 window.retry(request, now: loop.now, pause: 1)
             } else {
-                failed(request.pdu, pdu.status)
+                failed(request, pdu.status)
                 if request.tag != 0 { outboxPartAnswered(request.tag, refusal: "\(pdu.status)", messageID: "") }
             }
             flush()
@@ -251,10 +251,10 @@ public final class SMPPClientLink: ConnectionHandler {
         }
     }
 
-    private func failed(_ pdu: PDU, _ status: CommandStatus) {
-        guard pdu.command == .submitSM else { return }
+    private func failed(_ request: SMPPWindow.Outgoing, _ status: CommandStatus) {
+        guard request.command == .submitSM else { return }
         stats.submitFailures += 1
-        if case .message(let m) = pdu.body {
+        if case .message(let m)? = request.pdu?.body {
             logger.error("smpp \(config.name): reply to \(m.destination.value) refused by the SMSC: \(status)")
         }
     }
@@ -434,7 +434,10 @@ public final class SMPPClientLink: ConnectionHandler {
     /// Sends queued submits while the window has room.
     private func flush() {
         guard state == .bound, connection != nil else { return }
-        for pdu in window.due(now: loop.now) { send(pdu, tracked: false) }
+        window.sendDue(now: loop.now) { bytes in
+            connection?.write(bytes)
+        }
+        lastSent = loop.now
         if paused, queued <= config.window {
             paused = false
             connection?.setReading(true)
@@ -445,7 +448,7 @@ public final class SMPPClientLink: ConnectionHandler {
         let now = loop.now
         if state == .binding || state == .bound {
             if let oldest = window.oldest, now - oldest.sentAt > config.responseTimeout {
-                return drop("\(oldest.pdu.command) #\(oldest.pdu.sequence) unanswered for \(SMPPLinkConfig.show(config.responseTimeout)) s")
+                return drop("\(oldest.command) #\(oldest.sequence) unanswered for \(SMPPLinkConfig.show(config.responseTimeout)) s")
             }
         }
         if state == .bound {

@@ -82,7 +82,7 @@ final class SMPPServerSession: ConnectionHandler {
 
     private func response(_ pdu: PDU) {
         guard let request = window.answered(pdu.sequence) else { return }
-        if request.pdu.command == .deliverSM {
+        if request.command == .deliverSM {
             if pdu.status == .throttled || pdu.status == .messageQueueFull {
                 window.retry(request, now: server.loop.now, pause: 1)
             } else if pdu.status != .ok {
@@ -91,7 +91,7 @@ final class SMPPServerSession: ConnectionHandler {
             } else {
                 server.count { $0.replies += 1 }
             }
-        } else if request.pdu.command == .unbind {
+        } else if request.command == .unbind {
             close()
             return
         }
@@ -248,7 +248,7 @@ final class SMPPServerSession: ConnectionHandler {
 
     private func flush() {
         guard canReceive else { return }
-        for pdu in window.due(now: server.loop.now) { connection.write(pdu.encoded()) }
+        window.sendDue(now: server.loop.now) { connection.write($0) }
     }
 
     private func send(_ pdu: PDU) {
@@ -265,7 +265,7 @@ final class SMPPServerSession: ConnectionHandler {
             for s in sequences { send(PDU(command: .submitSM, sequence: s).response(.temporaryAppError)) }
         }
         if let oldest = window.oldest, now - oldest.sentAt > server.config.responseTimeout {
-            server.logger.warning("smpp server: \(account ?? "?") left \(oldest.pdu.command) unanswered; closing")
+            server.logger.warning("smpp server: \(account ?? "?") left \(oldest.command) unanswered; closing")
             return close()
         }
         flush()
