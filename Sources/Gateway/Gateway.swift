@@ -141,7 +141,20 @@ public func buildGateway(loop: EventLoop, store: any SubscriberStore & Sendable,
         } catch {
             throw GatewayBuildError(part: "smsc \(link.name)", underlying: error)
         }
-        links.append(SMPPClientLink(loop: loop, pipeline: pipeline, config: link, profile: profile, logger: logger))
+        guard link.pair else {
+            links.append(SMPPClientLink(loop: loop, pipeline: pipeline, config: link, profile: profile, logger: logger))
+            continue
+        }
+        // bind=pair: MOs on a receiver bind, replies (and the outbox) on a transmitter bind.
+        var tx = link
+        tx.name = link.name + "/tx"
+        let transmitter = SMPPClientLink(loop: loop, pipeline: pipeline, config: tx, profile: profile, role: .transmitter,
+                                         logger: logger)
+        let receiver = SMPPClientLink(loop: loop, pipeline: pipeline, config: link, profile: profile, role: .receiver,
+                                      logger: logger)
+        receiver.replyLink = transmitter
+        transmitter.feeder = receiver
+        links += [receiver, transmitter]
     }
     var server: SMPPServer?
     if let smpp {
@@ -153,8 +166,8 @@ public func buildGateway(loop: EventLoop, store: any SubscriberStore & Sendable,
             throw GatewayBuildError(part: "smpp", underlying: error)
         }
     }
-    if pusher == nil, let link = links.first {
-        // No sendsms URL: the first link carries the outbox.
+    if pusher == nil, let link = links.first(where: { $0.role != .receiver }) {
+        // No sendsms URL: the first link that transmits carries the outbox.
         var outbox = SendSMSConfig(url: "")
         outbox.maxInFlight = link.config.window
         pusher = OutboxPusher(loop: loop, pipeline: pipeline, config: outbox, carrier: link, logger: logger)

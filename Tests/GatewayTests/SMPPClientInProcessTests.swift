@@ -472,3 +472,37 @@ struct SMPPOutboxInProcessTests {
         #expect(try app.openStore().write { try $0.pendingOutbox(recipient: MSISDN(canonical: "36302222222"), limit: 10) }.count == 1)
     }
 }
+
+/// `bind=pair`: MOs on a receiver bind, their replies on a transmitter bind.
+@Suite("SMPP link as a receiver and transmitter pair, in process")
+struct SMPPPairInProcessTests {
+    @Test func anMOComesOnTheReceiverAndItsReplyLeavesOnTheTransmitter() throws {
+        let smsc = try TestSMSC()
+        let app = try TestGateway(smsc: [smsc.link { $0.pair = true }]) { line, _ in line.shutdownGrace = 0.3 }
+        var binds: [CommandID: TestSMSCConnection] = [:]
+        for _ in 0..<2 {
+            let connection = try #require(smsc.accept(app))
+            let bind = try #require(connection.receive())
+            connection.send(PDU(command: bind.command.response, sequence: bind.sequence,
+                                body: .bindResponse(systemID: "TESTSMSC", tlvs: [])))
+            binds[bind.command] = connection
+        }
+        let rx = try #require(binds[.bindReceiver])
+        let tx = try #require(binds[.bindTransmitter])
+        #expect(app.run(until: { app.gateway.smscLinks.allSatisfy { $0.state == .bound } }))
+        let seq = rx.request(.deliverSM, .message(ShortMessage(source: .international("36302222222"), destination: .shortCode("1730"),
+                                                               shortMessage: Array("balance".utf8))))
+        let resp = try #require(rx.receive())
+        #expect(resp.command == .deliverSMResp && resp.sequence == seq && resp.status == .ok)
+        let reply = try #require(tx.receive())
+        #expect(reply.command == .submitSM)
+        guard case .message(let m) = reply.body else { Issue.record("no body"); return }
+        #expect(m.destination.value == "36302222222")
+        tx.send(reply.response())
+        // Nothing else on the receiver.
+        #expect(rx.receive(timeout: 0.2) == nil)
+        #expect(app.run(until: { app.gateway.smscLinks.first { $0.role == .transmitter }?.stats.submits == 1 }))
+        app.stop()
+        #expect(try app.openStore().auditEntries(msisdn: "36302222222").first?.account == "test-smsc")
+    }
+}

@@ -18,7 +18,8 @@ struct SMPPConfigurationTests {
     @Test func defaultsAndIPv6() throws {
         let c = try SMPPLinkConfig(url: "smpp://esme:pw@[::1]:2775")
         #expect(c.host == "::1" && c.window == 64 && c.enquireInterval == 30 && c.profileName == "standard")
-        #expect(c.name == "::1:2775")
+        #expect(c.name == "::1:2775" && !c.pair)
+        #expect(try SMPPLinkConfig(url: "smpp://esme:pw@h:1?bind=pair").pair)
     }
 
     @Test(arguments: [
@@ -35,6 +36,7 @@ struct SMPPConfigurationTests {
         ("smpp://a:b@h:1?enquire=-1", "enquire must be"),
         ("smpp://a:b@h:1?profile=../x", "profile must be a name"),
         ("smpp://a:b@h:1?colour=red", "unknown parameter colour"),
+        ("smpp://a:b@h:1?bind=both", "bind must be transceiver or pair"),
         ("smpp://a:%zz@h:1", "malformed percent-encoding"),
     ])
     func badURLsSayWhatIsWrong(url: String, reason: String) {

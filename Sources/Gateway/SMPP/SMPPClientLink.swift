@@ -22,6 +22,8 @@ import SMSText
 /// process lives). `unbind` on shutdown.
 public final class SMPPClientLink: ConnectionHandler {
     public enum State: String, Sendable { case disconnected, connecting, binding, bound, unbinding, stopped }
+    /// How the link binds: one transceiver, or one half of a `bind=pair`.
+    public enum Role: String, Sendable { case transceiver, receiver, transmitter }
 
     public struct Stats: Sendable, Equatable {
         public var binds = 0
@@ -42,6 +44,12 @@ public final class SMPPClientLink: ConnectionHandler {
 
     public let config: SMPPLinkConfig
     public let profile: SMPPProfile
+    public let role: Role
+    /// In a pair, the receiver's transmitter: where its replies go (and the outbox ids of
+    /// its receipts are).
+    public internal(set) var replyLink: SMPPClientLink?
+    /// In a pair, the transmitter's receiver: the one to pause when replies pile up.
+    weak var feeder: SMPPClientLink?
     public private(set) var state: State = .disconnected
     public private(set) var stats = Stats()
     /// `submit_sm` waiting for a window slot.
@@ -71,7 +79,9 @@ public final class SMPPClientLink: ConnectionHandler {
     /// sequence number means nothing on the next one).
     private var generation: UInt64 = 0
 
-    public init(loop: EventLoop, pipeline: Pipeline, config: SMPPLinkConfig, profile: SMPPProfile, logger: Logger) {
+    public init(loop: EventLoop, pipeline: Pipeline, config: SMPPLinkConfig, profile: SMPPProfile,
+                role: Role = .transceiver, logger: Logger) {
+        self.role = role
         self.loop = loop
         self.pipeline = pipeline
         self.config = config
@@ -117,7 +127,8 @@ public final class SMPPClientLink: ConnectionHandler {
         state = .binding
         lastHeard = loop.now
         let bind = Bind(systemID: config.systemID, password: config.password, systemType: config.systemType)
-        send(PDU(command: .bindTransceiver, sequence: window.sequence(), body: .bind(bind)), tracked: true)
+        let command: CommandID = role == .receiver ? .bindReceiver : role == .transmitter ? .bindTransmitter : .bindTransceiver
+        send(PDU(command: command, sequence: window.sequence(), body: .bind(bind)), tracked: true)
     }
 
     private func scheduleReconnect() {
@@ -210,7 +221,7 @@ public final class SMPPClientLink: ConnectionHandler {
             return logger.debug("smpp \(config.name): \(pdu.command) #\(pdu.sequence) answers nothing outstanding")
         }
         switch request.command {
-        case .bindTransceiver:
+        case .bindTransceiver, .bindReceiver, .bindTransmitter:
             guard pdu.status == .ok else {
                 stats.bindFailures += 1
                 logger.error("smpp \(config.name): bind refused: \(pdu.status)")
@@ -311,7 +322,7 @@ public final class SMPPClientLink: ConnectionHandler {
             let text = String(decoding: message.payload, as: UTF8.self)
             let failed = state.map { $0 != 2 } ?? !(text.contains("stat:DELIVRD") || text.contains("stat:ACCEPTD"))
             if failed { stats.receiptsFailed += 1 }
-            let outbox = receiptsAwaited.removeValue(forKey: messageID)
+            let outbox = (replyLink ?? self).receiptsAwaited.removeValue(forKey: messageID)
             logger.info("smpp \(config.name): receipt for \(messageID)\(outbox.map { " (outbox \($0))" } ?? ""): \(failed ? "not delivered" : "delivered")")
             send(pdu.response(), tracked: false)
         case .sms(let from, let to, var text, let part):
@@ -337,7 +348,7 @@ public final class SMPPClientLink: ConnectionHandler {
                     for s in sequences { send(PDU(command: pdu.command, sequence: s).response(), tracked: false) }
                     concatReference &+= 1
                     for reply in SMPPMessages.smsReply(replies, to: message, profile: profile, reference: concatReference) {
-                        queue(PDU(command: .submitSM, sequence: 0, body: .message(reply)))
+                        (replyLink ?? self).queue(PDU(command: .submitSM, sequence: 0, body: .message(reply)))
                     }
                     flush()
                     return
@@ -398,7 +409,9 @@ public final class SMPPClientLink: ConnectionHandler {
                               body: responseTo == .dataSM && status != .ok ? .empty : .messageResponse(messageID: "", tlvs: [])),
                           tracked: false)
             }
-            for reply in replies { self.queue(PDU(command: .submitSM, sequence: 0, body: .message(reply))) }
+            let sender = self.replyLink ?? self
+            for reply in replies { sender.queue(PDU(command: .submitSM, sequence: 0, body: .message(reply))) }
+            if sender !== self { sender.flush() }
             self.flush()
         }
     }
@@ -424,24 +437,30 @@ public final class SMPPClientLink: ConnectionHandler {
 
     private func queue(_ pdu: PDU) {
         window.enqueue(pdu)
-        if queued > config.window * 4, !paused, let connection {
-            // The SMSC takes replies slower than MOs come: stop taking MOs until it catches up.
-            paused = true
-            connection.setReading(false)
-        }
+        if queued > config.window * 4 { (feeder ?? self).pauseReading() }
+    }
+
+    /// The SMSC takes replies slower than MOs come: stop taking MOs until it catches up.
+    private func pauseReading() {
+        guard !paused, let connection else { return }
+        paused = true
+        connection.setReading(false)
+    }
+
+    private func resumeReading() {
+        guard paused else { return }
+        paused = false
+        connection?.setReading(true)
     }
 
     /// Sends queued submits while the window has room.
-    private func flush() {
+    fileprivate func flush() {
         guard state == .bound, connection != nil else { return }
         window.sendDue(now: loop.now) { bytes in
             connection?.write(bytes)
         }
         lastSent = loop.now
-        if paused, queued <= config.window {
-            paused = false
-            connection?.setReading(true)
-        }
+        if queued <= config.window { (feeder ?? self).resumeReading() }
     }
 
     private func everySecond() {
@@ -513,7 +532,7 @@ extension SMPPClientLink: OutboxCarrier {
     public var name: String { "smpp \(config.name)" }
     public var peer: String { "the SMSC" }
     public var channel: String { "smpp" }
-    public var canSend: Bool { state == .bound && queued < config.window }
+    public var canSend: Bool { state == .bound && role != .receiver && queued < config.window }
 
     public func send(_ message: OutboxMessage, done: @escaping (OutboxCarrierVerdict) -> Void) -> Bool {
         guard canSend else { return false }

@@ -14,6 +14,7 @@
 /// | `enquire` | 30 | seconds of silence before an `enquire_link` (0: never) |
 /// | `timeout` | 30 | seconds a request waits for its response before the link is dropped |
 /// | `reconnect` | 1 | first wait before reconnecting, seconds; doubles up to 60 |
+/// | `bind` | transceiver | `pair`: a receiver bind for MOs and a transmitter bind for replies (two connections) |
 /// | `dedupe` | 30 | seconds an MO is remembered, so one delivered again is not run twice (0: off) |
 /// | `profile` | standard | the file `Grammars/smpp/NAME.profile` |
 /// | `name` | HOST:PORT | the link's name in logs, metrics and audit rows |
@@ -29,6 +30,8 @@ public struct SMPPLinkConfig: Equatable, Sendable {
     public var reconnectDelay = 1.0
     public var maximumReconnectDelay = 60.0
     public var dedupeWindow = 30.0
+    /// One transceiver bind, or a receiver and a transmitter (`bind=pair`).
+    public var pair = false
     public var profileName = "standard"
     /// A profile given as data (tests, embedding); nil: the file ``profileName`` names.
     public var profile: SMPPProfile?
@@ -94,6 +97,9 @@ public struct SMPPLinkConfig: Equatable, Sendable {
             case "timeout": responseTimeout = try number(1...600)
             case "reconnect": reconnectDelay = try number(0.1...600)
             case "dedupe": dedupeWindow = try number(0...3600)
+            case "bind":
+                guard value == "transceiver" || value == "pair" else { throw Invalid(reason: "bind must be transceiver or pair") }
+                self.pair = value == "pair"
             case "profile":
                 guard !value.isEmpty, value.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
                     throw Invalid(reason: "profile must be a name (letters, digits, - and _)")
