@@ -68,5 +68,4 @@ struct ByteWriter {
         for scalar in s.unicodeScalars { bytes.append(scalar.value < 256 && scalar.value != 0 ? UInt8(scalar.value) : 0x3F) }
         bytes.append(0)
     }
-    mutating func octets(_ o: [UInt8]) { bytes += o }
 }

@@ -54,8 +54,6 @@ public final class SMPPClientLink: ConnectionHandler {
     public private(set) var stats = Stats()
     /// `submit_sm` waiting for a window slot.
     public var queued: Int { window.queued }
-    /// Requests sent and not yet answered.
-    public var outstandingCount: Int { window.outstanding.count }
 
     private let loop: EventLoop
     private let pipeline: Pipeline
