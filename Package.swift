@@ -113,7 +113,7 @@ let package = Package(
         .testTarget(name: "MenusTests", dependencies: ["TestSupport", "Menus", "SMSText", "Model", "Grammar"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Model", "Grammar", "Store", "MMI", "Menus", "SMSText"]),
         // The HTTP front's pure parts: routing, credentials, the Kannel adapter, metrics.
-        .testTarget(name: "GatewayTests", dependencies: ["GatewayTesting", "Store", "Gateway", "SMPP", "EventLoop", "HTTP", "Engine", "Model", "Numbering", "Menus", "Grammar"]),
+        .testTarget(name: "GatewayTests", dependencies: ["GatewayTesting", "Store", "Gateway", "SMPP", "EventLoop", "HTTP", "Engine", "Model", "Numbering", "Menus", "Grammar", .product(name: "GRDB", package: "GRDB.swift")]),
         // Starts the real `selfcare` process (built by `swift build`) on a free port
         // with a temporary SQLite file; replays Transcripts/*.transcript.
         .testTarget(

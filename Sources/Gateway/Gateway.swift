@@ -172,6 +172,8 @@ public func buildGateway(loop: EventLoop, store: any SubscriberStore & Sendable,
         outbox.maxInFlight = link.config.window
         pusher = OutboxPusher(loop: loop, pipeline: pipeline, config: outbox, carrier: link, logger: logger)
     }
+    front?.smscLinks = links
+    front?.smppServer = server
     for link in links { link.start() }
     return Gateway(loop: loop, executor: executor, pipeline: pipeline, line: lineServer, http: front,
                    pusher: pusher, smscLinks: links, smppServer: server, logger: logger)

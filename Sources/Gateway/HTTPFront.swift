@@ -54,6 +54,9 @@ public final class HTTPFront {
     }
     /// Its counters and connections appear in `/metrics`.
     public weak var lineServer: LineServer?
+    /// The SMPP links and server, for `/metrics`.
+    public var smscLinks: [SMPPClientLink] = []
+    public weak var smppServer: SMPPServer?
     public private(set) var isStopping = false
     private var draining = false
     /// Failed logins waiting for their audit row (``LineServer/authFailures``).
@@ -164,12 +167,14 @@ public final class HTTPFront {
         case .metrics:
             // The outbox depth is the store's: read in the next batch (a `system` job, so
             // the scrape is not counted as HTTP work).
-            pipeline.submit(.system, work: { batch in .count(try batch.tx.pendingOutboxCount()) }) { [unowned self] result in
-                var depth: Int?
-                if case .committed(.count(let n)) = result { depth = n }
+            pipeline.submit(.system, work: { batch in
+                .counts([try batch.tx.pendingOutboxCount(), try batch.tx.failedOutboxCount()])
+            }) { [unowned self] result in
+                var depth: Int?, failed: Int?
+                if case .committed(.counts(let n)) = result, n.count == 2 { (depth, failed) = (n[0], n[1]) }
                 self.answer(request, label: route.label, HTTPResponse(
                     status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],
-                    body: Array(self.metricsText(outboxDepth: depth).utf8)))
+                    body: Array(self.metricsText(outboxDepth: depth, outboxFailed: failed).utf8)))
             }
         case .kannelSMS:
             enqueueForm(request, route) { KannelAdapter.sms($0).map(Work.sms) }
@@ -310,7 +315,7 @@ public final class HTTPFront {
 
     // MARK: Metrics
 
-    func metricsText(outboxDepth: Int?) -> String {
+    func metricsText(outboxDepth: Int?, outboxFailed: Int? = nil) -> String {
         var gauges = HTTPMetrics.Gauges()
         // This request itself is in flight while the text is made.
         gauges.httpInFlight = server?.inFlight ?? 0
@@ -321,6 +326,9 @@ public final class HTTPFront {
         }
         gauges.openDialogues = pipeline.dialogues.count
         gauges.outboxDepth = outboxDepth
+        gauges.outboxFailed = outboxFailed
+        gauges.smppLinks = smscLinks.map { ($0.config.name, $0.state == .bound, $0.stats) }
+        if let smppServer { gauges.smppServer = (smppServer.openConnections, smppServer.stats) }
         gauges.store = pipeline.stats
         return metrics.render(gauges)
     }

@@ -64,8 +64,14 @@ public struct HTTPMetrics: Sendable {
         public var openDialogues = 0
         /// Outbox messages waiting for delivery; `nil` when the store could not be read.
         public var outboxDepth: Int?
+        /// Outbox messages a delivery receipt reported not delivered; `nil` as above.
+        public var outboxFailed: Int?
         /// The pipeline's transactions, whatever transports they carried.
         public var store: Pipeline.Stats?
+        /// The `--smsc` links: name, whether bound, counters.
+        public var smppLinks: [(name: String, bound: Bool, stats: SMPPClientLink.Stats)] = []
+        /// The `--smpp` server, when it runs: open connections, counters.
+        public var smppServer: (connections: Int, stats: SMPPServer.Stats)?
 
         public init() {}
     }
@@ -127,6 +133,11 @@ public struct HTTPMetrics: Sendable {
             family("selfcare_outbox_pending", "gauge", "Outbox SMS waiting for delivery.")
             sample("selfcare_outbox_pending", [], String(depth))
         }
+        if let failed = gauges.outboxFailed {
+            family("selfcare_outbox_failed", "gauge", "Outbox SMS a delivery receipt reported not delivered.")
+            sample("selfcare_outbox_failed", [], String(failed))
+        }
+        renderSMPP(gauges, family: family, sample: sample)
 
         family("selfcare_commits_total", "counter", "Store transactions that carried requests of the transport (one carrying both counts for each).")
         sample("selfcare_commits_total", [("transport", "http")], String(commits))
@@ -160,6 +171,54 @@ public struct HTTPMetrics: Sendable {
             sample("selfcare_line_requests_total", [], String(line.requests))
         }
         return out
+    }
+
+    /// The SMPP families: one set of samples per `--smsc` link, and the server's.
+    private func renderSMPP(_ gauges: Gauges, family: (String, String, String) -> Void,
+                            sample: (String, [(String, String)], String) -> Void) {
+        let links = gauges.smppLinks
+        guard !links.isEmpty || gauges.smppServer != nil else { return }
+        if !links.isEmpty {
+            family("selfcare_smpp_link_bound", "gauge", "1 while the --smsc link is bound.")
+            for l in links { sample("selfcare_smpp_link_bound", [("link", l.name)], l.bound ? "1" : "0") }
+            family("selfcare_smpp_binds_total", "counter", "Successful binds of the link.")
+            for l in links { sample("selfcare_smpp_binds_total", [("link", l.name)], String(l.stats.binds)) }
+            family("selfcare_smpp_mo_total", "counter", "MOs (deliver_sm, data_sm) by what became of them: run, refused (a status back), duplicate (answered, not run).")
+            for l in links {
+                sample("selfcare_smpp_mo_total", [("link", l.name), ("outcome", "run")], String(l.stats.mo))
+                sample("selfcare_smpp_mo_total", [("link", l.name), ("outcome", "refused")], String(l.stats.moRefused))
+                sample("selfcare_smpp_mo_total", [("link", l.name), ("outcome", "duplicate")], String(l.stats.duplicates))
+            }
+            family("selfcare_smpp_submits_total", "counter", "submit_sm answered by the SMSC: ok, refused (an error status), throttled (sent again later).")
+            for l in links {
+                sample("selfcare_smpp_submits_total", [("link", l.name), ("result", "ok")], String(l.stats.submits))
+                sample("selfcare_smpp_submits_total", [("link", l.name), ("result", "refused")], String(l.stats.submitFailures))
+                sample("selfcare_smpp_submits_total", [("link", l.name), ("result", "throttled")], String(l.stats.throttled))
+            }
+            family("selfcare_smpp_receipts_total", "counter", "Delivery receipts: recorded on an outbox message as delivered, failed or another state; unmatched (no message awaited it).")
+            for l in links {
+                let s = l.stats
+                sample("selfcare_smpp_receipts_total", [("link", l.name), ("state", "delivered")], String(s.receiptsDelivered))
+                sample("selfcare_smpp_receipts_total", [("link", l.name), ("state", "failed")], String(s.receiptsFailed))
+                sample("selfcare_smpp_receipts_total", [("link", l.name), ("state", "other")],
+                       String(max(0, s.receipts - s.receiptsDelivered - s.receiptsFailed - s.receiptsUnmatched)))
+                sample("selfcare_smpp_receipts_total", [("link", l.name), ("state", "unmatched")], String(s.receiptsUnmatched))
+            }
+        }
+        if let server = gauges.smppServer {
+            let s = server.stats
+            family("selfcare_smpp_server_connections", "gauge", "Open connections to the --smpp server.")
+            sample("selfcare_smpp_server_connections", [], String(server.connections))
+            family("selfcare_smpp_server_binds_total", "counter", "Binds to the --smpp server: ok or failed (wrong account).")
+            sample("selfcare_smpp_server_binds_total", [("result", "ok")], String(s.binds))
+            sample("selfcare_smpp_server_binds_total", [("result", "failed")], String(s.bindFailures))
+            family("selfcare_smpp_server_mo_total", "counter", "submit_sm and data_sm from bound ESMEs: run or refused.")
+            sample("selfcare_smpp_server_mo_total", [("outcome", "run")], String(s.mo))
+            sample("selfcare_smpp_server_mo_total", [("outcome", "refused")], String(s.moRefused))
+            family("selfcare_smpp_server_deliveries_total", "counter", "deliver_sm sent to ESMEs: confirmed or undeliverable.")
+            sample("selfcare_smpp_server_deliveries_total", [("result", "confirmed")], String(s.replies))
+            sample("selfcare_smpp_server_deliveries_total", [("result", "undeliverable")], String(s.repliesUndeliverable))
+        }
     }
 
     /// `0.005`, `1`, `2.5`: as Prometheus clients print bucket bounds.

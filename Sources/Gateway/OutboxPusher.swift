@@ -57,9 +57,9 @@ public final class OutboxPusher {
     /// Sent, no answer yet.
     private var inFlight: [Int64: OutboxMessage] = [:]
     /// Kannel accepted them; the mark is not committed yet.
-    private var accepted: [OutboxMessage] = []
+    private var accepted: [Accepted] = []
     /// Their mark is in the pipeline.
-    private var marking: [OutboxMessage] = []
+    private var marking: [Accepted] = []
     /// A look at the outbox is in the pipeline.
     private var looking = false
     /// Refused by Kannel: each waits until its time.
@@ -68,6 +68,12 @@ public final class OutboxPusher {
     private var pausedUntil = -Double.infinity
     private var failuresInARow = 0
     private var stopping = false
+
+    /// A message the carrier took, with the ids its peer gave the parts (for receipts).
+    struct Accepted: Sendable {
+        var message: OutboxMessage
+        var peerIDs: [String]
+    }
 
     struct Retry {
         var attempts: Int
@@ -141,7 +147,7 @@ public final class OutboxPusher {
         guard !stopping, loop.now >= pausedUntil else { return }
         let free = config.maxInFlight - inFlight.count
         let now = loop.now
-        let busy = Set(inFlight.keys).union(accepted.map(\.id)).union(marking.map(\.id))
+        let busy = Set(inFlight.keys).union(accepted.map(\.message.id)).union(marking.map(\.message.id))
         var sent = 0
         for message in pending where sent < free && !busy.contains(message.id) {
             if let retry = refused[message.id], retry.notBefore > now { continue }
@@ -162,10 +168,10 @@ public final class OutboxPusher {
     private func answered(_ message: OutboxMessage, _ verdict: OutboxCarrierVerdict) {
         inFlight[message.id] = nil
         switch verdict {
-        case .accepted:
+        case .accepted(let peerIDs):
             failuresInARow = 0
             refused[message.id] = nil
-            accepted.append(message)
+            accepted.append(Accepted(message: message, peerIDs: peerIDs))
             nudge()
         case .down(let what):
             stats.failures += 1
@@ -195,8 +201,10 @@ public final class OutboxPusher {
         marking = messages
         let channel = carrier.channel, acceptedBy = carrier.name
         pipeline.submit(.system, work: { batch in
-            try batch.tx.markDelivered(messages.map(\.id), at: batch.now)
-            for m in messages {
+            try batch.tx.markDelivered(messages.map(\.message.id), at: batch.now)
+            for a in messages {
+                let m = a.message
+                if !a.peerIDs.isEmpty { try batch.tx.awaitReceipts(link: acceptedBy, peerIDs: a.peerIDs, outbox: m.id) }
                 try batch.tx.audit(AuditEntry(at: batch.now, account: nil, channel: channel, msisdn: m.recipient,
                                               request: "SENDSMS \(m.id) \(m.sender) \(m.recipient)",
                                               outcome: "ok: accepted by \(acceptedBy)"))
@@ -236,8 +244,9 @@ public final class OutboxPusher {
 
 /// What became of a message handed to a carrier.
 public enum OutboxCarrierVerdict: Sendable {
-    /// Taken: the message is marked delivered.
-    case accepted
+    /// Taken: the message is marked delivered. `peerIDs`: the ids the peer gave its parts,
+    /// which its delivery receipts will name (none from Kannel's sendsms).
+    case accepted(peerIDs: [String])
     /// No answer, or the carrier is down or busy: nothing is sent for a back-off.
     case down(String)
     /// This message was refused: it alone waits for a back-off.
@@ -247,7 +256,8 @@ public enum OutboxCarrierVerdict: Sendable {
 /// Where ``OutboxPusher`` hands messages: Kannel's sendsms (``SendSMSCarrier``) or an SMPP
 /// link (``SMPPClientLink``). Everything on the loop.
 public protocol OutboxCarrier: AnyObject {
-    /// For logs and the audit's outcome (`accepted by sendsms`).
+    /// For logs and the audit's outcome (`accepted by sendsms`); receipts are awaited
+    /// under it.
     var name: String { get }
     /// Who refuses, in logs (`Kannel`).
     var peer: String { get }
@@ -281,7 +291,7 @@ public final class SendSMSCarrier: OutboxCarrier {
     public func send(_ message: OutboxMessage, done: @escaping (OutboxCarrierVerdict) -> Void) -> Bool {
         guard let client else { return false }
         return client.get(target.request(for: message)) { response in
-            if SendSMSTarget.isAcceptance(response) { return done(.accepted) }
+            if SendSMSTarget.isAcceptance(response) { return done(.accepted(peerIDs: [])) }
             let what = response.status == 0 ? "no answer" : "\(response.status) \(response.text.prefix(80))"
             done(response.status == 0 || response.status >= 500 ? .down(what) : .refused(what))
         }

@@ -22,7 +22,22 @@ public final class InMemoryStore: SubscriberStore, @unchecked Sendable {
         public var outbox: [OutboxMessage] = []
         /// Delivery times by outbox id.
         public var delivered: [Int64: Int64] = [:]
+        /// Receipts awaited: outbox id by link and the peer's id of a part.
+        public var receiptsAwaited: [String: Int64] = [:]
+        /// The last receipt's state and whether a part failed, by outbox id.
+        public var receipts: [Int64: ReceiptState] = [:]
         public init() {}
+    }
+
+    /// What receipts said of an outbox message.
+    public struct ReceiptState: Hashable, Sendable {
+        public var state: String
+        public var failed: Bool
+
+        public init(state: String, failed: Bool) {
+            self.state = state
+            self.failed = failed
+        }
     }
 
     /// One counter: a subscriber's count of `name` in `period`.
@@ -232,6 +247,22 @@ public final class InMemoryStore: SubscriberStore, @unchecked Sendable {
             for id in ids where known.contains(id) && state.delivered[id] == nil {
                 state.delivered[id] = at
             }
+        }
+
+        func awaitReceipts(link: String, peerIDs: [String], outbox id: Int64) throws {
+            for peerID in peerIDs { state.receiptsAwaited[link + " " + peerID.lowercased()] = id }
+        }
+
+        func recordReceipt(link: String, peerIDs: [String], report: DeliveryReport, at: Int64) throws -> Int64? {
+            guard let key = peerIDs.lazy.map({ link + " " + $0.lowercased() }).first(where: { self.state.receiptsAwaited[$0] != nil }),
+                  let id = state.receiptsAwaited.removeValue(forKey: key) else { return nil }
+            let failed = state.receipts[id]?.failed ?? false
+            if !failed || report.isFailure { state.receipts[id] = ReceiptState(state: report.state, failed: failed || report.isFailure) }
+            return id
+        }
+
+        func failedOutboxCount() throws -> Int {
+            state.receipts.values.filter(\.failed).count
         }
 
         // MARK: Audit

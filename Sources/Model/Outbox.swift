@@ -39,6 +39,35 @@ public struct OutboxMessage: Hashable, Sendable {
     }
 }
 
+/// What a delivery receipt said of a message sent to the network: the state in SMPP 3.4's
+/// text form (Appendix B), whether it came as the `message_state` TLV or as `stat:…`.
+///
+/// ```swift
+/// DeliveryReport(messageState: 5)?.state      // "UNDELIV"
+/// DeliveryReport(state: "DELIVRD").isFailure  // false
+/// ```
+public struct DeliveryReport: Hashable, Sendable {
+    /// `DELIVRD`, `EXPIRED`, `DELETED`, `UNDELIV`, `ACCEPTD`, `UNKNOWN`, `REJECTD`, `ENROUTE`
+    /// or what else the SMSC wrote (at most 16 characters, upper case).
+    public var state: String
+
+    public init(state: String) {
+        self.state = String(state.uppercased().prefix(16))
+    }
+
+    /// SMPP 3.4 5.2.28 `message_state`; `nil` for a value it does not define.
+    public init?(messageState: UInt8) {
+        let names = ["ENROUTE", "DELIVRD", "EXPIRED", "DELETED", "UNDELIV", "ACCEPTD", "UNKNOWN", "REJECTD"]
+        guard (1...8).contains(messageState) else { return nil }
+        state = names[Int(messageState) - 1]
+    }
+
+    /// The message did not and will not reach its recipient.
+    public var isFailure: Bool { ["EXPIRED", "DELETED", "UNDELIV", "REJECTD"].contains(state) }
+    /// The message reached its recipient (`ACCEPTD`: read on their behalf).
+    public var isDelivered: Bool { state == "DELIVRD" || state == "ACCEPTD" }
+}
+
 /// An audit row as stored, with its id (the audit's order: newest is highest).
 public struct AuditRecord: Hashable, Sendable {
     public var id: Int64

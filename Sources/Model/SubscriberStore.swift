@@ -110,6 +110,16 @@ public protocol StoreTransaction {
     /// Marks messages delivered at `at`. Unknown ids and messages already delivered
     /// are left as they are.
     func markDelivered(_ ids: [Int64], at: Int64) throws
+    /// Remembers the ids `link`'s peer gave the parts of message `id` (each part's
+    /// `message_id`), so that their receipts find the message.
+    func awaitReceipts(link: String, peerIDs: [String], outbox id: Int64) throws
+    /// A receipt from `link` for the part its peer knows as one of `peerIDs` (the forms
+    /// the id may take): records `report` on the message (a failure stays recorded
+    /// whatever its other parts report) and forgets that part. Returns the message's
+    /// id; `nil` when no awaited part has any of these ids (nothing changes).
+    func recordReceipt(link: String, peerIDs: [String], report: DeliveryReport, at: Int64) throws -> Int64?
+    /// How many messages a receipt reported not delivered (`/metrics`).
+    func failedOutboxCount() throws -> Int
 
     // MARK: Audit
 

@@ -284,6 +284,28 @@ public enum Migrations {
                 """)
         }
 
+        // v4: delivery receipts of the outbox. A carrier that asks for receipts (an SMPP
+        // link) records, when the SMSC takes a message, the id the SMSC gave each part;
+        // the receipt later names that id. The rows wait in outbox_receipts (keyed by the
+        // link's name: ids are only unique per SMSC) and go when their receipt comes, so
+        // the table holds receipts still awaited. `receipt` on the outbox row is the last
+        // state a receipt reported (`DELIVRD`, `UNDELIV`, `EXPIRED` …) and `failed` says
+        // the message did not reach its recipient (a failed part marks the whole message).
+        migrator.registerMigration("v4-outbox-receipts") { db in
+            try db.execute(sql: """
+                ALTER TABLE outbox ADD COLUMN receipt TEXT;
+                ALTER TABLE outbox ADD COLUMN receipt_at INTEGER;
+                ALTER TABLE outbox ADD COLUMN failed INTEGER NOT NULL DEFAULT 0 CHECK (failed = 0 OR failed = 1);
+                CREATE TABLE outbox_receipts(
+                    link      TEXT    NOT NULL,
+                    smsc_id   TEXT    NOT NULL,
+                    outbox_id INTEGER NOT NULL REFERENCES outbox(id),
+                    PRIMARY KEY(link, smsc_id)
+                ) WITHOUT ROWID, STRICT;
+                CREATE INDEX outbox_failed ON outbox(id) WHERE failed = 1;
+                """)
+        }
+
         return migrator
     }
 }

@@ -18,6 +18,7 @@ extension SQLiteTransaction {
         case subscriptions, subscription, addSubscription, removeSubscription
         case setting, settings, setSetting, deleteSetting, counter, incrementCounter
         case enqueue, pendingOutbox, pendingOutboxTo, pendingOutboxCount, markDelivered, auditEntries
+        case awaitReceipt, takeReceipt, recordReceipt, failedOutboxCount
 
         var text: String {
             switch self {
@@ -165,6 +166,20 @@ extension SQLiteTransaction {
                 return "SELECT count(*) FROM outbox WHERE delivered_at IS NULL"
             case .markDelivered:
                 return "UPDATE outbox SET delivered_at = ?1 WHERE id = ?2 AND delivered_at IS NULL"
+            case .awaitReceipt:
+                return "INSERT OR REPLACE INTO outbox_receipts(link, smsc_id, outbox_id) VALUES (?1, ?2, ?3)"
+            case .takeReceipt:
+                return "DELETE FROM outbox_receipts WHERE link = ?1 AND smsc_id = ?2 RETURNING outbox_id"
+            case .recordReceipt:
+                // A failed part keeps the message failed, and its state, whatever later parts say.
+                return """
+                    UPDATE outbox SET receipt = CASE WHEN failed = 1 AND ?3 = 0 THEN receipt ELSE ?2 END,
+                                      receipt_at = ?4, failed = max(failed, ?3)
+                    WHERE id = ?1
+                    """
+            case .failedOutboxCount:
+                // Served by the partial index outbox_failed.
+                return "SELECT count(*) FROM outbox WHERE failed = 1"
             case .auditEntries:
                 // Walks the rowid backwards from the newest row (no audit index, see v1-audit)
                 // and stops after `limit` matches; the outer query puts them back in id order.

@@ -240,6 +240,52 @@ extension SQLiteTransaction {
         }
     }
 
+    func awaitReceipts(link: String, peerIDs: [String], outbox id: Int64) throws {
+        let s = try prepared(.awaitReceipt)
+        defer { sqlite3_reset(s) }
+        bind(s, 1, link)
+        sqlite3_bind_int64(s, 3, id)
+        for peerID in peerIDs {
+            bind(s, 2, peerID.lowercased())
+            _ = try step(s)
+            sqlite3_reset(s)
+        }
+    }
+
+    func recordReceipt(link: String, peerIDs: [String], report: DeliveryReport, at: Int64) throws -> Int64? {
+        var found: Int64?
+        do {
+            let s = try prepared(.takeReceipt)
+            defer { sqlite3_reset(s) }
+            bind(s, 1, link)
+            for peerID in peerIDs {
+                bind(s, 2, peerID.lowercased())
+                if try step(s) {
+                    found = sqlite3_column_int64(s, 0)
+                    while try step(s) {}
+                    break
+                }
+                sqlite3_reset(s)
+            }
+        }
+        guard let id = found else { return nil }
+        let s = try prepared(.recordReceipt)
+        defer { sqlite3_reset(s) }
+        sqlite3_bind_int64(s, 1, id)
+        bind(s, 2, report.state)
+        sqlite3_bind_int64(s, 3, report.isFailure ? 1 : 0)
+        sqlite3_bind_int64(s, 4, at)
+        _ = try step(s)
+        return id
+    }
+
+    func failedOutboxCount() throws -> Int {
+        let s = try prepared(.failedOutboxCount)
+        defer { sqlite3_reset(s) }
+        _ = try step(s)
+        return Int(sqlite3_column_int64(s, 0))
+    }
+
     /// Throws ``StoreError/unknownSubscriber`` unless the number exists.
     func requireSubscriber(_ msisdn: MSISDN) throws {
         let s = try prepared(.exists)

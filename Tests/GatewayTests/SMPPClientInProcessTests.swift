@@ -1,9 +1,10 @@
 import Gateway
+import GRDB
 import GatewayTesting
 import Model
 import Numbering
 import SMPP
-import Store
+@testable import Store
 import Testing
 
 /// The SMPP client link in process: the test plays the operator's SMSC on a loopback
@@ -437,17 +438,69 @@ struct SMPPOutboxInProcessTests {
         #expect(app.run(until: {
             (try? app.openStore().write { try $0.pendingOutbox(recipient: MSISDN(canonical: "36302222222"), limit: 10) }.isEmpty) == true
         }))
-        // The receipt is answered and counted.
+        // The receipt is answered once recorded on the message, with an audit row.
         var receipt = ShortMessage(source: .international("36302222222"), destination: m.source,
-                                   shortMessage: Array("id:smsc-42 sub:001 dlvrd:001 submit date:2612031200 done date:2612031201 stat:DELIVRD err:000 text:".utf8))
+                                   shortMessage: Array("id:SMSC-42 sub:001 dlvrd:001 submit date:2612031200 done date:2612031201 stat:DELIVRD err:000 text:".utf8))
         receipt.esmClass = 0x04
         let seq = link.request(.deliverSM, .message(receipt))
         let resp = try #require(link.receive())
         #expect(resp.sequence == seq && resp.status == .ok)
-        #expect(app.gateway.smscLinks[0].stats.receipts == 1 && app.gateway.smscLinks[0].stats.receiptsFailed == 0)
+        #expect(try outboxReceipts(app) == ["DELIVRD 0"])
+        // Again (a receipt whose resp was lost): answered, nothing awaits it any more.
+        let again = link.request(.deliverSM, .message(receipt))
+        #expect(try #require(link.receive()).sequence == again)
+        let stats = app.gateway.smscLinks[0].stats
+        #expect(stats.receipts == 2 && stats.receiptsFailed == 0 && stats.receiptsUnmatched == 1)
         app.stop()
         let audit = try app.openStore().auditEntries(msisdn: "36302222222")
         #expect(audit.contains { $0.request.hasPrefix("SENDSMS") && $0.channel == "smpp" && $0.outcome == "ok: accepted by smpp test-smsc" })
+        #expect(audit.filter { $0.request.hasPrefix("RECEIPT") }.map { "\($0.request) \($0.outcome)" }
+                == ["RECEIPT 1 SMSC-42 DELIVRD ok: delivered"])
+    }
+
+    /// The receipt state of every outbox row: `<state> <failed>`.
+    func outboxReceipts(_ app: TestGateway) throws -> [String] {
+        try app.openStore().read { db in
+            try Row.fetchAll(db, sql: "SELECT receipt, failed FROM outbox ORDER BY id")
+                .map { "\(($0[0] as String?) ?? "-") \($0[1] as Int64)" }
+        }
+    }
+
+    @Test func aFailedReceiptMarksTheMessageFailedInTheStoreAndMetrics() throws {
+        let (app, link, _) = try boundToTestSMSC()
+        link.request(.deliverSM, .message(ShortMessage(source: .international("36301111111"), destination: .shortCode("1430"),
+                                                       shortMessage: Array("HIVJ 06-30-222-2222".utf8))))
+        var seen = 0, sent = false
+        while !sent, seen < 6, let pdu = link.receive() {
+            seen += 1
+            guard pdu.command == .submitSM, case .message(let m) = pdu.body else { continue }
+            sent = m.destination.value == "36302222222"
+            // The SMSC gives ids in hex; its receipts name them in decimal.
+            link.send(pdu.response(messageID: sent ? "1F4" : "reply"))
+        }
+        #expect(sent)
+        #expect(app.run(until: { app.gateway.pusher?.stats.delivered == 1 }))
+        var receipt = ShortMessage(source: .international("36302222222"), destination: .international("36301111111"))
+        receipt.esmClass = 0x04
+        receipt.tlvs = [TLV(.receiptedMessageID, Array("500\0".utf8)), TLV(.messageState, byte: 5)]
+        link.request(.deliverSM, .message(receipt))
+        #expect(try #require(link.receive()).status == .ok)
+        #expect(try outboxReceipts(app) == ["UNDELIV 1"])
+        #expect(app.gateway.smscLinks[0].stats.receiptsFailed == 1)
+        let metrics = try app.http("GET", "/metrics").text
+        #expect(metrics.contains("selfcare_outbox_failed 1\n"))
+        #expect(metrics.contains("selfcare_smpp_receipts_total{link=\"test-smsc\",state=\"failed\"} 1\n"))
+        // A receipt without a state, and one for nobody's message: answered, nothing changes.
+        var bare = ShortMessage(source: .international("36302222222"), destination: .international("36301111111"),
+                                shortMessage: Array("id:1F4 err:000".utf8))
+        bare.esmClass = 0x04
+        link.request(.deliverSM, .message(bare))
+        #expect(try #require(link.receive()).status == .ok)
+        receipt.tlvs = [TLV(.receiptedMessageID, Array("nobody\0".utf8)), TLV(.messageState, byte: 2)]
+        link.request(.deliverSM, .message(receipt))
+        #expect(try #require(link.receive()).status == .ok)
+        #expect(try outboxReceipts(app) == ["UNDELIV 1"])
+        #expect(app.gateway.smscLinks[0].stats.receiptsUnmatched == 2)
     }
 
     @Test func aMessageTheSMSCRefusesStaysPending() throws {

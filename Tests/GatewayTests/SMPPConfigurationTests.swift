@@ -1,5 +1,6 @@
 @testable import Gateway
 import GatewayTesting
+import Model
 import Numbering
 import SMPP
 import Testing
@@ -109,9 +110,26 @@ struct SMPPMessagesTests {
     @Test func receiptsAreNotMOs() {
         var m = mo("id:abc123 sub:001 dlvrd:001 submit date:2612031200 done date:2612031201 stat:DELIVRD err:000 text:")
         m.esmClass = 0x04
-        #expect(SMPPMessages.read(m, profile: profile) == .success(.receipt(messageID: "abc123", state: nil)))
-        m.tlvs = [TLV(.receiptedMessageID, Array("xyz\0".utf8)), TLV(.messageState, byte: 2)]
-        #expect(SMPPMessages.read(m, profile: profile) == .success(.receipt(messageID: "xyz", state: 2)))
+        #expect(SMPPMessages.read(m, profile: profile)
+                == .success(.receipt(messageID: "abc123", report: DeliveryReport(state: "DELIVRD"))))
+        // The TLVs win over the text.
+        m.tlvs = [TLV(.receiptedMessageID, Array("xyz\0".utf8)), TLV(.messageState, byte: 5)]
+        #expect(SMPPMessages.read(m, profile: profile) == .success(.receipt(messageID: "xyz", report: DeliveryReport(state: "UNDELIV"))))
+        // No state at all; a field name inside another's value is not a field.
+        m = mo("id:77 text:stat:DELIVRD")
+        m.esmClass = 0x04
+        #expect(SMPPMessages.read(m, profile: profile) == .success(.receipt(messageID: "77", report: nil)))
+        m = mo("ID:9 STAT:expired")
+        m.esmClass = 0x04
+        #expect(SMPPMessages.read(m, profile: profile) == .success(.receipt(messageID: "9", report: DeliveryReport(state: "EXPIRED"))))
+    }
+
+    @Test func receiptIDsAreTriedInTheirHexAndDecimalForms() {
+        #expect(SMPPMessages.receiptIDForms("255") == ["255", "ff"])
+        #expect(SMPPMessages.receiptIDForms("1A2b") == ["1A2b", "6699"])
+        #expect(SMPPMessages.receiptIDForms("msg-1") == ["msg-1"])
+        #expect(SMPPMessages.receiptIDForms("") == [""])
+        #expect(SMPPMessages.receiptIDForms(String(repeating: "9", count: 30)) == [String(repeating: "9", count: 30)])
     }
 
     @Test func ussdByServiceTypeOrOperationAndTheProfilesStringPlace() {

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Model
 import Numbering
 @testable import Store
@@ -303,6 +304,56 @@ import Testing
         }
     }
 
+    @Test(arguments: Kind.allCases) func receiptsFindTheirMessageByThePeersID(_ kind: Kind) throws {
+        let f = try fixture(kind)
+        try f.write { tx throws in
+            let one = try tx.enqueue(OutgoingSMS(sender: "1430", recipient: Self.alice, text: "one part", at: 100))
+            let two = try tx.enqueue(OutgoingSMS(sender: "1430", recipient: Self.bob, text: "two parts", at: 101))
+            try tx.markDelivered([one, two], at: 110)
+            try tx.awaitReceipts(link: "smsc", peerIDs: ["A1F"], outbox: one)
+            try tx.awaitReceipts(link: "smsc", peerIDs: ["b01", "b02"], outbox: two)
+            #expect(try tx.failedOutboxCount() == 0)
+        }
+        try f.write { tx throws in
+            let delivered = DeliveryReport(state: "DELIVRD"), undeliverable = DeliveryReport(messageState: 5)!
+            // Another link's SMSC, an id nobody awaits: nothing.
+            #expect(try tx.recordReceipt(link: "other", peerIDs: ["a1f"], report: delivered, at: 120) == nil)
+            #expect(try tx.recordReceipt(link: "smsc", peerIDs: ["2591", "zz"], report: delivered, at: 120) == nil)
+            // Found in any case, under any of the forms given, once.
+            #expect(try tx.recordReceipt(link: "smsc", peerIDs: ["2591", "a1f"], report: delivered, at: 121) == 1)
+            #expect(try tx.recordReceipt(link: "smsc", peerIDs: ["a1f"], report: delivered, at: 122) == nil)
+            // One failed part fails the message, whatever the other part says after it.
+            #expect(try tx.recordReceipt(link: "smsc", peerIDs: ["B02"], report: undeliverable, at: 123) == 2)
+            #expect(try tx.recordReceipt(link: "smsc", peerIDs: ["b01"], report: delivered, at: 124) == 2)
+            #expect(try tx.failedOutboxCount() == 1)
+            // The receipts change no delivery mark.
+            #expect(try tx.pendingOutbox(recipient: nil, limit: 10).isEmpty)
+        }
+        if let memory = f.store as? InMemoryStore {
+            #expect(memory.state.receipts == [1: .init(state: "DELIVRD", failed: false), 2: .init(state: "UNDELIV", failed: true)])
+            #expect(memory.state.receiptsAwaited.isEmpty)
+        } else if let sqlite = f.store as? SQLiteStore {
+            let rows = try sqlite.read { db in
+                try Row.fetchAll(db, sql: "SELECT id, receipt, receipt_at, failed FROM outbox ORDER BY id")
+                    .map { "\($0[0] as Int64) \($0[1] as String) \($0[2] as Int64) \($0[3] as Int64)" }
+            }
+            #expect(rows == ["1 DELIVRD 121 0", "2 UNDELIV 124 1"])
+            #expect(try sqlite.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox_receipts") } == 0)
+        }
+    }
+
+    @Test func deliveryReportReadsBothForms() {
+        #expect(DeliveryReport(messageState: 2)?.state == "DELIVRD")
+        #expect(DeliveryReport(messageState: 8)?.isFailure == true)
+        #expect(DeliveryReport(messageState: 0) == nil)
+        #expect(DeliveryReport(messageState: 9) == nil)
+        #expect(DeliveryReport(state: "undeliv").isFailure)
+        #expect(DeliveryReport(state: "ACCEPTD").isDelivered)
+        let enroute = DeliveryReport(state: "ENROUTE")
+        #expect(!enroute.isFailure && !enroute.isDelivered)
+        #expect(DeliveryReport(state: String(repeating: "X", count: 40)).state.count == 16)
+    }
+
     // MARK: Audit
 
     @Test(arguments: Kind.allCases) func auditQueryReturnsTheLastMatchingRows(_ kind: Kind) throws {
@@ -380,7 +431,7 @@ import Testing
         #expect(try store.appliedMigrations() == Migrations.names)
         #expect(Array(Migrations.names.prefix(v1.count)) == v1)
         #expect(Migrations.names.dropFirst(v1.count)
-                == ["v2-rates", "v2-subscriptions", "v2-settings", "v2-counters", "v2-outbox", "v3-hot-rows"])
+                == ["v2-rates", "v2-subscriptions", "v2-settings", "v2-counters", "v2-outbox", "v3-hot-rows", "v4-outbox-receipts"])
         #expect(try store.subscriber("36301234567")?.balance == 700)
         #expect(try store.ledgerDiscrepancies().isEmpty)
         let number = msisdn("36301234567")
@@ -420,7 +471,7 @@ import Testing
                 (4, '36301234567', 'balance', 0, 'topup');
             """)
         let store = try SQLiteStore(path: dir.db())
-        #expect(try store.appliedMigrations().last == "v3-hot-rows")
+        #expect(try store.appliedMigrations().last == "v4-outbox-receipts")
         #expect(try store.ledgerDiscrepancies().isEmpty)
         try store.write { tx throws in
             let mix = try #require(try tx.subscriber(msisdn("36303333333")))

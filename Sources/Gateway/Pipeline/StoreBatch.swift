@@ -68,8 +68,10 @@ public enum StoreReply: Sendable {
     case http(HTTPFront.Reply)
     /// Pending outbox messages (the sendsms pusher's look).
     case outbox([OutboxMessage])
-    /// A count (the outbox depth of `/metrics`).
-    case count(Int)
+    /// Counts (the outbox's pending and failed messages for `/metrics`).
+    case counts([Int])
+    /// The outbox message a delivery receipt was recorded on; `nil`: none awaited it.
+    case receipt(Int64?)
     /// Done; nothing to say.
     case done
 }

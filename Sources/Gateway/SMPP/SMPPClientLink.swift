@@ -38,15 +38,19 @@ public final class SMPPClientLink: ConnectionHandler {
         public var pdusMalformed = 0
         /// MOs delivered again and answered without running.
         public var duplicates = 0
-        /// Receipts saying a message was not delivered.
+        /// Receipts recorded on an outbox message: delivered, not delivered.
+        public var receiptsDelivered = 0
         public var receiptsFailed = 0
+        /// Receipts for no message the outbox awaits (another application's, one
+        /// recorded already, or one without an id or a state).
+        public var receiptsUnmatched = 0
     }
 
     public let config: SMPPLinkConfig
     public let profile: SMPPProfile
     public let role: Role
-    /// In a pair, the receiver's transmitter: where its replies go (and the outbox ids of
-    /// its receipts are).
+    /// In a pair, the receiver's transmitter: where its replies go (and the name its
+    /// receipts are awaited under).
     public internal(set) var replyLink: SMPPClientLink?
     /// In a pair, the transmitter's receiver: the one to pause when replies pile up.
     weak var feeder: SMPPClientLink?
@@ -270,29 +274,29 @@ public final class SMPPClientLink: ConnectionHandler {
 
     // MARK: The outbox
 
-    /// Outbox messages handed over, by tag: parts still unanswered, the first refusal.
+    /// Outbox messages handed over, by tag: parts still unanswered, the first refusal, the
+    /// SMSC's ids of the parts taken (their receipts will name them).
     private struct OutboxSend {
         let id: Int64
         var parts: Int
         var refusal: String?
+        var messageIDs: [String] = []
         let done: (OutboxCarrierVerdict) -> Void
     }
     private var outboxSends: [Int: OutboxSend] = [:]
     private var nextTag = 0
-    /// SMSC message ids of outbox parts → outbox id, for the receipts (bounded).
-    private var receiptsAwaited: [String: Int64] = [:]
 
     private func outboxPartAnswered(_ tag: Int, refusal: String?, messageID: String) {
         guard var send = outboxSends[tag] else { return }
         send.parts -= 1
         if send.refusal == nil { send.refusal = refusal }
-        if !messageID.isEmpty, receiptsAwaited.count < 100_000 { receiptsAwaited[messageID] = send.id }
+        if !messageID.isEmpty { send.messageIDs.append(messageID) }
         if send.parts > 0 {
             outboxSends[tag] = send
             return
         }
         outboxSends[tag] = nil
-        send.done(send.refusal.map { .refused($0) } ?? .accepted)
+        send.done(send.refusal.map { .refused($0) } ?? .accepted(peerIDs: send.messageIDs))
     }
 
     // MARK: MOs
@@ -313,16 +317,8 @@ public final class SMPPClientLink: ConnectionHandler {
             return send(pdu.response(error.status), tracked: false)
         }
         switch inbound {
-        case .receipt(let messageID, let state):
-            // The outbox row was marked when the SMSC took the message; the receipt is
-            // logged with the outbox id it concerns, and counted.
-            stats.receipts += 1
-            let text = String(decoding: message.payload, as: UTF8.self)
-            let failed = state.map { $0 != 2 } ?? !(text.contains("stat:DELIVRD") || text.contains("stat:ACCEPTD"))
-            if failed { stats.receiptsFailed += 1 }
-            let outbox = (replyLink ?? self).receiptsAwaited.removeValue(forKey: messageID)
-            logger.info("smpp \(config.name): receipt for \(messageID)\(outbox.map { " (outbox \($0))" } ?? ""): \(failed ? "not delivered" : "delivered")")
-            send(pdu.response(), tracked: false)
+        case .receipt(let messageID, let report):
+            receipt(pdu, messageID: messageID, report: report, from: message.source.value)
         case .sms(let from, let to, var text, let part):
             var sequences = [pdu.sequence]
             if let part, part.total > 1 {
@@ -365,6 +361,47 @@ public final class SMPPClientLink: ConnectionHandler {
                 self.pipeline.dialogues.release(from, now: self.loop.now)
                 if generation == self.generation { self.send(pdu.response(), tracked: false) }
             }
+        }
+    }
+
+    /// Records a delivery receipt on the outbox message whose part the SMSC knows by
+    /// `messageID`, with an audit row, and answers it once that committed (a failed
+    /// commit answers `ESME_RX_T_APPN` so the SMSC delivers it again). A receipt for no
+    /// awaited part is answered and logged.
+    private func receipt(_ pdu: PDU, messageID: String, report: DeliveryReport?, from source: String) {
+        stats.receipts += 1
+        guard !messageID.isEmpty, let report else {
+            stats.receiptsUnmatched += 1
+            logger.info("smpp \(config.name): receipt without \(messageID.isEmpty ? "a message id" : "a state") from \(source): ignored")
+            return send(pdu.response(), tracked: false)
+        }
+        let link = (replyLink ?? self).name, account = config.name
+        let forms = SMPPMessages.receiptIDForms(messageID)
+        let recipient = MSISDN(parsing: source)?.digits
+        let generation = self.generation
+        pipeline.submit(.smpp, work: { batch in
+            guard let id = try batch.tx.recordReceipt(link: link, peerIDs: forms, report: report, at: batch.now) else {
+                return .receipt(nil)
+            }
+            let outcome = report.isFailure ? "failed: not delivered" : report.isDelivered ? "ok: delivered" : "ok: pending"
+            try batch.tx.audit(AuditEntry(at: batch.now, account: account, channel: "smpp", msisdn: recipient,
+                                          request: "RECEIPT \(id) \(messageID.prefix(65)) \(report.state)", outcome: outcome))
+            return .receipt(id)
+        }) { [weak self] result in
+            guard let self else { return }
+            var status = CommandStatus.ok
+            switch result {
+            case .committed(.receipt(let id?)):
+                if report.isFailure { self.stats.receiptsFailed += 1 }
+                if report.isDelivered { self.stats.receiptsDelivered += 1 }
+                self.logger.info("smpp \(self.config.name): receipt for \(messageID) (outbox \(id)): \(report.state)")
+            case .failed:
+                status = .temporaryAppError
+            default:
+                self.stats.receiptsUnmatched += 1
+                self.logger.info("smpp \(self.config.name): receipt for \(messageID) (\(report.state)) from \(source): no outbox message awaits it")
+            }
+            if generation == self.generation { self.send(pdu.response(status), tracked: false) }
         }
     }
 

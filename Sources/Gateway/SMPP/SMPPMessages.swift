@@ -1,4 +1,5 @@
 import Engine
+import Model
 import Numbering
 import SMPP
 
@@ -8,8 +9,9 @@ import SMPP
 enum SMPPMessages {
     /// An incoming message, read.
     enum Inbound: Equatable {
-        /// A delivery receipt or an acknowledgement: no subscriber's request.
-        case receipt(messageID: String, state: UInt8?)
+        /// A delivery receipt or an acknowledgement: no subscriber's request. `report` is
+        /// `nil` when it says no state (no `message_state`, no `stat:`).
+        case receipt(messageID: String, report: DeliveryReport?)
         /// An MO SMS (or one part of a long one).
         case sms(from: MSISDN, to: Destination, text: String, part: Concatenation?)
         /// A USSD string: `opens` for a dialled code (PSSR indication), else the answer to
@@ -22,8 +24,10 @@ enum SMPPMessages {
     /// Reads `m`; a refusal is the status its `deliver_sm_resp` carries, with why.
     static func read(_ m: ShortMessage, profile: SMPPProfile) -> Result<Inbound, PDUError> {
         if m.isReceipt {
-            let id = m.tlvs.first(.receiptedMessageID)?.string ?? receiptID(in: m.payload)
-            return .success(.receipt(messageID: id ?? "", state: m.tlvs.first(.messageState)?.value.first))
+            let id = m.tlvs.first(.receiptedMessageID)?.string ?? receiptField("id", in: m.payload)
+            let report = m.tlvs.first(.messageState)?.value.first.flatMap(DeliveryReport.init(messageState:))
+                ?? receiptField("stat", in: m.payload).map(DeliveryReport.init(state:))
+            return .success(.receipt(messageID: id ?? "", report: report))
         }
         guard let from = MSISDN(parsing: m.source.value) else {
             return .failure(PDUError(.invalidSourceAddress, "source_addr \(m.source.value) is no subscriber number"))
@@ -65,11 +69,34 @@ enum SMPPMessages {
         return .success(.sms(from: from, to: to, text: text, part: part))
     }
 
-    /// `id:…` of a text-form receipt (SMPP 3.4 Appendix B).
-    static func receiptID(in payload: [UInt8]) -> String? {
-        let text = String(decoding: payload, as: UTF8.self)
-        guard let range = text.range(of: "id:") else { return nil }
-        return String(text[range.upperBound...].prefix { $0 != " " })
+    /// A field of a text-form receipt (SMPP 3.4 Appendix B: `id:… sub:… dlvrd:… submit
+    /// date:… done date:… stat:… err:… text:…`), up to the next space; `nil` when absent
+    /// or empty. Field names are matched in any case, only at the start or after a space.
+    static func receiptField(_ name: String, in payload: [UInt8]) -> String? {
+        let key = Array((name + ":").utf8)
+        var i = 0
+        while i + key.count <= payload.count {
+            if i == 0 || payload[i - 1] == UInt8(ascii: " "),
+               zip(payload[i..<(i + key.count)], key).allSatisfy({ $0 | 0x20 == $1 | 0x20 }) {
+                let value = payload[(i + key.count)...].prefix { $0 != UInt8(ascii: " ") }
+                return value.isEmpty ? nil : String(decoding: value.prefix(65), as: UTF8.self)
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// The forms a receipt's message id may take: as written, and its hexadecimal or
+    /// decimal twin (SMSCs differ: the `submit_sm_resp` id in hex and the receipt's in
+    /// decimal is common, what Kannel's `msg-id-type` is for). Compared without case.
+    static func receiptIDForms(_ id: String) -> [String] {
+        var forms = [id]
+        if id.utf8.allSatisfy({ (48...57).contains($0) }), let n = UInt64(id) {
+            forms.append(String(n, radix: 16))
+        } else if let n = UInt64(id, radix: 16) {
+            forms.append(String(n))
+        }
+        return forms
     }
 
     /// The `submit_sm` bodies that carry `parts` (``Outcome/replyParts``) back to the
