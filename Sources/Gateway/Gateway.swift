@@ -119,10 +119,13 @@ public func buildGateway(loop: EventLoop, store: any SubscriberStore & Sendable,
         }
         front?.lineServer = lineServer
     }
-    var pusher: OutboxPusher?
+    // Where the outbox goes: Kannel's sendsms, else the first --smsc link that transmits;
+    // with --smpp, numbers a bind takes go to that bind.
+    var carrier: (any OutboxCarrier)?
+    var outbox = sendSMS ?? SendSMSConfig(url: "")
     if let sendSMS {
         do {
-            pusher = try OutboxPusher(loop: loop, pipeline: pipeline, config: sendSMS, logger: logger)
+            carrier = try SendSMSCarrier(loop: loop, config: sendSMS)
         } catch {
             throw GatewayBuildError(part: "sendsms", underlying: error)
         }
@@ -166,11 +169,19 @@ public func buildGateway(loop: EventLoop, store: any SubscriberStore & Sendable,
             throw GatewayBuildError(part: "smpp", underlying: error)
         }
     }
-    if pusher == nil, let link = links.first(where: { $0.role != .receiver }) {
-        // No sendsms URL: the first link that transmits carries the outbox.
-        var outbox = SendSMSConfig(url: "")
+    if carrier == nil, let link = links.first(where: { $0.role != .receiver }) {
+        carrier = link
         outbox.maxInFlight = link.config.window
-        pusher = OutboxPusher(loop: loop, pipeline: pipeline, config: outbox, carrier: link, logger: logger)
+    }
+    if let server {
+        if carrier == nil { outbox.maxInFlight = server.config.window }
+        carrier = OutboxRouter(server: server, other: carrier)
+    }
+    var pusher: OutboxPusher?
+    if let carrier {
+        let p = OutboxPusher(loop: loop, pipeline: pipeline, config: outbox, carrier: carrier, logger: logger)
+        server?.onOutboxBind = { [weak p] in p?.nudge() }
+        pusher = p
     }
     front?.smscLinks = links
     front?.smppServer = server

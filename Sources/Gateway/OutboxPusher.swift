@@ -72,6 +72,9 @@ public final class OutboxPusher {
     /// A message the carrier took, with the ids its peer gave the parts (for receipts).
     struct Accepted: Sendable {
         var message: OutboxMessage
+        /// The carrier that took it (receipts are awaited under its name) and its channel.
+        var by: String
+        var channel: String
         var peerIDs: [String]
     }
 
@@ -89,12 +92,6 @@ public final class OutboxPusher {
         public var failures = 0
 
         public var description: String { "delivered \(delivered), failed attempts \(failures)" }
-    }
-
-    /// Kannel's sendsms at `config.url`.
-    public convenience init(loop: EventLoop, pipeline: Pipeline, config: SendSMSConfig, logger: Logger) throws {
-        try self.init(loop: loop, pipeline: pipeline, config: config,
-                      carrier: SendSMSCarrier(loop: loop, config: config), logger: logger)
     }
 
     public init(loop: EventLoop, pipeline: Pipeline, config: SendSMSConfig, carrier: any OutboxCarrier, logger: Logger) {
@@ -151,8 +148,9 @@ public final class OutboxPusher {
         var sent = 0
         for message in pending where sent < free && !busy.contains(message.id) {
             if let retry = refused[message.id], retry.notBefore > now { continue }
-            guard send(message) else { break }
-            sent += 1
+            guard carrier.canSend else { break }
+            // Not taken now (its route is busy or has no bind): the next may be.
+            if send(message) { sent += 1 }
         }
     }
 
@@ -168,10 +166,10 @@ public final class OutboxPusher {
     private func answered(_ message: OutboxMessage, _ verdict: OutboxCarrierVerdict) {
         inFlight[message.id] = nil
         switch verdict {
-        case .accepted(let peerIDs):
+        case .accepted(let by, let channel, let peerIDs):
             failuresInARow = 0
             refused[message.id] = nil
-            accepted.append(Accepted(message: message, peerIDs: peerIDs))
+            accepted.append(Accepted(message: message, by: by, channel: channel, peerIDs: peerIDs))
             nudge()
         case .down(let what):
             stats.failures += 1
@@ -199,15 +197,14 @@ public final class OutboxPusher {
         let messages = accepted
         accepted.removeAll()
         marking = messages
-        let channel = carrier.channel, acceptedBy = carrier.name
         pipeline.submit(.system, work: { batch in
             try batch.tx.markDelivered(messages.map(\.message.id), at: batch.now)
             for a in messages {
                 let m = a.message
-                if !a.peerIDs.isEmpty { try batch.tx.awaitReceipts(link: acceptedBy, peerIDs: a.peerIDs, outbox: m.id) }
-                try batch.tx.audit(AuditEntry(at: batch.now, account: nil, channel: channel, msisdn: m.recipient,
+                if !a.peerIDs.isEmpty { try batch.tx.awaitReceipts(link: a.by, peerIDs: a.peerIDs, outbox: m.id) }
+                try batch.tx.audit(AuditEntry(at: batch.now, account: nil, channel: a.channel, msisdn: m.recipient,
                                               request: "SENDSMS \(m.id) \(m.sender) \(m.recipient)",
-                                              outcome: "ok: accepted by \(acceptedBy)"))
+                                              outcome: "ok: accepted by \(a.by)"))
             }
             return .done
         }) { [weak self] result in
@@ -244,9 +241,10 @@ public final class OutboxPusher {
 
 /// What became of a message handed to a carrier.
 public enum OutboxCarrierVerdict: Sendable {
-    /// Taken: the message is marked delivered. `peerIDs`: the ids the peer gave its parts,
-    /// which its delivery receipts will name (none from Kannel's sendsms).
-    case accepted(peerIDs: [String])
+    /// Taken by the carrier named `by` (the audit row's outcome and channel): the message
+    /// is marked delivered. `peerIDs`: the ids the peer gave its parts, which its delivery
+    /// receipts will name (none from Kannel's sendsms).
+    case accepted(by: String, channel: String, peerIDs: [String])
     /// No answer, or the carrier is down or busy: nothing is sent for a back-off.
     case down(String)
     /// This message was refused: it alone waits for a back-off.
@@ -261,8 +259,6 @@ public protocol OutboxCarrier: AnyObject {
     var name: String { get }
     /// Who refuses, in logs (`Kannel`).
     var peer: String { get }
-    /// The audit rows' channel.
-    var channel: String { get }
     /// Whether a message could be handed over now.
     var canSend: Bool { get }
     /// Hands `message` over; false when it cannot now (nothing sent). `done` runs on the
@@ -285,13 +281,12 @@ public final class SendSMSCarrier: OutboxCarrier {
 
     public var name: String { "sendsms" }
     public var peer: String { "Kannel" }
-    public var channel: String { "http" }
     public var canSend: Bool { client?.hasIdleConnection ?? false }
 
     public func send(_ message: OutboxMessage, done: @escaping (OutboxCarrierVerdict) -> Void) -> Bool {
         guard let client else { return false }
         return client.get(target.request(for: message)) { response in
-            if SendSMSTarget.isAcceptance(response) { return done(.accepted(peerIDs: [])) }
+            if SendSMSTarget.isAcceptance(response) { return done(.accepted(by: "sendsms", channel: "http", peerIDs: [])) }
             let what = response.status == 0 ? "no answer" : "\(response.status) \(response.text.prefix(80))"
             done(response.status == 0 || response.status >= 500 ? .down(what) : .refused(what))
         }

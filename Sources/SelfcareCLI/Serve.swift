@@ -34,7 +34,9 @@ struct Serve: ParsableCommand {
         valueName: "url"))
     var smsc: [String] = []
 
-    @Option(help: "HOST:PORT where SMPP test tools and aggregators bind with a network account (port 0: any free port); off: none.")
+    @Option(help: ArgumentHelp(
+        "HOST:PORT where SMPP test tools and aggregators bind with a network account (port 0: any free port); off: none.",
+        discussion: "A bind's address_range (a regular expression over the number) routes the outbox for those numbers to it (see docs/SMPP.md)."))
     var smpp: String = "off"
 
     @Option(help: "The grammar folder: sms.grammar, messages.*, mmi.codes, menus/ (default: $SELFCARE_GRAMMARS, else ./Grammars, else the Grammars of the checkout the binary was built in).")

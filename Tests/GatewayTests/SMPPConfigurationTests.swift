@@ -124,6 +124,18 @@ struct SMPPMessagesTests {
         #expect(SMPPMessages.read(m, profile: profile) == .success(.receipt(messageID: "9", report: DeliveryReport(state: "EXPIRED"))))
     }
 
+    @Test func addressRangesArePOSIXRegularExpressionsOverTheNumber() throws {
+        #expect(try SMPPAddressRange("") == nil)
+        let prefix = try #require(try SMPPAddressRange("^3630"))
+        #expect(prefix.matches("36301111111") && !prefix.matches("36201111111") && !prefix.matches("4436301111"))
+        let either = try #require(try SMPPAddressRange("^\\+?36(20|30)"))
+        #expect(either.matches("36201111111") && either.matches("36301111111") && !either.matches("36701111111"))
+        #expect(try #require(try SMPPAddressRange(".")).matches("36701111111"))
+        // Unanchored: anywhere in the number.
+        #expect(try #require(try SMPPAddressRange("1111")).matches("36301111111"))
+        #expect(throws: SMPPAddressRange.Invalid.self) { try SMPPAddressRange("([") }
+    }
+
     @Test func receiptIDsAreTriedInTheirHexAndDecimalForms() {
         #expect(SMPPMessages.receiptIDForms("255") == ["255", "ff"])
         #expect(SMPPMessages.receiptIDForms("1A2b") == ["1A2b", "6699"])

@@ -48,6 +48,55 @@ struct SMPPServerInProcessTests {
         #expect(audit.map(\.channel) == ["smpp"] && audit.first?.account == "simulator")
     }
 
+    @Test func theOutboxGoesToTheBindWhoseAddressRangeTakesTheNumber() throws {
+        let app = try app()
+        let caller = try app.smppClient()
+        #expect(bind(caller)?.status == .ok)
+        // Binds for 3630222…: one that will drop, and one with a bad range (bound, no outbox).
+        let first = try app.smppClient()
+        let range = Bind(systemID: "simulator", password: "simulator", addressRange: Address("^3630222"))
+        #expect(first.request(.bindReceiver, .bind(range)) > 0 && first.receive()?.status == .ok)
+        let bad = try app.smppClient()
+        var badRange = range
+        badRange.addressRange = Address("([")
+        #expect(bad.request(.bindReceiver, .bind(badRange)) > 0 && bad.receive()?.status == .ok)
+        // A call-me-back request queues an SMS to 36302222222.
+        caller.request(.submitSM, mo("36301111111", "1430", "HIVJ 06-30-222-2222"))
+        #expect(caller.receive()?.command == .submitSMResp)
+        let reply = try #require(caller.receive())
+        #expect(reply.command == .deliverSM)
+        caller.send(reply.response())
+        let sent = try #require(first.receive())
+        guard case .message(let m) = sent.body else { Issue.record("no body"); return }
+        #expect(sent.command == .deliverSM && m.destination.value == "36302222222" && m.source == .international("36301111111"))
+        #expect(String(decoding: m.shortMessage, as: UTF8.self).contains("36301111111"))
+        // The bind goes before it answers: the message stays pending ...
+        first.shutdownWrite()
+        #expect(first.closedByGateway())
+        #expect(try pending(app) == 1)
+        // ... and goes to the next bind that takes the number, here written with a `+`.
+        let second = try app.smppClient()
+        var plus = range
+        plus.addressRange = Address("^\\+36302")
+        #expect(second.request(.bindTransceiver, .bind(plus)) > 0 && second.receive()?.status == .ok)
+        let again = try #require(second.receive(timeout: 10))
+        guard case .message(let m2) = again.body else { Issue.record("no body"); return }
+        #expect(again.command == .deliverSM && m2.destination.value == "36302222222")
+        #expect(try pending(app) == 1)
+        second.send(again.response())
+        #expect(app.run(until: { (try? pending(app)) == 0 }))
+        // Neither the caller's bind (no range) nor the bad one got it.
+        #expect(caller.receive(timeout: 0.2) == nil && bad.receive(timeout: 0.2) == nil)
+        app.stop()
+        let audit = try app.openStore().auditEntries(msisdn: "36302222222")
+        #expect(audit.filter { $0.request.hasPrefix("SENDSMS") }.map { "\($0.channel) \($0.outcome)" }
+                == ["smpp ok: accepted by smpp server simulator"])
+    }
+
+    func pending(_ app: TestGateway) throws -> Int {
+        try app.openStore().write { try $0.pendingOutboxCount() }
+    }
+
     @Test func wrongCredentialsAndOperatorAccountsAreRefusedSlowly() throws {
         let app = try app()
         let esme = try app.smppClient()

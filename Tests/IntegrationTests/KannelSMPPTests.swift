@@ -47,13 +47,30 @@ struct KannelSMPPTests {
             }
         }
         #expect(screen, "no USSD screen in Kannel's access log: \(kannel.log("access.log"))\nselfcare: \(server.log)")
+        // The outbox to Kannel's bind (its address-range takes 36…): a call-me-back request
+        // from 36301111111 reaches 36302222222 as an SMS from the caller's number.
+        let callMe = try HTTPTestClient(port: kannel.sendsmsPort, timeout: 5).request(
+            "GET", "/cgi-bin/sendsms?username=\(KannelBoxes.sendsmsUser)&password=\(KannelBoxes.sendsmsPassword)&from=36301111111&to=1430&text=HIVJ+06-30-222-2222")
+        #expect(callMe.status == 202, "sendsms: \(callMe.status) \(callMe.text)")
+        let notice = waitUntil(15) {
+            kannel.log("access.log").split(separator: "\n").contains {
+                $0.contains("Receive SMS") && $0.contains("36301111111]") && $0.contains("[to:+36302222222]")
+            }
+        }
+        #expect(notice, "no call-me-back SMS in Kannel's access log: \(kannel.log("access.log"))\nselfcare: \(server.log)")
         #expect(server.stop() == 0)
         let rows = try store.rawDatabase().read {
-            try Row.fetchAll($0, sql: "SELECT channel, account, request FROM audit WHERE msisdn IN ('36302222222', '36301111111') ORDER BY id")
+            try Row.fetchAll($0, sql: "SELECT channel, account, request, outcome FROM audit WHERE msisdn IN ('36302222222', '36301111111') ORDER BY id")
         }
-        #expect(rows.count == 2)
-        #expect(rows.allSatisfy { $0["channel"] == "smpp" && $0["account"] == "kannel" })
-        #expect((rows.last?["request"] as String?)?.hasPrefix("USSD 36301111111 *1412#") == true)
+        #expect(rows.count == 4, "\(rows)")
+        #expect(rows.allSatisfy { $0["channel"] == "smpp" })
+        #expect(rows.prefix(3).allSatisfy { $0["account"] == "kannel" })
+        #expect((rows[1]["request"] as String?)?.hasPrefix("USSD 36301111111 *1412#") == true)
+        // The outbox row was marked once Kannel's deliver_sm_resp said ok.
+        #expect((rows.last?["request"] as String?)?.hasPrefix("SENDSMS") == true)
+        #expect(rows.last?["outcome"] == "ok: accepted by smpp server kannel")
+        let pending = try store.rawDatabase().read { try Int.fetchOne($0, sql: "SELECT count(*) FROM outbox WHERE delivered_at IS NULL") }
+        #expect(pending == 0)
         #expect(server.log.contains("smpp server stopped: binds 1"), "\(server.log)")
     }
 

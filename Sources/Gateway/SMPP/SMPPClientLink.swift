@@ -211,6 +211,8 @@ public final class SMPPClientLink: ConnectionHandler {
             drop("unbound by the SMSC")
         case .deliverSM, .dataSM:
             guard state == .bound else { return send(pdu.response(.invalidBindStatus), tracked: false) }
+            // Shutting down: the SMSC delivers it again, to the next bind.
+            guard !stopping else { return send(pdu.response(.temporaryAppError), tracked: false) }
             incoming(pdu)
         default:
             send(pdu.command.isBind || pdu.command == .submitSM ? pdu.response(.invalidBindStatus)
@@ -274,29 +276,11 @@ public final class SMPPClientLink: ConnectionHandler {
 
     // MARK: The outbox
 
-    /// Outbox messages handed over, by tag: parts still unanswered, the first refusal, the
-    /// SMSC's ids of the parts taken (their receipts will name them).
-    private struct OutboxSend {
-        let id: Int64
-        var parts: Int
-        var refusal: String?
-        var messageIDs: [String] = []
-        let done: (OutboxCarrierVerdict) -> Void
-    }
-    private var outboxSends: [Int: OutboxSend] = [:]
-    private var nextTag = 0
+    /// Outbox messages handed over, by the tag their parts carry.
+    private lazy var outboxSends = SMPPOutboxSends(carrier: name)
 
     private func outboxPartAnswered(_ tag: Int, refusal: String?, messageID: String) {
-        guard var send = outboxSends[tag] else { return }
-        send.parts -= 1
-        if send.refusal == nil { send.refusal = refusal }
-        if !messageID.isEmpty { send.messageIDs.append(messageID) }
-        if send.parts > 0 {
-            outboxSends[tag] = send
-            return
-        }
-        outboxSends[tag] = nil
-        send.done(send.refusal.map { .refused($0) } ?? .accepted(peerIDs: send.messageIDs))
+        outboxSends.answered(tag, refusal: refusal, messageID: messageID)
     }
 
     // MARK: MOs
@@ -519,10 +503,13 @@ public final class SMPPClientLink: ConnectionHandler {
 
     // MARK: Stopping
 
-    /// Shutdown, first step: take no more MOs.
+    /// Shutdown, first step: take no more MOs. The link goes on reading: the responses
+    /// to what it sent (outbox parts, replies) still count, and an MO read from now on is
+    /// answered `ESME_RX_T_APPN`.
     public func beginShutdown() {
-        connection?.setReading(false)
+        stopping = true
     }
+    private var stopping = false
 
     /// Shutdown, last step (after the pipeline has answered every MO): send what is queued
     /// while `deadline` allows, `unbind`, wait briefly for `unbind_resp`, close.
@@ -566,23 +553,17 @@ public final class SMPPClientLink: ConnectionHandler {
 extension SMPPClientLink: OutboxCarrier {
     public var name: String { "smpp \(config.name)" }
     public var peer: String { "the SMSC" }
-    public var channel: String { "smpp" }
     public var canSend: Bool { state == .bound && role != .receiver && queued < config.window }
 
     public func send(_ message: OutboxMessage, done: @escaping (OutboxCarrierVerdict) -> Void) -> Bool {
         guard canSend else { return false }
-        // The message seen as the reply to an MO of its recipient to its sender.
-        let sender = message.sender.count <= 8 ? Address.shortCode(message.sender) : Address.international(message.sender)
-        let mo = ShortMessage(source: .international(message.recipient), destination: sender)
         concatReference &+= 1
-        var parts = SMPPMessages.smsReply(SMSSegmenter.segments(message.text), to: mo, profile: profile,
-                                          reference: concatReference)
+        let parts = SMPPMessages.outboxParts(message, profile: profile, reference: concatReference)
         guard !parts.isEmpty else { return false }
-        nextTag += 1
-        outboxSends[nextTag] = OutboxSend(id: message.id, parts: parts.count, refusal: nil, done: done)
-        for i in parts.indices {
-            parts[i].registeredDelivery = 1
-            window.enqueue(PDU(command: .submitSM, sequence: 0, body: .message(parts[i])), tag: nextTag)
+        let tag = outboxSends.add(parts: parts.count, done: done)
+        for var part in parts {
+            part.registeredDelivery = 1
+            window.enqueue(PDU(command: .submitSM, sequence: 0, body: .message(part)), tag: tag)
         }
         flush()
         return true

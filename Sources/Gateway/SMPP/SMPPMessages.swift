@@ -2,6 +2,7 @@ import Engine
 import Model
 import Numbering
 import SMPP
+import SMSText
 
 /// What a `deliver_sm` (or `data_sm`) from an SMSC means to the gateway, and the
 /// `submit_sm` bodies that answer it: pure functions of the PDU and the link's profile,
@@ -97,6 +98,15 @@ enum SMPPMessages {
             forms.append(String(n))
         }
         return forms
+    }
+
+    /// The bodies that carry an outbox message from its sender (a short code, TON 0, or a
+    /// full number, TON 1) to its recipient: the reply to an MO of the recipient to the
+    /// sender, in effect (UDH parts when long, or `message_payload` per profile).
+    static func outboxParts(_ message: OutboxMessage, profile: SMPPProfile, reference: UInt8) -> [ShortMessage] {
+        let sender = message.sender.count <= 8 ? Address.shortCode(message.sender) : Address.international(message.sender)
+        let mo = ShortMessage(source: .international(message.recipient), destination: sender)
+        return smsReply(SMSSegmenter.segments(message.text), to: mo, profile: profile, reference: reference)
     }
 
     /// The `submit_sm` bodies that carry `parts` (``Outcome/replyParts``) back to the

@@ -112,11 +112,17 @@ public final class SMPPServer {
         for session in Array(sessions.values) { session.checkTimeouts(now: loop.now) }
     }
 
+    /// A bind that takes outbox messages came: the pusher may look now.
+    func outboxBound() { onOutboxBind?() }
+    /// Set by the pusher's wiring (``buildGateway``): a nudge.
+    public var onOutboxBind: (() -> Void)?
+
     public func beginShutdown() {
         stopping = true
         listener?.close()
         listener = nil
-        for session in sessions.values { session.stopReading() }
+        // The binds go on reading (the answers to the deliver_sm sent still count); a
+        // submit_sm read from now on is answered ESME_RX_T_APPN.
     }
 
     /// After the pipeline answered every MO: the replies still queued go out while the
@@ -133,4 +139,51 @@ public final class SMPPServer {
         for session in Array(sessions.values) { session.closeNow() }
         sweep?.cancel()
     }
+}
+
+/// The outbox's messages to numbers a bind's `address_range` takes go to that bind as
+/// `deliver_sm` (the least queued of those that match), marked delivered once the ESME
+/// answered every part `ESME_ROK`.
+extension SMPPServer: OutboxCarrier {
+    public var name: String { "smpp server" }
+    public var peer: String { "the ESME" }
+    public var canSend: Bool { sessions.values.contains { $0.addressRange != nil && $0.canReceive && $0.hasRoom } }
+
+    /// Whether some bind takes messages to `recipient` (busy or not).
+    public func routes(_ recipient: String) -> Bool {
+        !stopping && sessions.values.contains { $0.takesOutbox(to: recipient) }
+    }
+
+    public func send(_ message: OutboxMessage, done: @escaping (OutboxCarrierVerdict) -> Void) -> Bool {
+        guard !stopping,
+              let bind = sessions.values.filter({ $0.takesOutbox(to: message.recipient) })
+                .min(by: { $0.queuedCount < $1.queuedCount }) else { return false }
+        return bind.sendOutbox(message, done: done)
+    }
+
+    public func close() {}
+}
+
+/// Where the outbox goes when the `--smpp` server runs: a message to a number some bind
+/// takes goes to that bind; the others to the other carrier (Kannel's sendsms or an
+/// `--smsc` link), or wait (for a bind, or `OUTBOX`) when there is none.
+public final class OutboxRouter: OutboxCarrier {
+    public let server: SMPPServer
+    public let other: (any OutboxCarrier)?
+
+    public init(server: SMPPServer, other: (any OutboxCarrier)?) {
+        self.server = server
+        self.other = other
+    }
+
+    public var name: String { other.map { "\($0.name) + smpp binds" } ?? "smpp binds" }
+    public var peer: String { other.map { "\($0.peer) or the ESME" } ?? server.peer }
+    public var canSend: Bool { server.canSend || other?.canSend == true }
+
+    public func send(_ message: OutboxMessage, done: @escaping (OutboxCarrierVerdict) -> Void) -> Bool {
+        if server.routes(message.recipient) { return server.send(message, done: done) }
+        return other?.send(message, done: done) ?? false
+    }
+
+    public func close() { other?.close() }
 }

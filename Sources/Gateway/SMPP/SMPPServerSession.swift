@@ -23,6 +23,10 @@ final class SMPPServerSession: ConnectionHandler {
     /// commits is not read past ``maxRunning`` of them, so it cannot fill our memory.
     private var running = 0
     static let maxRunning = 1024
+    /// The numbers whose outbox messages this bind takes (its `address_range`).
+    private(set) var addressRange: SMPPAddressRange?
+    /// Outbox messages handed to this bind, by the tag of their parts.
+    private var outbox = SMPPOutboxSends(carrier: "smpp server")
 
     init(connection: Connection, server: SMPPServer) {
         self.connection = connection
@@ -34,6 +38,11 @@ final class SMPPServerSession: ConnectionHandler {
     var canReceive: Bool { state == .bound && kind != .transmitter }
     var canTransmit: Bool { state == .bound && kind != .receiver }
     var hasRepliesToSend: Bool { state == .bound && (window.queued > 0 || window.hasUnanswered(.deliverSM)) }
+    /// Whether the outbox message to `recipient` (canonical digits) is routed here.
+    func takesOutbox(to recipient: String) -> Bool { canReceive && addressRange?.matches(recipient) == true }
+    /// Whether another message fits the window's queue now.
+    var hasRoom: Bool { window.queued < window.size }
+    var queuedCount: Int { window.queued }
 
     // MARK: Reading
 
@@ -74,6 +83,8 @@ final class SMPPServerSession: ConnectionHandler {
             bind(pdu)
         case .submitSM, .dataSM:
             guard canTransmit else { return send(pdu.response(.invalidBindStatus)) }
+            // Shutting down: the ESME may submit it again, to the next server.
+            guard !server.stopping else { return send(pdu.response(.temporaryAppError)) }
             submitted(pdu)
         default:
             send(.genericNack(.invalidCommandID, sequence: pdu.sequence))
@@ -88,8 +99,14 @@ final class SMPPServerSession: ConnectionHandler {
             } else if pdu.status != .ok {
                 server.count { $0.repliesUndeliverable += 1 }
                 server.logger.info("smpp server: \(account ?? "?") refused a deliver_sm: \(pdu.status)")
+                if request.tag != 0 { outbox.answered(request.tag, refusal: "\(pdu.status)", messageID: "") }
             } else {
                 server.count { $0.replies += 1 }
+                if request.tag != 0 {
+                    var id = ""
+                    if case .messageResponse(let messageID, _) = pdu.body { id = messageID }
+                    outbox.answered(request.tag, refusal: nil, messageID: id)
+                }
             }
         } else if request.command == .unbind {
             close()
@@ -117,10 +134,20 @@ final class SMPPServerSession: ConnectionHandler {
                 self.state = .bound
                 self.kind = kind
                 self.account = account.name
+                self.outbox = SMPPOutboxSends(carrier: "smpp server \(account.name)")
                 self.server.count { $0.binds += 1 }
                 self.send(PDU(command: pdu.command.response, sequence: pdu.sequence,
                               body: .bindResponse(systemID: "selfcare", tlvs: [TLV(.scInterfaceVersion, byte: 0x34)])))
-                self.server.logger.info("smpp server: \(account.name) bound (\(kind)) from \(self.connection.peer)")
+                var routes = ""
+                do {
+                    self.addressRange = try SMPPAddressRange(bind.addressRange.value)
+                    if let range = self.addressRange, kind != .transmitter { routes = ", outbox for numbers matching \(range.text)" }
+                } catch {
+                    // Bound all the same: the ESME's MOs and replies work; it gets no outbox.
+                    routes = "; \(error), no outbox for this bind"
+                }
+                self.server.logger.info("smpp server: \(account.name) bound (\(kind)) from \(self.connection.peer)\(routes)")
+                if self.addressRange != nil { self.server.outboxBound() }
             case .failed:
                 self.state = .open
                 self.send(PDU(command: pdu.command.response, status: .systemError, sequence: pdu.sequence, body: Self.ourID))
@@ -244,6 +271,19 @@ final class SMPPServerSession: ConnectionHandler {
         flush()
     }
 
+    /// Queues an outbox message as `deliver_sm` parts; `done` gets the verdict once the
+    /// ESME answered every part (or `.down` if the bind goes first).
+    func sendOutbox(_ message: OutboxMessage, done: @escaping (OutboxCarrierVerdict) -> Void) -> Bool {
+        guard canReceive, hasRoom else { return false }
+        concatReference &+= 1
+        let parts = SMPPMessages.outboxParts(message, profile: server.profile, reference: concatReference)
+        guard !parts.isEmpty else { return false }
+        let tag = outbox.add(parts: parts.count, done: done)
+        for part in parts { window.enqueue(PDU(command: .deliverSM, sequence: 0, body: .message(part)), tag: tag) }
+        flush()
+        return true
+    }
+
     // MARK: Writing and closing
 
     private func flush() {
@@ -271,7 +311,6 @@ final class SMPPServerSession: ConnectionHandler {
         flush()
     }
 
-    func stopReading() { connection.setReading(false) }
 
     func unbind() {
         guard state == .bound else { return close() }
@@ -286,6 +325,7 @@ final class SMPPServerSession: ConnectionHandler {
     func close() {
         guard state != .closing || connection.handler != nil else { return }
         state = .closing
+        outbox.lost("the bind closed")
         connection.closeGracefully(within: 2, loop: server.loop) { [weak self] in
             guard let self else { return }
             self.server.forget(self)
@@ -295,6 +335,7 @@ final class SMPPServerSession: ConnectionHandler {
     func closeNow() {
         state = .closing
         pendingRefusal?.cancel()
+        outbox.lost("the bind closed")
         connection.close(notifying: false)
         server.forget(self)
     }
