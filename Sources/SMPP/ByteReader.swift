@@ -60,12 +60,20 @@ struct ByteWriter {
     mutating func uint8(_ v: UInt8) { bytes.append(v) }
     mutating func uint16(_ v: UInt16) { bytes.append(UInt8(v >> 8)); bytes.append(UInt8(v & 0xFF)) }
     mutating func uint32(_ v: UInt32) {
-        bytes.append(UInt8(v >> 24)); bytes.append(UInt8((v >> 16) & 0xFF))
-        bytes.append(UInt8((v >> 8) & 0xFF)); bytes.append(UInt8(v & 0xFF))
+        withUnsafeBytes(of: v.bigEndian) { bytes.append(contentsOf: $0) }
     }
     /// The string's scalars below 256 as octets (others as `?`), then NUL.
     mutating func cString(_ s: String) {
-        for scalar in s.unicodeScalars { bytes.append(scalar.value < 256 && scalar.value != 0 ? UInt8(scalar.value) : 0x3F) }
+        var s = s
+        // Addresses, ids and service types are ASCII: their UTF-8 is the octets.
+        let ascii = s.withUTF8 { utf8 in
+            guard !utf8.contains(where: { $0 >= 0x80 || $0 == 0 }) else { return false }
+            bytes.append(contentsOf: utf8)
+            return true
+        }
+        if !ascii {
+            for scalar in s.unicodeScalars { bytes.append(scalar.value < 256 && scalar.value != 0 ? UInt8(scalar.value) : 0x3F) }
+        }
         bytes.append(0)
     }
 }

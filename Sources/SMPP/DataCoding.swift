@@ -109,13 +109,32 @@ public enum TextCoding {
 
 extension TextCoding {
     /// UTF-16BE octets of `text`, whatever the alphabet could carry.
+    ///
+    /// Written scalar by scalar into a buffer sized from the UTF-8 length (never fewer
+    /// bytes than UTF-16 units): `utf16.count` and the UTF-16 view's iterator on a native
+    /// string cost a third of an SMPP reply's loop CPU.
     public static func ucs2Octets(_ text: String) -> [UInt8] {
-        var octets: [UInt8] = []
-        octets.reserveCapacity(text.utf16.count * 2)
-        for unit in text.utf16 {
-            octets.append(UInt8(unit >> 8))
-            octets.append(UInt8(unit & 0xFF))
+        let capacity = text.utf8.count * 2
+        return [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+            var i = 0
+            for scalar in text.unicodeScalars {
+                let v = scalar.value
+                if v < 0x10000 {
+                    buffer[i] = UInt8(truncatingIfNeeded: v >> 8)
+                    buffer[i + 1] = UInt8(truncatingIfNeeded: v)
+                    i += 2
+                } else {
+                    // A surrogate pair: 4 octets for 4 UTF-8 bytes, so it fits.
+                    let u = v - 0x10000
+                    let high = 0xD800 + (u >> 10), low = 0xDC00 + (u & 0x3FF)
+                    buffer[i] = UInt8(truncatingIfNeeded: high >> 8)
+                    buffer[i + 1] = UInt8(truncatingIfNeeded: high)
+                    buffer[i + 2] = UInt8(truncatingIfNeeded: low >> 8)
+                    buffer[i + 3] = UInt8(truncatingIfNeeded: low)
+                    i += 4
+                }
+            }
+            count = i
         }
-        return octets
     }
 }

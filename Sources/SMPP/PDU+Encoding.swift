@@ -2,7 +2,10 @@ extension PDU {
     /// The PDU's octets, `command_length` filled in.
     public func encoded() -> [UInt8] {
         var w = ByteWriter()
-        w.bytes.reserveCapacity(64)
+        // The fixed fields and addresses fit 96 bytes; a message's text comes on top.
+        var size = 96
+        if case .message(let m) = body { size += m.shortMessage.count + m.tlvs.reduce(0) { $0 + 4 + $1.value.count } }
+        w.bytes.reserveCapacity(size)
         w.uint32(0)
         w.uint32(command.rawValue)
         w.uint32(status.rawValue)

@@ -124,15 +124,30 @@ public enum GSM7 {
     /// when some character is outside the alphabet. The packing into octets is the
     /// transport's business.
     public static func encode(_ s: String) -> [UInt8]? {
-        var out: [UInt8] = []
-        out.reserveCapacity(s.utf8.count)
-        for scalar in s.unicodeScalars {
-            let code = scalarCode(scalar)
-            guard code != noCode else { return isMark(scalar) ? encodeByCharacter(s) : nil }
-            if code >= 0x100 { out.append(escape) }
-            out.append(UInt8(code & 0x7F))
+        // Every scalar gives at most 2 septets from at least 1 UTF-8 byte.
+        var unencodable: Unicode.Scalar?
+        let out = [UInt8](unsafeUninitializedCapacity: s.utf8.count * 2) { buffer, count in
+            var i = 0
+            // The table once, not a lazy global's check per scalar.
+            let codes = scalarCodes
+            for scalar in s.unicodeScalars {
+                let v = scalar.value
+                let code = v < 0x400 ? codes[Int(v)] : v == 0x20AC ? 0x165 : noCode
+                guard code != noCode else {
+                    unencodable = scalar
+                    break
+                }
+                if code >= 0x100 {
+                    buffer[i] = escape
+                    i += 1
+                }
+                buffer[i] = UInt8(truncatingIfNeeded: code & 0x7F)
+                i += 1
+            }
+            count = i
         }
-        return out
+        guard let unencodable else { return out }
+        return isMark(unencodable) ? encodeByCharacter(s) : nil
     }
 
     /// Scalar by scalar from a table, the fast path (perf: encoding by `Character`, a

@@ -24,6 +24,13 @@ import Testing
         #expect(TextCoding.decode(hex("004100"), dataCoding: 8, alphabet: .gsm) == nil)   // odd length
     }
 
+    @Test(arguments: ["", "A", "Őszi", "Egyenleg: 5 000 Ft, univerzális", "😀 x 👍🏽", "\u{FFFF}\u{10000}\u{10FFFF}", "e\u{301}"])
+    func ucs2OctetsAreTheBigEndianUTF16Units(_ text: String) {
+        let reference = text.utf16.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }
+        #expect(TextCoding.ucs2Octets(text) == reference)
+        #expect(TextCoding.decode(TextCoding.ucs2Octets(text), dataCoding: 8, alphabet: .gsm) == text)
+    }
+
     @Test func latin1AndASCII() {
         #expect(TextCoding.decode([0x48, 0xE9], dataCoding: 3, alphabet: .gsm) == "Hé")
         #expect(TextCoding.decode([0x48, 0x69], dataCoding: 1, alphabet: .gsm) == "Hi")
