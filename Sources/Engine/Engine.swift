@@ -121,13 +121,22 @@ public final class Engine: Sendable {
     /// an account cannot fill the store.
     public func authenticate(account name: String, password: String, _ context: RequestContext,
                              in tx: any StoreTransaction) throws -> Account? {
-        guard name.utf8.count <= Engine.maximumAccountName, let account = try tx.account(named: name),
-              PasswordHash.verify(password, against: account.passwordHash) else { return nil }
+        guard name.utf8.count <= Engine.maximumAccountName else { return nil }
+        guard let account = try tx.account(named: name) else {
+            // The same work as a wrong password, so the time taken does not tell which
+            // account names exist.
+            _ = PasswordHash.verify(password, against: Engine.dummyPasswordHash)
+            return nil
+        }
+        guard PasswordHash.verify(password, against: account.passwordHash) else { return nil }
         try tx.audit(AuditEntry(
             at: context.now, account: name, channel: context.channel, msisdn: nil,
             request: "AUTH \(name) ****", outcome: "ok: authenticated"))
         return account
     }
+
+    /// Checked against when the account does not exist (made once, default rounds).
+    static let dummyPasswordHash = PasswordHash.make("no such account")
 
     /// Longest account name looked up at all; longer ones fail without a store read.
     public static let maximumAccountName = 64

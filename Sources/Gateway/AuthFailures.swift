@@ -12,8 +12,8 @@ import Model
 ///
 /// ```swift
 /// let failures = AuthFailures()
-/// failures.record(source: "192.0.2.7", second: 100, name: "root", channel: "line")
-/// failures.record(source: "192.0.2.7", second: 100, name: "admin", channel: "line")
+/// failures.record(source: "192.0.2.7", now: 100.2, name: "root", channel: "line")
+/// failures.record(source: "192.0.2.7", now: 100.7, name: "admin", channel: "line")
 /// failures.takeDue(now: 101)   // one summary: 2 attempts, first name "root"
 /// ```
 public final class AuthFailures {
@@ -44,11 +44,39 @@ public final class AuthFailures {
     /// addresses (IPv6) must not grow this table without bound either.
     public static let maximumSources = 10_000
 
-    public init() {}
+    /// The counts across connections and transports, and their locks.
+    public private(set) var throttle: LoginThrottle
+
+    public init(throttle policy: LoginThrottle.Policy = .init()) {
+        throttle = LoginThrottle(policy: policy)
+    }
 
     public var isEmpty: Bool { pending.isEmpty }
 
-    public func record(source: String, second: Int64, name: String, channel: String) {
+    /// Seconds until `source` may try to log in as `name` again; `nil`: it may now.
+    public func lockedFor(source: String, name: String, now: Double) -> Double? {
+        throttle.lockedFor(source: source, account: name, now: now)
+    }
+
+    /// A wrong name or password: audited (a row per source and second) and counted
+    /// towards the locks.
+    public func record(source: String, now: Double, name: String, channel: String) {
+        count(source: source, second: Int64(now), name: name, channel: channel)
+        throttle.failed(source: source, account: name, now: now)
+    }
+
+    /// A login refused because a lock was on: audited like a failure.
+    public func recordLocked(source: String, now: Double, name: String, channel: String) {
+        count(source: source, second: Int64(now), name: name, channel: channel)
+        throttle.refusedWhileLocked(source: source, now: now)
+    }
+
+    /// A login succeeded: its address's and account's counts start again.
+    public func succeeded(source: String, name: String) {
+        throttle.succeeded(source: source, account: name)
+    }
+
+    func count(source: String, second: Int64, name: String, channel: String) {
         var key = Key(source: source, second: second)
         if pending[key] == nil, pending.count >= Self.maximumSources { key.source = "*" }
         if pending[key] != nil {

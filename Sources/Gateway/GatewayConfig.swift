@@ -27,6 +27,9 @@ public struct GatewayConfig: Sendable {
     /// Failed AUTHs on one connection before it is closed; each failure before that
     /// doubles the wait (1 s, 2 s, 4 s …) before the connection is read again.
     public var maxAuthFailures: Int = 5
+    /// Failed logins counted across connections and transports, per address and per
+    /// account, and their lock-outs (``LoginThrottle``).
+    public var loginThrottle = LoginThrottle.Policy()
     /// Longest wait at shutdown for the answers owed to go out and the connections to
     /// close gracefully (`selfcare serve --shutdown-grace S`).
     public var shutdownGrace: Double = 5

@@ -51,6 +51,13 @@ public struct HTTPError: Error, Sendable, Equatable {
         HTTPError(status: 409, code: "conflict", message: message)
     }
 
+    /// Logins from this address (or for this account) are locked after failures.
+    public static func tooManyFailures(retryAfter seconds: Double) -> HTTPError {
+        let wait = max(1, Int(seconds.rounded(.up)))
+        return HTTPError(status: 429, code: "too_many_failures",
+                         message: "too many failed logins, try again in \(wait) s", headers: [("Retry-After", String(wait))])
+    }
+
     public static func payloadTooLarge(limit: Int) -> HTTPError {
         HTTPError(status: 413, code: "payload_too_large", message: "request body over \(limit) bytes")
     }

@@ -213,6 +213,12 @@ public final class HTTPFront {
             }
             let cached = credentials.account(for: who, now: loop.now)
             let peer = request.peer
+            // Credentials not proved lately, from an address or for an account locked
+            // after failures (any transport): refused without a look at the store.
+            if cached == nil, let wait = authFailures.lockedFor(source: Connection.host(of: peer), name: who.name, now: loop.now) {
+                authFailures.recordLocked(source: Connection.host(of: peer), now: loop.now, name: who.name, channel: "http")
+                return answer(request, label: route.label, route.answer(.tooManyFailures(retryAfter: wait)))
+            }
             pipeline.submit(.http, work: HTTPFront.storeWork(route, who, cached, work)) { [unowned self] result in
                 self.completed(request, route, who, peer, result)
             }
@@ -290,9 +296,12 @@ public final class HTTPFront {
                            _ result: Pipeline.JobResult) {
         switch result {
         case .committed(.http(let reply)):
-            if let account = reply.proved { credentials.remember(who, as: account, now: loop.now) }
+            if let account = reply.proved {
+                credentials.remember(who, as: account, now: loop.now)
+                authFailures.succeeded(source: Connection.host(of: peer), name: who.name)
+            }
             if reply.unauthorized {
-                authFailures.record(source: Connection.host(of: peer), second: Int64(loop.now), name: who.name, channel: "http")
+                authFailures.record(source: Connection.host(of: peer), now: loop.now, name: who.name, channel: "http")
             }
             if let outcome = reply.outcome {
                 counters.record(outcome: outcome)
@@ -327,6 +336,7 @@ public final class HTTPFront {
         gauges.openDialogues = pipeline.dialogues.count
         gauges.outboxDepth = outboxDepth
         gauges.outboxFailed = outboxFailed
+        gauges.logins = authFailures.throttle.stats
         gauges.smppLinks = smscLinks.map { ($0.config.name, $0.state == .bound, $0.stats) }
         if let smppServer { gauges.smppServer = (smppServer.openConnections, smppServer.stats) }
         gauges.store = pipeline.stats

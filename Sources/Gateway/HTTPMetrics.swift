@@ -70,6 +70,8 @@ public struct HTTPMetrics: Sendable {
         public var store: Pipeline.Stats?
         /// The `--smsc` links: name, whether bound, counters.
         public var smppLinks: [(name: String, bound: Bool, stats: SMPPClientLink.Stats)] = []
+        /// The lock-outs of failed logins (all transports).
+        public var logins: LoginThrottle.Stats?
         /// The `--smpp` server, when it runs: open connections, counters.
         public var smppServer: (connections: Int, stats: SMPPServer.Stats)?
 
@@ -138,6 +140,13 @@ public struct HTTPMetrics: Sendable {
             sample("selfcare_outbox_failed", [], String(failed))
         }
         renderSMPP(gauges, family: family, sample: sample)
+        if let logins = gauges.logins {
+            family("selfcare_login_locks_total", "counter", "Lock-outs begun after failed logins (line, HTTP and SMPP together), by scope.")
+            sample("selfcare_login_locks_total", [("scope", "address")], String(logins.addressLocks))
+            sample("selfcare_login_locks_total", [("scope", "account")], String(logins.accountLocks))
+            family("selfcare_login_refused_locked_total", "counter", "Logins refused, without a look at the password, because a lock was on.")
+            sample("selfcare_login_refused_locked_total", [], String(logins.refusedWhileLocked))
+        }
 
         family("selfcare_commits_total", "counter", "Store transactions that carried requests of the transport (one carrying both counts for each).")
         sample("selfcare_commits_total", [("transport", "http")], String(commits))

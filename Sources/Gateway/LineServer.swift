@@ -27,7 +27,7 @@ public final class LineServer {
     /// The open USSD dialogues, shared with the other transports.
     public var ussdDialogues: USSDDialogues { pipeline.dialogues }
     /// Failed logins waiting for their audit row, shared with the HTTP front.
-    public let authFailures = AuthFailures()
+    public let authFailures: AuthFailures
     /// Wakes the loop once a second, so that a second's failed logins are audited even
     /// when no request comes to run a pass.
     private var auditTick: LoopTimer?
@@ -65,6 +65,7 @@ public final class LineServer {
         self.loop = loop
         self.pipeline = pipeline
         self.config = config
+        authFailures = AuthFailures(throttle: config.loginThrottle)
         self.logger = logger
         touched.reserveCapacity(1024)
         auditTick = LoopTimer(loop: loop) {}
@@ -353,7 +354,10 @@ public final class LineServer {
         func command(_ command: Command) -> StoreWork { .command(command, channel: "line", account: account) }
         switch request {
         case .auth(let name, let password):
-            if session.authBlockedUntil > loop.now { return nil }
+            // Slowed down on this connection, or locked across connections: refused
+            // without a look at the store (``answerLocally``).
+            if session.authBlockedUntil > loop.now
+                || authFailures.lockedFor(source: session.connection.peerHost, name: name, now: loop.now) != nil { return nil }
             return .custom { batch in
                 let context = RequestContext(channel: "line", account: name, now: batch.now)
                 return .account(try batch.engine.authenticate(account: name, password: password, context, in: batch.tx))
@@ -425,7 +429,12 @@ public final class LineServer {
             case .auth(let name, _):
                 // Blocked after failures: refused without a look at the store.
                 session.authFailures += 1
-                authFailures.record(source: session.connection.peerHost, second: Int64(loop.now), name: name, channel: "line")
+                let source = session.connection.peerHost
+                if authFailures.lockedFor(source: source, name: name, now: loop.now) != nil {
+                    authFailures.recordLocked(source: source, now: loop.now, name: name, channel: "line")
+                } else {
+                    authFailures.record(source: source, now: loop.now, name: name, channel: "line")
+                }
                 session.out.line(.authenticationFailed, "Too many failures, wait before trying again")
                 closeIfTooManyAuthFailures(session)
             case .release(let msisdn):
@@ -509,12 +518,13 @@ public final class LineServer {
             counters.engineCommands += 1
             session.account = account
             session.authFailures = 0
+            authFailures.succeeded(source: session.connection.peerHost, name: name)
             session.out.line(.authenticated, "Authenticated as \(account.name) (\(account.role.rawValue))")
         case .committed:
             counters.engineCommands += 1
             // A failed AUTH also ends an earlier login: the connection is not trusted now.
             session.account = nil
-            authFailures.record(source: session.connection.peerHost, second: Int64(loop.now), name: name, channel: "line")
+            authFailures.record(source: session.connection.peerHost, now: loop.now, name: name, channel: "line")
             session.authFailures += 1
             session.out.line(.authenticationFailed, "Authentication failed")
             if !closeIfTooManyAuthFailures(session) {

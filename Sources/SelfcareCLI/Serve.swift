@@ -51,6 +51,12 @@ struct Serve: ParsableCommand {
     @Option(help: "Seconds a line (or an HTTP request) has, from its first byte, to arrive whole (0: no limit).")
     var lineTimeout: Double = 30
 
+    @Option(help: "Failed logins from one address (any connection; line, HTTP and SMPP together) before its logins are locked for 1 s, 2 s, 4 s … 5 min (0: never).")
+    var lockAddressAfter: Int = 10
+
+    @Option(help: "Failed logins for one account name (from anywhere) before it is locked the same way, except for addresses that logged in to it before (0: never).")
+    var lockAccountAfter: Int = 30
+
     @Option(help: "Seconds an open USSD dialogue waits for the next answer before it is dropped.")
     var ussdTimeout: Double = 60
 
@@ -74,6 +80,8 @@ struct Serve: ParsableCommand {
         guard authTimeout >= 0 else { throw ValidationError("--auth-timeout must be 0 or more") }
         guard lineTimeout >= 0 else { throw ValidationError("--line-timeout must be 0 or more") }
         guard ussdTimeout > 0 else { throw ValidationError("--ussd-timeout must be positive") }
+        guard lockAddressAfter >= 0 else { throw ValidationError("--lock-address-after must be 0 or more") }
+        guard lockAccountAfter >= 0 else { throw ValidationError("--lock-account-after must be 0 or more") }
         guard (0...100).contains(batchGather) else { throw ValidationError("--batch-gather must be 0 to 100 (milliseconds)") }
         guard shutdownGrace >= 0 else { throw ValidationError("--shutdown-grace must be 0 or more") }
         guard maxConnections > 0 else { throw ValidationError("--max-connections must be positive") }
@@ -133,6 +141,8 @@ struct Serve: ParsableCommand {
         config.idleTimeout = idleTimeout
         config.authTimeout = authTimeout
         config.lineTimeout = lineTimeout
+        config.loginThrottle = LoginThrottle.Policy(freeAddressFailures: lockAddressAfter == 0 ? .max : lockAddressAfter,
+                                                    freeAccountFailures: lockAccountAfter == 0 ? .max : lockAccountAfter)
         config.maxConnections = budget.line
         config.ussdTimeout = ussdTimeout
         config.batchGather = batchGather / 1000

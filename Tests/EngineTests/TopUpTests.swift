@@ -64,6 +64,27 @@ struct TopUpTests {
         #expect(!store.state.audit.contains { $0.request.contains("nope") })
     }
 
+    /// An unknown name costs the same hash as a wrong password (issue 17): the time an
+    /// AUTH takes does not tell which account names exist.
+    @Test func anUnknownAccountTakesAsLongAsAWrongPassword() throws {
+        let store = try makeStore()
+        let engine = try makeEngine()
+        try store.write { try $0.saveAccount(Account(name: "kannel", role: .network, passwordHash: PasswordHash.make("secret"))) }
+        func median(_ name: String) throws -> Double {
+            var times: [Double] = []
+            for _ in 0..<9 {
+                let start = ContinuousClock.now
+                _ = try store.write { try engine.authenticate(account: name, password: "guess", context("AUTH", account: name), in: $0) }
+                let d = ContinuousClock.now - start
+                times.append(Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+            }
+            return times.sorted()[times.count / 2]
+        }
+        let known = try median("kannel"), unknown = try median("nobody")
+        // Without the dummy hash an unknown name answers ~50 times faster.
+        #expect(unknown > known * 0.5 && unknown < known * 2, "known \(known) s, unknown \(unknown) s")
+    }
+
     @Test func aFailedCommitOfTheInMemoryTwinKeepsNothing() throws {
         let store = try makeStore()
         let before = store.state

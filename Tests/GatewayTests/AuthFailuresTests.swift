@@ -6,10 +6,10 @@ import Testing
 struct AuthFailuresTests {
     @Test func attemptsAreCountedPerSourceAndSecondAndTakenOnceTheSecondIsOver() {
         let failures = AuthFailures()
-        failures.record(source: "192.0.2.7", second: 100, name: "root", channel: "line")
-        failures.record(source: "192.0.2.7", second: 100, name: "admin", channel: "http")
-        failures.record(source: "192.0.2.8", second: 100, name: "x", channel: "line")
-        failures.record(source: "192.0.2.7", second: 101, name: "guest", channel: "line")
+        failures.record(source: "192.0.2.7", now: 100, name: "root", channel: "line")
+        failures.record(source: "192.0.2.7", now: 100, name: "admin", channel: "http")
+        failures.record(source: "192.0.2.8", now: 100, name: "x", channel: "line")
+        failures.record(source: "192.0.2.7", now: 101, name: "guest", channel: "line")
         #expect(!failures.hasDue(now: 100))
         #expect(failures.takeDue(now: 100).isEmpty)
         let due = failures.takeDue(now: 101)
@@ -20,7 +20,7 @@ struct AuthFailuresTests {
         #expect(failures.hasDue(now: 102))
         // A failed commit puts them back, counts merged.
         failures.restore(due)
-        failures.record(source: "192.0.2.7", second: 100, name: "again", channel: "line")
+        failures.record(source: "192.0.2.7", now: 100, name: "again", channel: "line")
         #expect(failures.takeDue(now: 102, everything: true).map(\.count) == [3, 1, 1])
         #expect(failures.isEmpty)
     }
@@ -28,7 +28,7 @@ struct AuthFailuresTests {
     @Test func manySourcesShareOneRowPastTheLimit() {
         let failures = AuthFailures()
         for i in 0..<(AuthFailures.maximumSources + 50) {
-            failures.record(source: "2001:db8::\(i)", second: 7, name: "n", channel: "http")
+            failures.record(source: "2001:db8::\(i)", now: 7, name: "n", channel: "http")
         }
         let due = failures.takeDue(now: 8)
         #expect(due.count == AuthFailures.maximumSources + 1)

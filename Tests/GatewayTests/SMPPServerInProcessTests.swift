@@ -115,6 +115,21 @@ struct SMPPServerInProcessTests {
         #expect(try store.write { try $0.subscriptions(of: MSISDN(canonical: "36301111111")) }.isEmpty)
     }
 
+    /// Issue 17: failures on the line protocol lock the address for SMPP binds too.
+    @Test func anAddressLockedAfterLineFailuresCannotBindEither() throws {
+        let app = try TestGateway(smpp: true) { line, _ in
+            line.shutdownGrace = 0.3
+            line.loginThrottle = LoginThrottle.Policy(freeAddressFailures: 1)
+        }
+        for _ in 0..<2 {
+            let guesser = try app.lineClient()
+            #expect(try guesser.send("AUTH simulator guess") == ["535 Authentication failed"])
+        }
+        let esme = try app.smppClient()
+        #expect(bind(esme)?.status == .bindFailed, "the right password, refused while the address is locked")
+        #expect(app.gateway.smppServer?.stats.binds == 0)
+    }
+
     @Test func aTransmitterBindsRepliesGoToTheReceiverOfTheSameAccount() throws {
         let app = try app()
         let tx = try app.smppClient()

@@ -192,8 +192,10 @@ struct HostileClientTests {
             line.append(s)
         }
         let lineAnswers = line.map { _ = $0.firstLine(); return $0.firstLine() }
-        #expect(lineAnswers.allSatisfy { $0 == "535 Authentication failed" })
-        #expect(http.map { $0.count("HTTP/1.1 401 Unauthorized", upTo: 100) } == Array(repeating: 100, count: 10))
+        // Failed, or (past 10 failures from this address) refused while locked (issue 17).
+        #expect(lineAnswers.allSatisfy { $0 == "535 Authentication failed" || $0 == "535 Too many failures, wait before trying again" },
+                "\(Set(lineAnswers.map { $0 ?? "nil" }))")
+        #expect(http.map { $0.count("HTTP/1.1 4", upTo: 100) } == Array(repeating: 100, count: 10))
         #expect(server.stop() == 0)
 
         let failed = try store.open().auditEntries(msisdn: nil).filter { $0.outcome.hasPrefix("refused: authentication failed") }
@@ -209,6 +211,44 @@ struct HostileClientTests {
         for entry in failed {
             #expect(entry.request.hasPrefix("AUTH AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA… ****"), "\(entry.request)")
         }
+    }
+
+    /// Issue 17. Before: guessing was limited per connection only (426–552 guesses/s by
+    /// reconnecting). Now failures count per address across connections and transports,
+    /// and past the free ones the address is locked everywhere, the right password too.
+    @Test func guessingAcrossConnectionsAndTransportsIsLocked() throws {
+        let store = try TemporaryStore()
+        let server = try ServerProcess(store: store, arguments: ["--lock-address-after", "5"])
+        func auth(_ password: String) -> String? {
+            guard let c = RawSocket(port: server.port) else { return nil }
+            _ = c.firstLine()
+            c.send("AUTH simulator \(password)\r\n")
+            return c.firstLine()
+        }
+        // Six guesses on six connections: each a failure; the sixth locks the address.
+        for i in 0..<6 { #expect(auth("guess\(i)") == "535 Authentication failed") }
+        // The right password, on a fresh connection, is refused without a look ...
+        #expect(auth("simulator") == "535 Too many failures, wait before trying again")
+        // ... and so is HTTP from the same address, with when to come back.
+        let ops = "Basic " + Data("ops:ops".utf8).base64EncodedString()
+        let locked = try HTTPTestClient(port: server.httpPort, timeout: 5).request("GET", "/api/rates", headers: [("Authorization", ops)])
+        #expect(locked.status == 429, "\(locked.status) \(locked.text)")
+        #expect(locked.header("Retry-After").flatMap { Int($0) }.map { (1...4).contains($0) } == true)
+        #expect(locked.text.contains("too_many_failures"))
+        // Each refusal lengthened the lock (1 s, 2 s, 4 s): once it is over, both work.
+        Thread.sleep(forTimeInterval: 4.3)
+        #expect(auth("simulator") == "235 Authenticated as simulator (network)")
+        let metrics = try HTTPTestClient(port: server.httpPort, timeout: 5).request("GET", "/metrics", headers: [("Authorization", ops)]).text
+        #expect(metrics.contains("selfcare_login_locks_total{scope=\"address\"} 1\n"), "\(metrics)")
+        #expect(metrics.contains("selfcare_login_refused_locked_total 2\n"))
+        #expect(server.stop() == 0)
+        // Every attempt is in the audit, the refused ones too: 6 + 2.
+        let failed = try store.open().auditEntries(msisdn: nil).filter { $0.outcome.hasPrefix("refused: authentication failed") }
+        let attempts = failed.reduce(0) { total, entry in
+            let words = entry.outcome.split(separator: " ")
+            return total + (words.count > 4 ? Int(words[3]) ?? 0 : 1)
+        }
+        #expect(attempts == 8, "\(failed.map(\.outcome))")
     }
 
     @Test func twoDifferentContentLengthsAre400() throws {

@@ -124,6 +124,10 @@ final class SMPPServerSession: ConnectionHandler {
         state = .binding
         let name = bind.systemID, password = bind.password
         let kind: Kind = pdu.command == .bindTransmitter ? .transmitter : pdu.command == .bindReceiver ? .receiver : .transceiver
+        // Locked after failures (any transport): refused without a look at the store.
+        if server.authFailures.lockedFor(source: connection.peerHost, name: name, now: server.loop.now) != nil {
+            return refuseBind(pdu, name: name, locked: true)
+        }
         server.pipeline.submit(.smpp, work: .custom { batch in
             let context = RequestContext(channel: "smpp", account: name, now: batch.now)
             return .account(try batch.engine.authenticate(account: name, password: password, context, in: batch.tx))
@@ -134,6 +138,7 @@ final class SMPPServerSession: ConnectionHandler {
                 self.state = .bound
                 self.kind = kind
                 self.account = account.name
+                self.server.authFailures.succeeded(source: self.connection.peerHost, name: name)
                 self.outbox = SMPPOutboxSends(carrier: "smpp server \(account.name)")
                 self.server.count { $0.binds += 1 }
                 self.send(PDU(command: pdu.command.response, sequence: pdu.sequence,
@@ -160,10 +165,14 @@ final class SMPPServerSession: ConnectionHandler {
     /// A wrong name or password, or an operator account: the refusal comes after 1, 2,
     /// 4 … s (the connection is not read meanwhile), and after too many the connection
     /// is closed.
-    private func refuseBind(_ pdu: PDU, name: String) {
+    private func refuseBind(_ pdu: PDU, name: String, locked: Bool = false) {
         bindFailures += 1
         server.count { $0.bindFailures += 1 }
-        server.authFailures.record(source: connection.peerHost, second: Int64(server.loop.now), name: name, channel: "smpp")
+        if locked {
+            server.authFailures.recordLocked(source: connection.peerHost, now: server.loop.now, name: name, channel: "smpp")
+        } else {
+            server.authFailures.record(source: connection.peerHost, now: server.loop.now, name: name, channel: "smpp")
+        }
         connection.setReading(false)
         let delay = Double(1 << min(bindFailures - 1, 6))
         let answer = PDU(command: pdu.command.response, status: .bindFailed, sequence: pdu.sequence, body: Self.ourID)
