@@ -156,8 +156,9 @@ extension Engine {
     }
 
     /// Queues an SMS for `recipient` in the same transaction.
-    func send(_ text: String, to recipient: MSISDN, from sender: String = Engine.noticeSender, _ turn: Turn) throws {
-        try turn.tx.enqueue(OutgoingSMS(sender: sender, recipient: recipient, text: text, at: turn.now))
+    func send(_ text: String, to recipient: MSISDN, from sender: String = Engine.noticeSender, secret: Bool = false,
+              _ turn: Turn) throws {
+        try turn.tx.enqueue(OutgoingSMS(sender: sender, recipient: recipient, text: text, at: turn.now, secret: secret))
     }
 
     /// S14: the security notice after a PIN-protected change, to the subscriber.

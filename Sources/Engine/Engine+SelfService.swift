@@ -132,7 +132,8 @@ extension Engine {
         let expires = turn.now + Engine.purchaseCodeSeconds
         try turn.tx.setSetting(Engine.purchaseCodeSetting,
                                to: "\(expires) \(PasswordHash.make(code, rounds: 1_000))", of: turn.msisdn)
-        try send(turn.lang.render("purchasecode.sms", ["code": code, "until": turn.lang.time(expires)]), to: turn.msisdn, turn)
+        try send(turn.lang.render("purchasecode.sms", ["code": code, "until": turn.lang.time(expires)]), to: turn.msisdn,
+                 secret: true, turn)
         return .ok(turn.lang.render("purchasecode.sent"), result: "purchase code sent")
     }
 

@@ -22,6 +22,8 @@ public final class InMemoryStore: SubscriberStore, @unchecked Sendable {
         public var outbox: [OutboxMessage] = []
         /// Delivery times by outbox id.
         public var delivered: [Int64: Int64] = [:]
+        /// Outbox ids whose text is blanked once delivered.
+        public var secrets: Set<Int64> = []
         /// Receipts awaited: outbox id by link and the peer's id of a part.
         public var receiptsAwaited: [String: Int64] = [:]
         /// The last receipt's state and whether a part failed, by outbox id.
@@ -227,6 +229,7 @@ public final class InMemoryStore: SubscriberStore, @unchecked Sendable {
             let id = (state.outbox.last?.id ?? 0) + 1
             state.outbox.append(OutboxMessage(id: id, sender: sms.sender, recipient: sms.recipient.digits,
                                               text: sms.text, at: sms.at))
+            if sms.secret { state.secrets.insert(id) }
             return id
         }
 
@@ -246,6 +249,7 @@ public final class InMemoryStore: SubscriberStore, @unchecked Sendable {
             let known = 1..<((state.outbox.last?.id ?? 0) + 1)
             for id in ids where known.contains(id) && state.delivered[id] == nil {
                 state.delivered[id] = at
+                if state.secrets.contains(id) { state.outbox[Int(id) - 1].text = "" }
             }
         }
 

@@ -10,12 +10,15 @@ public struct OutgoingSMS: Hashable, Sendable {
     public var text: String
     /// Unix seconds, when it was queued.
     public var at: Int64
+    /// The text is a secret (a purchase code): the store blanks it once delivered.
+    public var secret: Bool
 
-    public init(sender: String, recipient: MSISDN, text: String, at: Int64) {
+    public init(sender: String, recipient: MSISDN, text: String, at: Int64, secret: Bool = false) {
         self.sender = sender
         self.recipient = recipient
         self.text = text
         self.at = at
+        self.secret = secret
     }
 }
 

@@ -107,8 +107,9 @@ public protocol StoreTransaction {
     func pendingOutbox(recipient: MSISDN?, limit: Int) throws -> [OutboxMessage]
     /// How many messages wait for delivery (the outbox depth of `/metrics`).
     func pendingOutboxCount() throws -> Int
-    /// Marks messages delivered at `at`. Unknown ids and messages already delivered
-    /// are left as they are.
+    /// Marks messages delivered at `at`, and blanks the text of the secret ones (nothing
+    /// readable stays behind). Unknown ids and messages already delivered are left as
+    /// they are.
     func markDelivered(_ ids: [Int64], at: Int64) throws
     /// Remembers the ids `link`'s peer gave the parts of message `id` (each part's
     /// `message_id`), so that their receipts find the message.

@@ -306,6 +306,13 @@ public enum Migrations {
                 """)
         }
 
+        // v5: a purchase code must not stay readable in the outbox once delivered (the
+        // code itself is kept only as a hash, in settings): `secret` rows have their text
+        // blanked by the UPDATE that marks them delivered.
+        migrator.registerMigration("v5-outbox-secrets") { db in
+            try db.execute(sql: "ALTER TABLE outbox ADD COLUMN secret INTEGER NOT NULL DEFAULT 0 CHECK (secret = 0 OR secret = 1)")
+        }
+
         return migrator
     }
 }

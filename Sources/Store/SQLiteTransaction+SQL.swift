@@ -148,7 +148,7 @@ extension SQLiteTransaction {
                     RETURNING count
                     """
             case .enqueue:
-                return "INSERT INTO outbox(at, sender, recipient, text) VALUES (?1, ?2, ?3, ?4)"
+                return "INSERT INTO outbox(at, sender, recipient, text, secret) VALUES (?1, ?2, ?3, ?4, ?5)"
             case .pendingOutbox:
                 // Served by the partial index outbox_pending.
                 return """
@@ -165,7 +165,10 @@ extension SQLiteTransaction {
                 // Served by the partial index outbox_pending.
                 return "SELECT count(*) FROM outbox WHERE delivered_at IS NULL"
             case .markDelivered:
-                return "UPDATE outbox SET delivered_at = ?1 WHERE id = ?2 AND delivered_at IS NULL"
+                return """
+                    UPDATE outbox SET delivered_at = ?1, text = CASE WHEN secret = 1 THEN '' ELSE text END
+                    WHERE id = ?2 AND delivered_at IS NULL
+                    """
             case .awaitReceipt:
                 return "INSERT OR REPLACE INTO outbox_receipts(link, smsc_id, outbox_id) VALUES (?1, ?2, ?3)"
             case .takeReceipt:

@@ -204,6 +204,7 @@ extension SQLiteTransaction {
         bind(s, 2, sms.sender)
         bind(s, 3, sms.recipient.digits)
         bind(s, 4, sms.text)
+        sqlite3_bind_int64(s, 5, sms.secret ? 1 : 0)
         _ = try step(s)
         return sqlite3_last_insert_rowid(connection)
     }

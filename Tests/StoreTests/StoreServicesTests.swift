@@ -304,6 +304,27 @@ import Testing
         }
     }
 
+    @Test(arguments: Kind.allCases) func aSecretTextIsHandedOverOnceThenBlanked(_ kind: Kind) throws {
+        let f = try fixture(kind)
+        try f.write { tx throws in
+            try tx.enqueue(OutgoingSMS(sender: "1430", recipient: Self.alice, text: "Your code: 483920", at: 100, secret: true))
+            try tx.enqueue(OutgoingSMS(sender: "1430", recipient: Self.alice, text: "a notice", at: 101))
+        }
+        try f.write { tx throws in
+            // Pending: readable, so that it can be sent.
+            #expect(try tx.pendingOutbox(recipient: nil, limit: 10).map(\.text) == ["Your code: 483920", "a notice"])
+            try tx.markDelivered([1, 2], at: 110)
+        }
+        let texts: [String]
+        if let memory = f.store as? InMemoryStore {
+            texts = memory.state.outbox.map(\.text)
+        } else {
+            let sqlite = try #require(f.store as? SQLiteStore)
+            texts = try sqlite.read { db in try String.fetchAll(db, sql: "SELECT text FROM outbox ORDER BY id") }
+        }
+        #expect(texts == ["", "a notice"])
+    }
+
     @Test(arguments: Kind.allCases) func receiptsFindTheirMessageByThePeersID(_ kind: Kind) throws {
         let f = try fixture(kind)
         try f.write { tx throws in
@@ -431,7 +452,7 @@ import Testing
         #expect(try store.appliedMigrations() == Migrations.names)
         #expect(Array(Migrations.names.prefix(v1.count)) == v1)
         #expect(Migrations.names.dropFirst(v1.count)
-                == ["v2-rates", "v2-subscriptions", "v2-settings", "v2-counters", "v2-outbox", "v3-hot-rows", "v4-outbox-receipts"])
+                == ["v2-rates", "v2-subscriptions", "v2-settings", "v2-counters", "v2-outbox", "v3-hot-rows", "v4-outbox-receipts", "v5-outbox-secrets"])
         #expect(try store.subscriber("36301234567")?.balance == 700)
         #expect(try store.ledgerDiscrepancies().isEmpty)
         let number = msisdn("36301234567")
@@ -471,7 +492,7 @@ import Testing
                 (4, '36301234567', 'balance', 0, 'topup');
             """)
         let store = try SQLiteStore(path: dir.db())
-        #expect(try store.appliedMigrations().last == "v4-outbox-receipts")
+        #expect(try store.appliedMigrations().last == "v5-outbox-secrets")
         #expect(try store.ledgerDiscrepancies().isEmpty)
         try store.write { tx throws in
             let mix = try #require(try tx.subscriber(msisdn("36303333333")))
