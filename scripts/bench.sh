@@ -76,8 +76,9 @@ for mode in noop query charge; do has_mode $mode && CEILING_MODES=1; done
 sqlite3 "$W/s-template.db" "INSERT INTO rates(prefix, kind, price, adult) VALUES ('777', 'subscription', 1, 0), ('3690', 'premium', 1, 0);"
 sqlite3 "$W/s-template.db" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
 
-fresh() {  # fresh TEMPLATE DB
-  rm -f "$2" "$2-wal" "$2-shm"; cp "$1" "$2"
+fresh() {  # fresh TEMPLATE DB (with its server key: the copy's hashes were made with it)
+  rm -f "$2" "$2-wal" "$2-shm" "$2.key"; cp "$1" "$2"
+  if [ -f "$1.key" ]; then cp -p "$1.key" "$2.key"; fi
 }
 
 cpu_of() { awk '{print $14+$15}' /proc/$1/stat; }

@@ -344,6 +344,9 @@ extension Engine {
         let right = stored.map { PasswordHash.verify(password, against: $0) } ?? (password == Engine.defaultBarringPassword)
         let failures = try tx.setting(Engine.barringFailuresSetting, of: turn.msisdn).flatMap { Int($0) } ?? 0
         if right {
+            if let stored, PasswordHash.needsRekey(stored) {
+                try tx.setSetting(Engine.barringPasswordSetting, to: PasswordHash.make(password), of: turn.msisdn)
+            }
             if failures != 0 { try tx.setSetting(Engine.barringFailuresSetting, to: nil, of: turn.msisdn) }
             if lockedUntil != nil { try tx.setSetting(Engine.barringLockedSetting, to: nil, of: turn.msisdn) }
             return nil

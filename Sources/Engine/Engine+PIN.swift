@@ -18,9 +18,12 @@ extension Engine {
             return .refused(lang.render("pin.notSet"), reason: "no PIN set")
         }
         if PasswordHash.verify(pin, against: hash) {
-            if record.failures != 0 || record.lockedUntil != nil {
+            let rekey = PasswordHash.needsRekey(hash)
+            if record.failures != 0 || record.lockedUntil != nil || rekey {
                 record.failures = 0
                 record.lockedUntil = nil
+                // Made before the server key: made again with it, now that the PIN is known.
+                if rekey { record.hash = PasswordHash.make(pin) }
                 try turn.tx.setPIN(record, of: turn.msisdn)
             }
             return nil

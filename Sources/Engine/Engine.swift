@@ -129,6 +129,12 @@ public final class Engine: Sendable {
             return nil
         }
         guard PasswordHash.verify(password, against: account.passwordHash) else { return nil }
+        if PasswordHash.needsRekey(account.passwordHash) {
+            // Made before the server key: made again with it, now that the password is known.
+            var rekeyed = account
+            rekeyed.passwordHash = PasswordHash.make(password)
+            try tx.saveAccount(rekeyed)
+        }
         try tx.audit(AuditEntry(
             at: context.now, account: name, channel: context.channel, msisdn: nil,
             request: "AUTH \(name) ****", outcome: "ok: authenticated"))

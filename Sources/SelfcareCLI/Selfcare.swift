@@ -16,6 +16,9 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: "The SQLite store.")
     var db: String = "./data/selfcare.sqlite"
 
+    @Option(name: .long, help: "The server key PINs and passwords are hashed with, 0600 (default: the store's path + .key; created with a new store).")
+    var keyFile: String?
+
     /// The store at `--db`, which must exist and be ours: only `db init` and
     /// `db populate` create one, so a typo never leaves an empty store behind.
     func openExisting(failEveryNthCommit: Int? = nil) throws -> SQLiteStore {
@@ -30,7 +33,16 @@ struct StoreOptions: ParsableArguments {
     /// Every command opens its store here (``StoreLocation``: where another backend joins).
     private func open(_ mode: StoreLocation.Mode, failEveryNthCommit: Int? = nil) throws -> SQLiteStore {
         do {
-            return try StoreLocation(parsing: db).open(mode, failEveryNthCommit: failEveryNthCommit)
+            let store = try StoreLocation(parsing: db).open(mode, failEveryNthCommit: failEveryNthCommit)
+            do {
+                try KeyFile.use(path: keyFile ?? store.path + ".key", for: store)
+            } catch {
+                try? store.close()
+                throw error
+            }
+            return store
+        } catch let cli as CLIError {
+            throw cli
         } catch let failure as StoreFailure {
             throw CLIError("\(failure)")
         } catch let unsupported as StoreLocation.Unsupported {

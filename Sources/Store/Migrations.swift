@@ -313,6 +313,13 @@ public enum Migrations {
             try db.execute(sql: "ALTER TABLE outbox ADD COLUMN secret INTEGER NOT NULL DEFAULT 0 CHECK (secret = 0 OR secret = 1)")
         }
 
+        // v6: facts about the store itself; first, the fingerprint of the server key its
+        // hashes are made with (the key lives outside the store), so that a store opened
+        // with another key, or none, is refused instead of failing every PIN.
+        migrator.registerMigration("v6-meta") { db in
+            try db.execute(sql: "CREATE TABLE meta(name TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID, STRICT")
+        }
+
         return migrator
     }
 }

@@ -312,6 +312,18 @@ public final class SQLiteStore: SubscriberStore, @unchecked Sendable {
         }
     }
 
+    /// A fact about the store (table `meta`): `nil` when unset.
+    public func meta(_ name: String) throws -> String? {
+        try read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE name = ?", arguments: [name]) }
+    }
+
+    public func setMeta(_ name: String, _ value: String) throws {
+        try dbQueue.write { db in
+            try db.execute(sql: "INSERT INTO meta(name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                           arguments: [name, value])
+        }
+    }
+
     /// The names of the migrations applied to this file, in order.
     public func appliedMigrations() throws -> [String] {
         try read { db in try Migrations.migrator.appliedMigrations(db) }

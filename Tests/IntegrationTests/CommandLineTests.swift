@@ -1,4 +1,6 @@
 import Foundation
+import GRDB
+import Model
 import Testing
 
 /// Issue 12.7: `db check`, `account set` and `serve` on a mistyped --db made an empty store
@@ -107,6 +109,46 @@ struct CommandLineTests {
         for suffix in ["-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
             #expect(mode(path + suffix) == 0o600)
         }
+    }
+
+    /// Issue 17: PIN and password hashes are keyed with a server key kept outside the
+    /// store; a store without its key (a stolen copy) is refused, not silently unusable.
+    @Test func theServerKeyIsMadeWithTheStoreAndRequiredAfter() throws {
+        let store = try TemporaryStore()
+        let key = store.path + ".key"
+        let mode = ((try? FileManager.default.attributesOfItem(atPath: key))?[.posixPermissions] as? Int) ?? -1
+        #expect(mode == 0o600)
+        let hashes = try store.rawDatabase().read { try String.fetchAll($0, sql: "SELECT hash FROM pins UNION ALL SELECT password_hash FROM accounts") }
+        #expect(!hashes.isEmpty && hashes.allSatisfy { $0.hasPrefix("hmac-pbkdf2-sha256$") })
+        // Without its key, or with another, or with one others may read: refused, saying why.
+        try FileManager.default.moveItem(atPath: key, toPath: key + ".saved")
+        var (status, output) = try runSelfcare(["db", "check", "--db", store.path])
+        #expect(status != 0 && output.contains("the key file \(key) is missing"), "\(output)")
+        let other = try TemporaryStore(demo: false)
+        (status, output) = try runSelfcare(["db", "check", "--db", store.path, "--key-file", other.path + ".key"])
+        #expect(status != 0 && output.contains("is not the one this store's PINs and passwords were hashed with"), "\(output)")
+        try FileManager.default.moveItem(atPath: key + ".saved", toPath: key)
+        chmod(key, 0o644)
+        (status, output) = try runSelfcare(["db", "check", "--db", store.path])
+        #expect(status != 0 && output.contains("may be read by others (mode 644)"), "\(output)")
+        chmod(key, 0o600)
+        (status, output) = try runSelfcare(["db", "check", "--db", store.path])
+        #expect(status == 0, "\(output)")
+    }
+
+    /// A hash made before the key (a store from before issue 17) still logs in, and is
+    /// made again, keyed, on that successful use.
+    @Test func aHashFromBeforeTheKeyIsReKeyedOnUse() throws {
+        let store = try TemporaryStore()
+        try store.rawDatabase().write {
+            try $0.execute(sql: "UPDATE accounts SET password_hash = ? WHERE name = 'simulator'",
+                           arguments: [PasswordHash.make("simulator", rounds: 1000, key: nil)])
+        }
+        let server = try ServerProcess(store: store, http: false)
+        _ = try server.network()   // AUTH simulator simulator: 235
+        #expect(server.stop() == 0)
+        let hash = try store.rawDatabase().read { try String.fetchOne($0, sql: "SELECT password_hash FROM accounts WHERE name = 'simulator'") }
+        #expect(hash?.hasPrefix("hmac-pbkdf2-sha256$") == true, "\(hash ?? "nil")")
     }
 
     @Test func dbCheckOnARealStoreStillWorks() throws {

@@ -20,6 +20,26 @@ struct PasswordHashTests {
         }
     }
 
+    /// Issue 17: with the server key the secret is HMAC'd before the KDF, so a copy of the
+    /// store without the key gives nothing to guess PINs against.
+    @Test func aKeyedHashVerifiesOnlyWithItsKey() {
+        let key = [UInt8](repeating: 7, count: 32), other = [UInt8](repeating: 8, count: 32)
+        let stored = PasswordHash.make("12345", rounds: 1000, key: key)
+        #expect(stored.hasPrefix("hmac-pbkdf2-sha256$1000$"))
+        #expect(PasswordHash.verify("12345", against: stored, key: key))
+        #expect(!PasswordHash.verify("12346", against: stored, key: key))
+        #expect(!PasswordHash.verify("12345", against: stored, key: nil), "no key: nothing verifies")
+        #expect(!PasswordHash.verify("12345", against: stored, key: other))
+        // The same salt and rounds without the key give another hash: the key is in it.
+        let fields = Self.fields(stored)
+        let unkeyed = PasswordHash.make("12345", rounds: 1000, key: nil)
+        #expect(unkeyed.hasPrefix("pbkdf2-sha256$1000$"))
+        #expect(!PasswordHash.verify("12345", against: ["pbkdf2-sha256"] .joined() + "$" + fields[1...].joined(separator: "$"), key: key))
+        // Hashes made before the key still verify with it (until re-made on use).
+        #expect(PasswordHash.verify("12345", against: unkeyed, key: key))
+        #expect(PasswordHash.fingerprint(of: key).count == 16 && PasswordHash.fingerprint(of: key) != PasswordHash.fingerprint(of: other))
+    }
+
     @Test func nonASCIISecretsAreExact() {
         let stored = PasswordHash.make("jelszó", rounds: 1000)
         #expect(PasswordHash.verify("jelszó", against: stored))
