@@ -5,13 +5,15 @@ SWIFT      ?= swift
 DB         ?= ./data/selfcare.sqlite
 LISTEN     ?= 127.0.0.1:7777
 HTTP       ?= 127.0.0.1:8080
-APT_PKGS   := libevent-dev libsqlite3-dev pkg-config sqlite3
+APT_PKGS   := libevent-dev libssl-dev libsqlite3-dev pkg-config sqlite3
 # Kannel (bearerbox, smsbox; fakesmsc is in kannel-extras) for the end-to-end test of
 # the HTTP front: make test and make bench only. Debian's kannel package starts its own
 # bearerbox on a systemd host, so it has no place in what `make run` installs.
 KANNEL_PKGS := kannel kannel-extras
-# Net::SMPP: the third-party SMSC the SMPP client link is tested against (make test only).
+# Net::SMPP: the third-party SMSC the SMPP client link is tested against; openssl and
+# curl: the TLS clients the TLS test speaks to the server with (make test only).
 SMPP_PKGS  := libnet-smpp-perl
+TLS_PKGS   := openssl curl
 # wrk: the load generator of the benchmark's HTTP Kannel series; libpq-dev: the C
 # ceiling of ../shared/tools links it for its PostgreSQL modes (make bench only).
 BENCH_PKGS := wrk libpq-dev
@@ -29,7 +31,7 @@ install_missing = missing=""; for p in $(1); do \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
-## deps: what building and running need (libevent, SQLite, pkg-config), if missing.
+## deps: what building and running need (libevent, OpenSSL, SQLite, pkg-config), if missing.
 deps:
 	@$(call install_missing,$(APT_PKGS))
 
@@ -39,6 +41,7 @@ test-deps: deps
 	@$(call install_missing,$(KANNEL_PKGS)) \
 	  || echo "warning: could not install $(KANNEL_PKGS); the Kannel end-to-end test will be skipped"
 	@$(call install_missing,$(SMPP_PKGS))
+	@$(call install_missing,$(TLS_PKGS))
 
 ## bench-deps: what only the benchmark needs (Kannel, wrk), on top of deps.
 bench-deps: test-deps

@@ -23,4 +23,14 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/util.h>
+// TLS for the line protocol and HTTP (Debian libssl-dev; libevent-dev brings
+// libevent_openssl).
+#include <openssl/ssl.h>
+#include <openssl/err.h>
+#include <event2/bufferevent_ssl.h>
+
+// SSL_CTX_set_min_proto_version is a macro Swift does not import.
+static inline long selfcare_ssl_ctx_set_min_proto(SSL_CTX *ctx, int version) {
+    return SSL_CTX_set_min_proto_version(ctx, version);
+}
 #endif

@@ -35,14 +35,32 @@ public final class Connection {
     }
 
     nonisolated(unsafe) private static var nextID: UInt64 = 0
+    /// A TLS session's server side.
+    public private(set) var isTLS = false
 
-    public init(loop: EventLoop, fd: Int32) throws {
+    /// `tls`: the connection is the server side of a TLS session (the handshake runs on
+    /// the loop first; what is written meanwhile waits for it).
+    public init(loop: EventLoop, fd: Int32, tls: TLSContext? = nil) throws {
         Connection.nextID &+= 1
         id = Connection.nextID
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         peer = Connection.peerAddress(of: fd)
-        guard let bev = bufferevent_socket_new(loop.base, fd, Int32(BEV_OPT_CLOSE_ON_FREE.rawValue)) else {
+        let options = Int32(BEV_OPT_CLOSE_ON_FREE.rawValue)
+        var made: OpaquePointer?
+        if let tls {
+            if let ssl = tls.session() {
+                made = bufferevent_openssl_socket_new(loop.base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING, options)
+                if made == nil { SSL_free(ssl) } else {
+                    isTLS = true
+                    // A client that closes the socket without close_notify has ended, not failed.
+                    bufferevent_openssl_set_allow_dirty_shutdown(made, 1)
+                }
+            }
+        } else {
+            made = bufferevent_socket_new(loop.base, fd, options)
+        }
+        guard let bev = made else {
             Glibc.close(fd)
             throw EventLoopError.libevent("bufferevent_socket_new failed")
         }
@@ -113,6 +131,9 @@ public final class Connection {
     private func halfClose() {
         guard let bev else { return }
         lingering = .halfClosed
+        // TLS: the close_notify alert first, so the peer sees a clean end of the session
+        // rather than a truncation (written straight to the socket, which is empty now).
+        if isTLS, let ssl = bufferevent_openssl_get_ssl(bev) { _ = SSL_shutdown(ssl) }
         Glibc.shutdown(bufferevent_getfd(bev), Int32(SHUT_WR))
         if peerEnded { return close() }
         // A peer that keeps the connection open need not hold it for the whole linger:

@@ -1,7 +1,11 @@
+import EventLoop
+
 /// Settings of `selfcare serve`.
 public struct GatewayConfig: Sendable {
     /// `HOST:PORT` of the line protocol; port 0 picks a free port (tests).
     public var listen: String = "127.0.0.1:7777"
+    /// Set: the line protocol is spoken inside TLS only (`--tls-cert`, `--tls-key`).
+    public var tls: TLSContext?
     /// Seconds without a byte from the peer before a connection is closed (0 = never).
     public var idleTimeout: Double = 300
     /// Connections beyond this get `421` and are closed.

@@ -15,6 +15,8 @@ public struct HTTPConfig: Sendable {
     public var maxBodyBytes = 64 << 10
     /// Seconds a keep-alive connection may stay silent.
     public var idleTimeout: Double = 60
+    /// Set: HTTPS only (`--tls-cert`, `--tls-key`).
+    public var tls: TLSContext?
     /// How long a successful credential check is trusted without PBKDF2 again.
     public var credentialLifetime: Double = 60
     /// Longest wait for answers to go out at shutdown.
@@ -77,6 +79,7 @@ public final class HTTPFront {
             self.received(request)
         }
         server?.headCheck = { [unowned self] head in self.checkHead(head) }
+        server?.tls = config.tls
         server?.requestTimeout = config.requestTimeout
         server?.onAcceptShortage = { [unowned self] error, count in
             self.logger.warning("http accept failed \(count) times: \(String(cString: strerror(error))); pausing accepts for 0.1 s")

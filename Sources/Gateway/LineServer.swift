@@ -107,7 +107,7 @@ public final class LineServer {
             return
         }
         do {
-            let connection = try Connection(loop: loop, fd: fd)
+            let connection = try Connection(loop: loop, fd: fd, tls: config.tls)
             let session = LineSession(connection: connection, server: self)
             session.connectedAt = loop.now
             unauthenticatedConnections += 1

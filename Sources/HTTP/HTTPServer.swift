@@ -79,6 +79,9 @@ public final class HTTPServer {
     ///   - maxBodySize: larger request bodies get `413`, before they are read.
     ///   - idleTimeout: seconds a keep-alive connection may stay silent.
     ///   - maxConnections: connections beyond this get `503` and are closed.
+    /// Set: every connection is HTTPS (TLS first, then HTTP/1.1 inside).
+    public var tls: TLSContext?
+
     public init(loop: EventLoop, address: String, maxBodySize: Int = 64 << 10, idleTimeout: Double = 60,
                 maxConnections: Int = 1_000, handler: @escaping Handler) throws {
         self.loop = loop
@@ -190,7 +193,7 @@ public final class HTTPServer {
             return
         }
         do {
-            let connection = try Connection(loop: loop, fd: fd)
+            let connection = try Connection(loop: loop, fd: fd, tls: tls)
             let http = HTTPConnection(connection: connection, server: self)
             connection.handler = http
             connection.setIdleTimeout(idleTimeout)

@@ -57,6 +57,12 @@ struct Serve: ParsableCommand {
     @Option(help: "Failed logins for one account name (from anywhere) before it is locked the same way, except for addresses that logged in to it before (0: never).")
     var lockAccountAfter: Int = 30
 
+    @Option(help: ArgumentHelp("PEM certificate (chain) for TLS: with --tls-key, the line protocol and HTTP are spoken inside TLS only.", valueName: "path"))
+    var tlsCert: String?
+
+    @Option(help: ArgumentHelp("PEM private key of --tls-cert.", valueName: "path"))
+    var tlsKey: String?
+
     @Option(help: "Seconds an open USSD dialogue waits for the next answer before it is dropped.")
     var ussdTimeout: Double = 60
 
@@ -80,6 +86,7 @@ struct Serve: ParsableCommand {
         guard authTimeout >= 0 else { throw ValidationError("--auth-timeout must be 0 or more") }
         guard lineTimeout >= 0 else { throw ValidationError("--line-timeout must be 0 or more") }
         guard ussdTimeout > 0 else { throw ValidationError("--ussd-timeout must be positive") }
+        guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         guard lockAddressAfter >= 0 else { throw ValidationError("--lock-address-after must be 0 or more") }
         guard lockAccountAfter >= 0 else { throw ValidationError("--lock-account-after must be 0 or more") }
         guard (0...100).contains(batchGather) else { throw ValidationError("--batch-gather must be 0 to 100 (milliseconds)") }
@@ -141,6 +148,11 @@ struct Serve: ParsableCommand {
         config.idleTimeout = idleTimeout
         config.authTimeout = authTimeout
         config.lineTimeout = lineTimeout
+        var tls: TLSContext?
+        if let tlsCert, let tlsKey {
+            do { tls = try TLSContext(certificate: tlsCert, key: tlsKey) } catch { throw CLIError("\(error)") }
+            config.tls = tls
+        }
         config.loginThrottle = LoginThrottle.Policy(freeAddressFailures: lockAddressAfter == 0 ? .max : lockAddressAfter,
                                                     freeAccountFailures: lockAccountAfter == 0 ? .max : lockAccountAfter)
         config.maxConnections = budget.line
@@ -156,6 +168,7 @@ struct Serve: ParsableCommand {
             h.shutdownGrace = shutdownGrace
             h.maxConnections = budget.http
             h.requestTimeout = lineTimeout
+            h.tls = tls
             httpConfig = h
         }
         let loop = try EventLoop()
