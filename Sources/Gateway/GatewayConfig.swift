@@ -31,6 +31,8 @@ public struct GatewayConfig: Sendable {
     /// Failed AUTHs on one connection before it is closed; each failure before that
     /// doubles the wait (1 s, 2 s, 4 s …) before the connection is read again.
     public var maxAuthFailures: Int = 5
+    /// Seconds an idempotency key (`TOPUP id=… …`) and its answer are kept.
+    public var idempotencyRetention: Double = 86_400
     /// Failed logins counted across connections and transports, per address and per
     /// account, and their lock-outs (``LoginThrottle``).
     public var loginThrottle = LoginThrottle.Policy()

@@ -74,6 +74,17 @@ public final class LineServer {
             deadlineSweep = LoopTimer(loop: loop) { [unowned self] in self.enforceDeadlines() }
             deadlineSweep?.schedule(after: 1, repeating: true)
         }
+        // Idempotency keys past their retention go in small batches, a minute apart, in
+        // a system job of the pipeline: never a long delete in front of requests.
+        let retention = config.idempotencyRetention
+        pruneTick = LoopTimer(loop: loop) { [unowned self] in
+            let before = Int64(self.loop.now - retention)
+            self.pipeline.submit(.system, work: { batch in
+                try batch.tx.pruneIdempotencyRecords(before: before, limit: LineServer.pruneBatch)
+                return .done
+            }) { _ in }
+        }
+        pruneTick?.schedule(after: 60, repeating: true)
         listener = try Listener(loop: loop, address: config.listen) { [unowned self] fd in
             self.accept(fd)
         }
@@ -87,8 +98,14 @@ public final class LineServer {
         pipeline.afterPass.append { [unowned self] in self.release() }
     }
 
+    private var pruneTick: LoopTimer?
+    /// Idempotency records forgotten per minute at most (plenty: a gateway takes fewer
+    /// keyed requests than this a minute on average, or raises it).
+    static let pruneBatch = 5_000
+
     enum Item: Sendable {
-        case request(Request)
+        /// `key`: the request's idempotency key (`TOPUP id=bill-77 …`), if it has one.
+        case request(Request, key: String?)
         case error(RequestError)
         /// Answer with this line, then close the connection.
         case close(ResponseCode, String)
@@ -204,11 +221,11 @@ public final class LineServer {
             case .tooLong:
                 dispatch(session, .error(.lineTooLong))
             case .line(let line):
-                switch Request.parse(line) {
-                case .success(.empty): break
-                case .success(let request):
+                switch RequestParser.parseKeyed(line) {
+                case .success((.empty, _)): break
+                case .success(let (request, key)):
                     if case .quit = request { session.closing = true }
-                    dispatch(session, .request(request))
+                    dispatch(session, .request(request, key: key))
                 case .failure(let error):
                     dispatch(session, .error(error))
                 }
@@ -305,7 +322,7 @@ public final class LineServer {
             return
         }
         session.outstanding += 1
-        if case .request(.auth(let name, _)) = item {
+        if case .request(.auth(let name, _), _) = item {
             session.awaitingAuth = true
             pipeline.submit(.line, work: work) { [unowned(unsafe) self] result in
                 session.outstanding -= 1
@@ -315,7 +332,7 @@ public final class LineServer {
             }
         } else {
             let isUSSD: Bool
-            if case .request(.ussd) = item { isUSSD = true } else { isUSSD = false }
+            if case .request(.ussd, _) = item { isUSSD = true } else { isUSSD = false }
             // Unowned(unsafe): the server outlives every job (shutdown drains the pipeline),
             // and a checked unowned reference costs two atomics a request.
             pipeline.submit(.line, work: work) { [unowned(unsafe) self] result in
@@ -348,10 +365,13 @@ public final class LineServer {
     /// no store (or is refused before: no role for it, an AUTH while blocked).
     private func storeWork(_ item: Item, _ session: LineSession) -> StoreWork? {
         // PING and the like first, cheaply: they are the bulk of a keep-alive load.
-        guard case .request(let request) = item, request.verb?.usesStore == true else { return nil }
+        guard case .request(let request, let key) = item, request.verb?.usesStore == true else { return nil }
         if let verb = request.verb, verb.permission(for: session.role) != nil { return nil }
         let account = session.accountName
-        func command(_ command: Command) -> StoreWork { .command(command, channel: "line", account: account) }
+        func command(_ command: Command) -> StoreWork {
+            guard let key else { return .command(command, channel: "line", account: account) }
+            return LineServer.keyed(command, request: request, key: key, account: account ?? "")
+        }
         switch request {
         case .auth(let name, let password):
             // Slowed down on this connection, or locked across connections: refused
@@ -376,6 +396,29 @@ public final class LineServer {
             return command(.ussd(from: msisdn, input: text, dialogue: nil))
         case .empty, .ping, .help, .quit, .release, .reload:
             return nil
+        }
+    }
+
+    /// A request with an idempotency key: the first time it runs and its answer is kept
+    /// with the key, in the same transaction; a repeat gets that answer and runs nothing;
+    /// the key used before for another request is refused (`501`), nothing run.
+    static func keyed(_ command: Command, request: Request, key: String, account: String) -> StoreWork {
+        let digest = IdempotencyRecord.digest(of: request.description)
+        return .custom { batch in
+            if let prior = try batch.tx.idempotencyRecord(account: account, key: key) {
+                guard prior.request == digest else {
+                    return .outcome(.invalid("id=\(key) was used for another request"))
+                }
+                guard let answer = Outcome(stored: prior.answer) else {
+                    return .outcome(.invalid("id=\(key): the answer kept for it cannot be read"))
+                }
+                return .outcome(answer)
+            }
+            let context = RequestContext(channel: "line", account: account, now: batch.now)
+            let outcome = try batch.engine.execute(command, context, in: batch.tx)
+            try batch.tx.saveIdempotencyRecord(IdempotencyRecord(account: account, key: key, request: digest,
+                                                                 answer: outcome.stored, at: batch.now))
+            return .outcome(outcome)
         }
     }
 
@@ -412,7 +455,7 @@ public final class LineServer {
             session.out.line(code, text)
             session.closing = true
             session.finished = true
-        case .request(let request):
+        case .request(let request, _):
             if let verb = request.verb, let refusal = verb.permission(for: session.role) {
                 session.out.error(refusal)
                 return
@@ -599,6 +642,7 @@ public final class LineServer {
         isStopping = true
         refusingWork = true
         deadlineSweep?.cancel()
+        pruneTick?.cancel()
         listener?.disable()
     }
 

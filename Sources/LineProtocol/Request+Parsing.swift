@@ -47,6 +47,41 @@ public enum RequestParser {
         return verb.entry.parse(&arguments)
     }
 
+    /// Longest idempotency key (`id=<token>`), in bytes.
+    public static let maximumKey = 64
+
+    /// The verbs that take an idempotency key: those that move money or queue SMS.
+    public static let keyedVerbs: Set<Request.Verb> = [.sms, .topup, .mt]
+
+    /// ``parse(_:)``, with an optional idempotency key as the first argument of a verb
+    /// that changes state: `TOPUP id=bill-77 36301111111 1000`. The key is 1 to 64
+    /// printable ASCII characters without spaces; a repeat of it is answered with the
+    /// first answer and changes nothing (the server's business).
+    public static func parseKeyed(_ line: UnsafeRawBufferPointer) -> Result<(request: Request, key: String?), RequestError> {
+        guard let base = line.baseAddress, line.count > 0 else { return .success((.empty, nil)) }
+        if memchr(base, 0, line.count) != nil { return .failure(.nulByte) }
+        guard UTF8Validation.isValid(line) else { return .failure(.invalidUTF8) }
+
+        var arguments = ArgumentScanner(line)
+        guard let verbToken = arguments.next() else { return .success((.empty, nil)) }
+        guard let verb = Request.Verb(token: verbToken) else { return .failure(.unknownCommand) }
+        var key: String?
+        var probe = arguments
+        if let token = probe.next(), token.count >= 3,
+           token[0] | 0x20 == UInt8(ascii: "i"), token[1] | 0x20 == UInt8(ascii: "d"), token[2] == UInt8(ascii: "=") {
+            guard keyedVerbs.contains(verb) else {
+                return .failure(RequestError(.syntaxError, "id= is taken by SMS, TOPUP and MT only", verb: verb))
+            }
+            let value = UnsafeRawBufferPointer(rebasing: token[3...])
+            guard (1...maximumKey).contains(value.count), value.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+                return .failure(RequestError(.syntaxError, "invalid id: 1 to \(maximumKey) printable ASCII characters", verb: verb))
+            }
+            key = string(value)
+            arguments = probe
+        }
+        return verb.entry.parse(&arguments).map { ($0, key) }
+    }
+
     // MARK: Verbs
 
     /// `AUTH <account> <password>`

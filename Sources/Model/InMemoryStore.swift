@@ -22,6 +22,8 @@ public final class InMemoryStore: SubscriberStore, @unchecked Sendable {
         public var outbox: [OutboxMessage] = []
         /// Delivery times by outbox id.
         public var delivered: [Int64: Int64] = [:]
+        /// Idempotency records by account, then key.
+        public var idempotency: [String: [String: IdempotencyRecord]] = [:]
         /// Outbox ids whose text is blanked once delivered.
         public var secrets: Set<Int64> = []
         /// Receipts awaited: outbox id by link and the peer's id of a part.
@@ -263,6 +265,26 @@ public final class InMemoryStore: SubscriberStore, @unchecked Sendable {
             let failed = state.receipts[id]?.failed ?? false
             if !failed || report.isFailure { state.receipts[id] = ReceiptState(state: report.state, failed: failed || report.isFailure) }
             return id
+        }
+
+        func idempotencyRecord(account: String, key: String) throws -> IdempotencyRecord? {
+            state.idempotency[account]?[key]
+        }
+
+        func saveIdempotencyRecord(_ record: IdempotencyRecord) throws {
+            state.idempotency[record.account, default: [:]][record.key] = record
+        }
+
+        func pruneIdempotencyRecords(before: Int64, limit: Int) throws -> Int {
+            var gone = 0
+            for (account, records) in state.idempotency {
+                for (key, record) in records where record.at < before && gone < limit {
+                    state.idempotency[account]?[key] = nil
+                    gone += 1
+                }
+                if state.idempotency[account]?.isEmpty == true { state.idempotency[account] = nil }
+            }
+            return gone
         }
 
         func failedOutboxCount() throws -> Int {

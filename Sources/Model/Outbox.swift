@@ -1,3 +1,4 @@
+import Crypto
 import Numbering
 
 /// An SMS the gateway will send to someone (a confirmation, a partner's message, a
@@ -69,6 +70,34 @@ public struct DeliveryReport: Hashable, Sendable {
     public var isFailure: Bool { ["EXPIRED", "DELETED", "UNDELIV", "REJECTD"].contains(state) }
     /// The message reached its recipient (`ACCEPTD`: read on their behalf).
     public var isDelivered: Bool { state == "DELIVRD" || state == "ACCEPTD" }
+}
+
+/// A request a client tagged with an idempotency key (`TOPUP id=bill-77 …`), and the
+/// answer it got: a repeat of the key is answered with it and changes nothing.
+public struct IdempotencyRecord: Hashable, Sendable {
+    /// Keys are per account: two clients may use the same token.
+    public var account: String
+    public var key: String
+    /// A digest of the request (``digest(of:)``; not its text, which may hold a PIN): a
+    /// key reused for another request is refused.
+    public var request: String
+    /// The answer, serialised by the transport.
+    public var answer: String
+    /// Unix seconds, when it was first run.
+    public var at: Int64
+
+    public init(account: String, key: String, request: String, answer: String, at: Int64) {
+        self.account = account
+        self.key = key
+        self.request = request
+        self.answer = answer
+        self.at = at
+    }
+
+    /// `sha256:<hex>` of a request's canonical text (`TOPUP 36301111111 1000`).
+    public static func digest(of request: String) -> String {
+        "sha256:" + PasswordHash.hex(Array(SHA256.hash(data: Array(request.utf8))))
+    }
 }
 
 /// An audit row as stored, with its id (the audit's order: newest is highest).

@@ -122,6 +122,16 @@ public protocol StoreTransaction {
     /// How many messages a receipt reported not delivered (`/metrics`).
     func failedOutboxCount() throws -> Int
 
+    // MARK: Idempotency keys
+
+    /// The request first run under `key` by `account`, with its answer; `nil` when none.
+    func idempotencyRecord(account: String, key: String) throws -> IdempotencyRecord?
+    /// Keeps `record` (in the transaction of the request's effects).
+    func saveIdempotencyRecord(_ record: IdempotencyRecord) throws
+    /// Forgets at most `limit` records older than `before`; how many went.
+    @discardableResult
+    func pruneIdempotencyRecords(before: Int64, limit: Int) throws -> Int
+
     // MARK: Audit
 
     /// The LAST `limit` audit rows (none when `limit` ≤ 0) about `msisdn` (any when `nil`)

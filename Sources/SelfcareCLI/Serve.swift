@@ -63,6 +63,9 @@ struct Serve: ParsableCommand {
     @Option(help: ArgumentHelp("PEM private key of --tls-cert.", valueName: "path"))
     var tlsKey: String?
 
+    @Option(help: "Hours an idempotency key (TOPUP id=KEY …) and its answer are kept: a repeat within them is answered alike and changes nothing.")
+    var idempotencyHours: Double = 24
+
     @Option(help: "Seconds an open USSD dialogue waits for the next answer before it is dropped.")
     var ussdTimeout: Double = 60
 
@@ -87,6 +90,7 @@ struct Serve: ParsableCommand {
         guard lineTimeout >= 0 else { throw ValidationError("--line-timeout must be 0 or more") }
         guard ussdTimeout > 0 else { throw ValidationError("--ussd-timeout must be positive") }
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
+        guard idempotencyHours > 0 else { throw ValidationError("--idempotency-hours must be positive") }
         guard lockAddressAfter >= 0 else { throw ValidationError("--lock-address-after must be 0 or more") }
         guard lockAccountAfter >= 0 else { throw ValidationError("--lock-account-after must be 0 or more") }
         guard (0...100).contains(batchGather) else { throw ValidationError("--batch-gather must be 0 to 100 (milliseconds)") }
@@ -148,6 +152,7 @@ struct Serve: ParsableCommand {
         config.idleTimeout = idleTimeout
         config.authTimeout = authTimeout
         config.lineTimeout = lineTimeout
+        config.idempotencyRetention = idempotencyHours * 3600
         var tls: TLSContext?
         if let tlsCert, let tlsKey {
             do { tls = try TLSContext(certificate: tlsCert, key: tlsKey) } catch { throw CLIError("\(error)") }

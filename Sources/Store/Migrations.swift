@@ -320,6 +320,24 @@ public enum Migrations {
             try db.execute(sql: "CREATE TABLE meta(name TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID, STRICT")
         }
 
+        // v7: idempotency keys. A request a client tags (`TOPUP id=bill-77 …`) is kept with
+        // its answer in the transaction of its effects, so a repeat (the client never got
+        // the answer) is answered alike and changes nothing. Per account; pruned by age
+        // (the index) in small batches.
+        migrator.registerMigration("v7-idempotency") { db in
+            try db.execute(sql: """
+                CREATE TABLE idempotency(
+                    account TEXT    NOT NULL,
+                    key     TEXT    NOT NULL,
+                    request TEXT    NOT NULL,
+                    answer  TEXT    NOT NULL,
+                    at      INTEGER NOT NULL,
+                    PRIMARY KEY(account, key)
+                ) WITHOUT ROWID, STRICT;
+                CREATE INDEX idempotency_at ON idempotency(at);
+                """)
+        }
+
         return migrator
     }
 }

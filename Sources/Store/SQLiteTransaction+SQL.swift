@@ -19,6 +19,7 @@ extension SQLiteTransaction {
         case setting, settings, setSetting, deleteSetting, counter, incrementCounter
         case enqueue, pendingOutbox, pendingOutboxTo, pendingOutboxCount, markDelivered, auditEntries
         case awaitReceipt, takeReceipt, recordReceipt, failedOutboxCount
+        case idempotencyRecord, saveIdempotencyRecord, pruneIdempotency
 
         var text: String {
             switch self {
@@ -179,6 +180,16 @@ extension SQLiteTransaction {
                     UPDATE outbox SET receipt = CASE WHEN failed = 1 AND ?3 = 0 THEN receipt ELSE ?2 END,
                                       receipt_at = ?4, failed = max(failed, ?3)
                     WHERE id = ?1
+                    """
+            case .idempotencyRecord:
+                return "SELECT request, answer, at FROM idempotency WHERE account = ?1 AND key = ?2"
+            case .saveIdempotencyRecord:
+                return "INSERT OR REPLACE INTO idempotency(account, key, request, answer, at) VALUES (?1, ?2, ?3, ?4, ?5)"
+            case .pruneIdempotency:
+                // Oldest first along idempotency_at, a bounded batch per statement.
+                return """
+                    DELETE FROM idempotency WHERE (account, key) IN
+                        (SELECT account, key FROM idempotency WHERE at < ?1 ORDER BY at LIMIT ?2)
                     """
             case .failedOutboxCount:
                 // Served by the partial index outbox_failed.

@@ -280,6 +280,39 @@ extension SQLiteTransaction {
         return id
     }
 
+    // MARK: Idempotency keys
+
+    func idempotencyRecord(account: String, key: String) throws -> IdempotencyRecord? {
+        let s = try prepared(.idempotencyRecord)
+        defer { sqlite3_reset(s) }
+        bind(s, 1, account)
+        bind(s, 2, key)
+        guard try step(s) else { return nil }
+        return IdempotencyRecord(account: account, key: key, request: text(s, 0), answer: text(s, 1),
+                                 at: sqlite3_column_int64(s, 2))
+    }
+
+    func saveIdempotencyRecord(_ record: IdempotencyRecord) throws {
+        let s = try prepared(.saveIdempotencyRecord)
+        defer { sqlite3_reset(s) }
+        bind(s, 1, record.account)
+        bind(s, 2, record.key)
+        bind(s, 3, record.request)
+        bind(s, 4, record.answer)
+        sqlite3_bind_int64(s, 5, record.at)
+        _ = try step(s)
+    }
+
+    func pruneIdempotencyRecords(before: Int64, limit: Int) throws -> Int {
+        guard limit > 0 else { return 0 }
+        let s = try prepared(.pruneIdempotency)
+        defer { sqlite3_reset(s) }
+        sqlite3_bind_int64(s, 1, before)
+        sqlite3_bind_int64(s, 2, Int64(limit))
+        _ = try step(s)
+        return Int(sqlite3_changes(connection))
+    }
+
     func failedOutboxCount() throws -> Int {
         let s = try prepared(.failedOutboxCount)
         defer { sqlite3_reset(s) }

@@ -93,3 +93,26 @@ struct TopUpTests {
         #expect(store.state == before)
     }
 }
+
+/// What an idempotency key keeps of an outcome, and reads back.
+@Suite("Outcomes kept with idempotency keys")
+struct StoredOutcomeTests {
+    @Test(arguments: [
+        Outcome.ok("Feltöltve: 1 000 Ft | új egyenleg: 6 000 Ft", result: "topup 1000", lines: ["a|b:3", "", "ő"]),
+        Outcome.ok(nil, result: ""),
+        Outcome.refused("Nincs elég egyenleg.", reason: "insufficient balance"),
+        Outcome.unknownSubscriber("A(z) 36309999999 hívószám nem szerepel."),
+        Outcome.invalid("amount too large"),
+    ])
+    func anOutcomeSurvivesItsStoredForm(_ outcome: Outcome) throws {
+        var o = outcome
+        o.service = "premium"
+        let back = try #require(Outcome(stored: o.stored))
+        #expect(back == o && back.service == "premium")
+    }
+
+    @Test(arguments: ["", "2|2:ok", "1|2:ok|0:|-|0:|1", "1|99:ok", "1|2:ok|0:|-|0:|0trailing", "1|4:nope|0:|-|0:|0"])
+    func aDamagedOneIsNotRead(_ text: String) {
+        #expect(Outcome(stored: text) == nil)
+    }
+}

@@ -304,6 +304,24 @@ import Testing
         }
     }
 
+    @Test(arguments: Kind.allCases) func idempotencyRecordsArePerAccountAndPrunedByAge(_ kind: Kind) throws {
+        let f = try fixture(kind)
+        let a = IdempotencyRecord(account: "simulator", key: "bill-77", request: "TOPUP 36301234567 1000", answer: "{}", at: 100)
+        try f.write { tx throws in
+            try tx.saveIdempotencyRecord(a)
+            try tx.saveIdempotencyRecord(IdempotencyRecord(account: "ops", key: "bill-77", request: "TOPUP 36209876543 5", answer: "[]", at: 200))
+        }
+        try f.write { tx throws in
+            #expect(try tx.idempotencyRecord(account: "simulator", key: "bill-77") == a)
+            #expect(try tx.idempotencyRecord(account: "ops", key: "bill-77")?.request == "TOPUP 36209876543 5")
+            #expect(try tx.idempotencyRecord(account: "simulator", key: "bill-78") == nil)
+            #expect(try tx.pruneIdempotencyRecords(before: 150, limit: 0) == 0)
+            #expect(try tx.pruneIdempotencyRecords(before: 150, limit: 10) == 1)
+            #expect(try tx.idempotencyRecord(account: "simulator", key: "bill-77") == nil)
+            #expect(try tx.idempotencyRecord(account: "ops", key: "bill-77") != nil)
+        }
+    }
+
     @Test(arguments: Kind.allCases) func aSecretTextIsHandedOverOnceThenBlanked(_ kind: Kind) throws {
         let f = try fixture(kind)
         try f.write { tx throws in
@@ -452,7 +470,7 @@ import Testing
         #expect(try store.appliedMigrations() == Migrations.names)
         #expect(Array(Migrations.names.prefix(v1.count)) == v1)
         #expect(Migrations.names.dropFirst(v1.count)
-                == ["v2-rates", "v2-subscriptions", "v2-settings", "v2-counters", "v2-outbox", "v3-hot-rows", "v4-outbox-receipts", "v5-outbox-secrets", "v6-meta"])
+                == ["v2-rates", "v2-subscriptions", "v2-settings", "v2-counters", "v2-outbox", "v3-hot-rows", "v4-outbox-receipts", "v5-outbox-secrets", "v6-meta", "v7-idempotency"])
         #expect(try store.subscriber("36301234567")?.balance == 700)
         #expect(try store.ledgerDiscrepancies().isEmpty)
         let number = msisdn("36301234567")
@@ -492,7 +510,7 @@ import Testing
                 (4, '36301234567', 'balance', 0, 'topup');
             """)
         let store = try SQLiteStore(path: dir.db())
-        #expect(try store.appliedMigrations().last == "v6-meta")
+        #expect(try store.appliedMigrations().last == "v7-idempotency")
         #expect(try store.ledgerDiscrepancies().isEmpty)
         try store.write { tx throws in
             let mix = try #require(try tx.subscriber(msisdn("36303333333")))

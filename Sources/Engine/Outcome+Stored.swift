@@ -1,0 +1,61 @@
+/// An outcome kept with an idempotency key (``Model/IdempotencyRecord``): what the
+/// transports render from it — status, reply, result, lines, service — as one string of
+/// length-prefixed fields, so any text survives (no separator can collide with it).
+///
+/// ```swift
+/// let o = Outcome.ok("Feltöltve", result: "topup 1000")
+/// Outcome(stored: o.stored) == o   // true (a dialogue is not kept: keyed verbs have none)
+/// ```
+extension Outcome {
+    public var stored: String {
+        var out = "1"
+        func field(_ text: String) { out += "|\(text.utf8.count):" + text }
+        field(status.rawValue)
+        field(service)
+        if let reply { field(reply) } else { out += "|-" }
+        field(result)
+        out += "|\(lines.count)"
+        for line in lines { field(line) }
+        return out
+    }
+
+    /// `nil` when `stored` is not what ``stored`` writes.
+    public init?(stored: String) {
+        var rest = Substring(stored).utf8[...]
+        func take(_ n: Int) -> Substring? {
+            guard rest.count >= n else { return nil }
+            let end = rest.index(rest.startIndex, offsetBy: n)
+            defer { rest = rest[end...] }
+            return Substring(rest[..<end])
+        }
+        func expectBar() -> Bool { take(1) == "|" }
+        func number() -> Int? {
+            let digits = rest.prefix { (48...57).contains($0) }
+            guard !digits.isEmpty, digits.count <= 9, let n = Int(Substring(digits)) else { return nil }
+            rest = rest.dropFirst(digits.count)
+            return n
+        }
+        func field() -> String? {
+            guard expectBar(), let n = number(), take(1) == ":", let text = take(n) else { return nil }
+            return String(text)
+        }
+        guard take(1) == "1", let statusText = field(), let status = Status(rawValue: statusText),
+              let service = field() else { return nil }
+        var reply: String?
+        if rest.starts(with: "|-".utf8) {
+            rest = rest.dropFirst(2)
+        } else {
+            guard let r = field() else { return nil }
+            reply = r
+        }
+        guard let result = field(), expectBar(), let count = number() else { return nil }
+        var lines: [String] = []
+        for _ in 0..<count {
+            guard let line = field() else { return nil }
+            lines.append(line)
+        }
+        guard rest.isEmpty else { return nil }
+        self.init(status: status, reply: reply, result: result, lines: lines)
+        self.service = service
+    }
+}

@@ -1,0 +1,59 @@
+import GatewayTesting
+import GRDB
+@testable import Store
+import Testing
+
+/// `id=<token>` on the line protocol through the real pipeline and store (issue 16): a
+/// repeat is answered like the first and changes nothing.
+@Suite("Idempotency keys on the line protocol, in process")
+struct IdempotencyKeyInProcessTests {
+    func topUps(_ app: TestGateway, _ msisdn: String) throws -> [Int64] {
+        try app.openStore().read { db in
+            try Int64.fetchAll(db, sql: "SELECT amount FROM ledger WHERE msisdn = ? AND kind = 'topup' ORDER BY id", arguments: [msisdn])
+        }
+    }
+
+    @Test func aRepeatedTopUpIsAnsweredAlikeAndAppliedOnce() throws {
+        let app = try TestGateway { line, _ in line.shutdownGrace = 0.3 }
+        let ops = try app.operatorClient()
+        let first = try ops.send("TOPUP id=bill-77 36301111111 1000")
+        #expect(first.last?.hasPrefix("250 OK") == true, "\(first)")
+        // The client never saw the answer and sends it again: the same answer, nothing run.
+        #expect(try ops.send("TOPUP id=bill-77 36301111111 1000") == first)
+        #expect(try ops.send("topup ID=bill-77  36301111111 1000") == first)
+        // The key for another request: refused, nothing run.
+        #expect(try ops.send("TOPUP id=bill-77 36301111111 2000") == ["501 id=bill-77 was used for another request"])
+        // Another key: a new top-up.
+        #expect(try ops.send("TOPUP id=bill-78 36301111111 1000").last?.hasPrefix("250 OK") == true)
+        app.stop()
+        #expect(try topUps(app, "36301111111") == [1000, 1000])
+        let audit = try app.openStore().auditEntries(msisdn: "36301111111").filter { $0.request.hasPrefix("TOPUP") }
+        #expect(audit.count == 2, "a repeat writes no audit row: \(audit.map(\.request))")
+    }
+
+    @Test func aPremiumMOIsChargedOnceHoweverOftenItComes() throws {
+        let app = try TestGateway { line, _ in line.shutdownGrace = 0.3 }
+        func charges() throws -> Int {
+            try app.openStore().read { db in
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger WHERE msisdn = '36301111111' AND amount < 0") ?? -1
+            }
+        }
+        let before = try charges()
+        let network = try app.network()
+        let first = try network.send("SMS id=smsc-4711 36301111111 0690123456 VOTE 1")
+        #expect(first.contains { $0.hasPrefix("250") }, "\(first)")
+        for _ in 0..<3 { #expect(try network.send("SMS id=smsc-4711 36301111111 0690123456 VOTE 1") == first) }
+        app.stop()
+        #expect(try charges() == before + 1)
+    }
+
+    @Test func aFailedCommitKeepsNoKeySoTheRetryRuns() throws {
+        // Every second transaction fails: the AUTH's commits, the TOPUP's does not.
+        let app = try TestGateway(failEveryNthCommit: 2) { line, _ in line.shutdownGrace = 0.3 }
+        let ops = try app.operatorClient()
+        #expect(try ops.send("TOPUP id=t1 36301111111 500") == ["451 Commit failed, nothing applied; send it again"])
+        #expect(try ops.send("TOPUP id=t1 36301111111 500").last?.hasPrefix("250 OK") == true)
+        app.stop()
+        #expect(try topUps(app, "36301111111") == [500])
+    }
+}
