@@ -265,8 +265,15 @@ public final class HTTPFront {
                 let answer = try OpsAPI.run(call, engine: batch.engine, account: account.name, now: batch.now, in: batch.tx)
                 reply = Reply(response: answer.response, outcome: answer.outcome, service: route.service)
             case .sms(let sms):
-                let context = RequestContext(channel: "http", account: account.name, now: batch.now)
-                let outcome = try batch.engine.execute(.sms(from: sms.from, to: sms.to, text: sms.text), context, in: batch.tx)
+                let command = Command.sms(from: sms.from, to: sms.to, text: sms.text)
+                let outcome: Outcome
+                if let key = sms.key {
+                    outcome = try Idempotency.execute(command, request: "SMS \(sms.from.digits) \(sms.to.digits) \(sms.text)",
+                                                      key: key, account: account.name, channel: "http", in: batch)
+                } else {
+                    let context = RequestContext(channel: "http", account: account.name, now: batch.now)
+                    outcome = try batch.engine.execute(command, context, in: batch.tx)
+                }
                 reply = Reply(response: KannelAdapter.response(outcome), outcome: outcome.status, service: outcome.service)
             case .ussd(let turn):
                 reply = try ussd(turn, account: account.name, batch)

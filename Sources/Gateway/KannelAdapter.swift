@@ -18,11 +18,15 @@ public enum KannelAdapter {
         public var from: MSISDN
         public var to: Destination
         public var text: String
+        /// Kannel's message id (`id=%I` in the sms-service URL): a delivery of the same
+        /// MO again (Kannel retried after a lost answer) is answered alike, not run.
+        public var key: String?
 
-        public init(from: MSISDN, to: Destination, text: String) {
+        public init(from: MSISDN, to: Destination, text: String, key: String? = nil) {
             self.from = from
             self.to = to
             self.text = text
+            self.key = key
         }
     }
 
@@ -42,7 +46,8 @@ public enum KannelAdapter {
         return .success(parameters)
     }
 
-    /// `from`, `to` and `text` (which may be empty: an empty SMS is still an SMS).
+    /// `from`, `to` and `text` (which may be empty: an empty SMS is still an SMS), and
+    /// the optional `id`.
     public static func sms(_ parameters: HTTPParameters) -> Result<SMS, HTTPError> {
         for name in ["from", "to", "text"] where parameters[name] == nil {
             return .failure(.badRequest("missing parameter: \(name)"))
@@ -55,7 +60,11 @@ public enum KannelAdapter {
         }
         let text = parameters["text"]!
         guard !text.unicodeScalars.contains("\0") else { return .failure(.badRequest("NUL in text")) }
-        return .success(SMS(from: from, to: to, text: text))
+        let key = parameters["id"]
+        if let key, !Idempotency.isValid(key) {
+            return .failure(.badRequest("malformed id: 1 to \(Idempotency.maximumKey) printable ASCII characters"))
+        }
+        return .success(SMS(from: from, to: to, text: text, key: key))
     }
 
     /// The engine's outcome as Kannel wants it: the reply SMS as the body of a `200`

@@ -403,22 +403,9 @@ public final class LineServer {
     /// with the key, in the same transaction; a repeat gets that answer and runs nothing;
     /// the key used before for another request is refused (`501`), nothing run.
     static func keyed(_ command: Command, request: Request, key: String, account: String) -> StoreWork {
-        let digest = IdempotencyRecord.digest(of: request.description)
+        let text = request.description
         return .custom { batch in
-            if let prior = try batch.tx.idempotencyRecord(account: account, key: key) {
-                guard prior.request == digest else {
-                    return .outcome(.invalid("id=\(key) was used for another request"))
-                }
-                guard let answer = Outcome(stored: prior.answer) else {
-                    return .outcome(.invalid("id=\(key): the answer kept for it cannot be read"))
-                }
-                return .outcome(answer)
-            }
-            let context = RequestContext(channel: "line", account: account, now: batch.now)
-            let outcome = try batch.engine.execute(command, context, in: batch.tx)
-            try batch.tx.saveIdempotencyRecord(IdempotencyRecord(account: account, key: key, request: digest,
-                                                                 answer: outcome.stored, at: batch.now))
-            return .outcome(outcome)
+            .outcome(try Idempotency.execute(command, request: text, key: key, account: account, channel: "line", in: batch))
         }
     }
 

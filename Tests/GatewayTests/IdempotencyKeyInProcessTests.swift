@@ -13,6 +13,13 @@ struct IdempotencyKeyInProcessTests {
         }
     }
 
+    /// Charges (negative ledger rows) of 36301111111.
+    func charges(_ app: TestGateway) throws -> Int {
+        try app.openStore().read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger WHERE msisdn = '36301111111' AND amount < 0") ?? -1
+        }
+    }
+
     @Test func aRepeatedTopUpIsAnsweredAlikeAndAppliedOnce() throws {
         let app = try TestGateway { line, _ in line.shutdownGrace = 0.3 }
         let ops = try app.operatorClient()
@@ -33,18 +40,13 @@ struct IdempotencyKeyInProcessTests {
 
     @Test func aPremiumMOIsChargedOnceHoweverOftenItComes() throws {
         let app = try TestGateway { line, _ in line.shutdownGrace = 0.3 }
-        func charges() throws -> Int {
-            try app.openStore().read { db in
-                try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger WHERE msisdn = '36301111111' AND amount < 0") ?? -1
-            }
-        }
-        let before = try charges()
+        let before = try charges(app)
         let network = try app.network()
         let first = try network.send("SMS id=smsc-4711 36301111111 0690123456 VOTE 1")
         #expect(first.contains { $0.hasPrefix("250") }, "\(first)")
         for _ in 0..<3 { #expect(try network.send("SMS id=smsc-4711 36301111111 0690123456 VOTE 1") == first) }
         app.stop()
-        #expect(try charges() == before + 1)
+        #expect(try charges(app) == before + 1)
     }
 
     @Test func aFailedCommitKeepsNoKeySoTheRetryRuns() throws {
@@ -55,5 +57,24 @@ struct IdempotencyKeyInProcessTests {
         #expect(try ops.send("TOPUP id=t1 36301111111 500").last?.hasPrefix("250 OK") == true)
         app.stop()
         #expect(try topUps(app, "36301111111") == [500])
+    }
+
+    /// Kannel's message id (`id=%I`): an MO Kannel delivers again is answered alike and
+    /// charged once.
+    @Test func kannelsMessageIDAbsorbsARedeliveredMO() throws {
+        let app = try TestGateway { line, _ in line.shutdownGrace = 0.3 }
+        let before = try charges(app)
+        let target = "/kannel/sms?user=simulator&pass=simulator&from=36301111111&to=0690123456&text=VOTE+1&id=9f1c2d"
+        let first = try app.http("GET", target)
+        #expect(first.status == 200 && first.text.contains("300 Ft"), "\(first.status) \(first.text)")
+        let again = try app.http("GET", target)
+        #expect(again.status == 200 && again.text == first.text)
+        // Another MO under the same id: refused, nothing run.
+        let other = try app.http("GET", target.replacingOccurrences(of: "VOTE+1", with: "VOTE+2"))
+        #expect(other.status == 400 && other.text.contains("was used for another request"), "\(other.status) \(other.text)")
+        let bad = try app.http("GET", target.replacingOccurrences(of: "id=9f1c2d", with: "id="))
+        #expect(bad.status == 400 && bad.text.contains("malformed id"))
+        app.stop()
+        #expect(try charges(app) == before + 1)
     }
 }

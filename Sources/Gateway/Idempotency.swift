@@ -1,0 +1,32 @@
+import Engine
+import Model
+
+/// Runs a command under an idempotency key, on the store's thread, in the batch's
+/// transaction (issue 16): the first time, the command runs and its outcome is kept with
+/// the key; a repeat of the same request gets that outcome and runs nothing; the key used
+/// before for another request is refused. Shared by the line protocol (`id=`) and Kannel's
+/// `/kannel/sms` (`id=%I`, Kannel's message id).
+enum Idempotency {
+    /// `request`: the request's canonical text (its digest is what a repeat must match).
+    static func execute(_ command: Command, request: String, key: String, account: String, channel: String,
+                        in batch: BatchContext) throws -> Outcome {
+        let digest = IdempotencyRecord.digest(of: request)
+        if let prior = try batch.tx.idempotencyRecord(account: account, key: key) {
+            guard prior.request == digest else { return .invalid("id=\(key) was used for another request") }
+            return Outcome(stored: prior.answer) ?? .invalid("id=\(key): the answer kept for it cannot be read")
+        }
+        let context = RequestContext(channel: channel, account: account, now: batch.now)
+        let outcome = try batch.engine.execute(command, context, in: batch.tx)
+        try batch.tx.saveIdempotencyRecord(IdempotencyRecord(account: account, key: key, request: digest,
+                                                             answer: outcome.stored, at: batch.now))
+        return outcome
+    }
+
+    /// Longest key, in bytes.
+    static let maximumKey = 64
+
+    /// A key as given: 1 to 64 printable ASCII characters.
+    static func isValid(_ key: String) -> Bool {
+        (1...maximumKey).contains(key.utf8.count) && key.utf8.allSatisfy { (0x21...0x7E).contains($0) }
+    }
+}
