@@ -104,7 +104,7 @@ public func buildGateway(loop: EventLoop, store: any SubscriberStore & Sendable,
                          line: GatewayConfig, http: HTTPConfig?, sendSMS: SendSMSConfig?,
                          smsc: [SMPPLinkConfig] = [], smpp: SMPPServerConfig? = nil, logger: Logger) throws -> Gateway {
     let executor = try ThreadStoreExecutor(store: store, loop: loop)
-    let dialogues = USSDDialogues(timeout: line.ussdTimeout)
+    let dialogues = USSDDialogues(timeout: line.ussdTimeout, limit: line.maxUSSDDialogues)
     dialogues.startSweeping(on: loop)
     let pipeline = Pipeline(loop: loop, executor: executor, engine: engine, logger: logger, dialogues: dialogues)
     pipeline.maxGather = line.batchGather

@@ -45,6 +45,8 @@ public struct GatewayConfig: Sendable {
     /// Seconds an open USSD dialogue waits for the subscriber's answer before it is
     /// dropped (`selfcare serve --ussd-timeout S`).
     public var ussdTimeout: Double = 60
+    /// Most USSD dialogues open at once (`--ussd-max-dialogues N`), all transports.
+    public var maxUSSDDialogues = 100_000
     /// Longest a batch waits, right after the previous one was answered, for the answered
     /// clients' next requests (``Pipeline/maxGather``); 0: it ships as soon as the store
     /// is free.

@@ -344,6 +344,7 @@ public final class HTTPFront {
             gauges.lineConnections = lineServer.openConnections
         }
         gauges.openDialogues = pipeline.dialogues.count
+        gauges.evictedDialogues = pipeline.dialogues.evicted
         gauges.outboxDepth = outboxDepth
         gauges.outboxFailed = outboxFailed
         gauges.logins = authFailures.throttle.stats

@@ -60,8 +60,9 @@ public struct HTTPMetrics: Sendable {
         /// The line protocol's counters and open connections, when it runs.
         public var line: GatewayStats?
         public var lineConnections = 0
-        /// USSD dialogues open (all transports share them).
+        /// USSD dialogues open (all transports share them), and those dropped for room.
         public var openDialogues = 0
+        public var evictedDialogues = 0
         /// Outbox messages waiting for delivery; `nil` when the store could not be read.
         public var outboxDepth: Int?
         /// Outbox messages a delivery receipt reported not delivered; `nil` as above.
@@ -131,6 +132,8 @@ public struct HTTPMetrics: Sendable {
 
         family("selfcare_ussd_dialogues_open", "gauge", "USSD dialogues waiting for the subscriber's answer.")
         sample("selfcare_ussd_dialogues_open", [], String(gauges.openDialogues))
+        family("selfcare_ussd_dialogues_evicted_total", "counter", "USSD dialogues dropped before their timeout because the limit of open ones was reached.")
+        sample("selfcare_ussd_dialogues_evicted_total", [], String(gauges.evictedDialogues))
         if let depth = gauges.outboxDepth {
             family("selfcare_outbox_pending", "gauge", "Outbox SMS waiting for delivery.")
             sample("selfcare_outbox_pending", [], String(depth))

@@ -24,6 +24,13 @@ public final class USSDDialogues {
     /// Seconds a dialogue may wait for an answer; an older one is gone (the next string
     /// starts afresh).
     public let timeout: Double
+    /// Most dialogues kept at once (each a few hundred bytes): past it, the expired ones
+    /// go, then the least recently used tenth — those subscribers start afresh, as after
+    /// a timeout. Many numbers dialling and never answering cannot grow memory without
+    /// bound.
+    public let limit: Int
+    /// Dialogues dropped early because of ``limit``.
+    public private(set) var evicted = 0
     private var open: [MSISDN: (dialogue: USSDDialogue, touched: Double)] = [:]
     private var sweeper: LoopTimer?
 
@@ -41,9 +48,11 @@ public final class USSDDialogues {
         public var isEmpty: Bool { staged.isEmpty }
     }
 
-    public init(timeout: Double) {
+    public init(timeout: Double, limit: Int = 100_000) {
         precondition(timeout > 0, "the USSD timeout is positive")
+        precondition(limit > 0, "the USSD dialogue limit is positive")
         self.timeout = timeout
+        self.limit = limit
     }
 
     /// The dialogue an answer of `msisdn` continues: what the pass in progress left
@@ -58,8 +67,20 @@ public final class USSDDialogues {
     /// now), the others are dropped.
     public func apply(_ changes: Changes, now: Double) {
         for (msisdn, dialogue) in changes.staged {
+            if dialogue != nil, open[msisdn] == nil, open.count >= limit { makeRoom(now: now) }
             open[msisdn] = dialogue.map { ($0, now) }
         }
+    }
+
+    /// Full: the expired go; if that is not enough, the least recently used tenth (a sort
+    /// once per tenth of the limit, not a scan per new dialogue).
+    private func makeRoom(now: Double) {
+        sweep(now: now)
+        guard open.count >= limit else { return }
+        let drop = max(1, limit / 10)
+        let oldest = open.sorted { $0.value.touched < $1.value.touched }.prefix(drop)
+        for (msisdn, _) in oldest { open[msisdn] = nil }
+        evicted += oldest.count
     }
 
     /// Drops every dialogue idle for longer than the timeout; returns how many.

@@ -69,6 +69,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Seconds an open USSD dialogue waits for the next answer before it is dropped.")
     var ussdTimeout: Double = 60
 
+    @Option(help: "Most USSD dialogues open at once; past it the least recently used tenth is dropped (those subscribers start afresh).")
+    var ussdMaxDialogues: Int = 100_000
+
     @Option(help: "Milliseconds a batch may wait, after the previous one was answered, for the answered clients' next requests (bigger groups, fewer fsyncs; 0: none).")
     var batchGather: Double = 0.5
 
@@ -89,6 +92,7 @@ struct Serve: ParsableCommand {
         guard authTimeout >= 0 else { throw ValidationError("--auth-timeout must be 0 or more") }
         guard lineTimeout >= 0 else { throw ValidationError("--line-timeout must be 0 or more") }
         guard ussdTimeout > 0 else { throw ValidationError("--ussd-timeout must be positive") }
+        guard ussdMaxDialogues > 0 else { throw ValidationError("--ussd-max-dialogues must be positive") }
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         guard idempotencyHours > 0 else { throw ValidationError("--idempotency-hours must be positive") }
         guard lockAddressAfter >= 0 else { throw ValidationError("--lock-address-after must be 0 or more") }
@@ -162,6 +166,7 @@ struct Serve: ParsableCommand {
                                                     freeAccountFailures: lockAccountAfter == 0 ? .max : lockAccountAfter)
         config.maxConnections = budget.line
         config.ussdTimeout = ussdTimeout
+        config.maxUSSDDialogues = ussdMaxDialogues
         config.batchGather = batchGather / 1000
         config.shutdownGrace = shutdownGrace
         config.grammarFolder = folder

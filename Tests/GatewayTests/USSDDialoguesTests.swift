@@ -1,4 +1,5 @@
 import Engine
+import Foundation
 import EventLoop
 import Gateway
 import Grammar
@@ -35,6 +36,35 @@ struct USSDDialoguesTests {
         #expect(dialogues.dialogue(for: a, now: 1) == Self.dialogue())
         #expect(dialogues.dialogue(for: b, now: 1) == nil)
         #expect(dialogues.count == 1)
+    }
+
+    /// Issue 17: numbers that dial and never answer cannot grow the registry past its
+    /// limit; the expired go first, then the least recently used tenth.
+    @Test func theRegistryStaysWithinItsLimit() {
+        let dialogues = USSDDialogues(timeout: 60, limit: 20)
+        func open(_ n: Int, at now: Double) {
+            var pass = USSDDialogues.Changes()
+            pass.set(Self.dialogue(), for: MSISDN(canonical: "363011\(String(format: "%05d", n))"))
+            dialogues.apply(pass, now: now)
+        }
+        for n in 0..<20 { open(n, at: Double(n)) }
+        #expect(dialogues.count == 20 && dialogues.evicted == 0)
+        // The 21st drops the two least recently used (a tenth of 20): numbers 0 and 1.
+        open(20, at: 20)
+        #expect(dialogues.count == 19 && dialogues.evicted == 2)
+        #expect(dialogues.dialogue(for: MSISDN(canonical: "36301100000"), now: 21) == nil)
+        #expect(dialogues.dialogue(for: MSISDN(canonical: "36301100002"), now: 21) != nil)
+        // Updating an open dialogue takes no room.
+        open(5, at: 22)
+        open(20, at: 22)
+        #expect(dialogues.count == 19)
+        // Expired ones go before anyone recent: at t=70 numbers 2…9 are past 60 s.
+        open(21, at: 70)
+        open(22, at: 70)
+        #expect(dialogues.evicted == 2, "only expired ones made room")
+        #expect(dialogues.dialogue(for: MSISDN(canonical: "36301100020"), now: 71) != nil)
+        for n in 23..<200 { open(n, at: 80) }
+        #expect(dialogues.count <= 20)
     }
 
     @Test func aPassCanMoveOrEndADialogueAndADiscardedOneChangesNothing() {
