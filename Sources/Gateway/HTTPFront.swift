@@ -216,13 +216,23 @@ public final class HTTPFront {
             }
             let cached = credentials.account(for: who, now: loop.now)
             let peer = request.peer
+            // An ops API call that changes something may carry an idempotency key.
+            var key: String?
+            if case .success(.api) = work, !["GET", "HEAD"].contains(request.method),
+               let given = request.headers["Idempotency-Key"] {
+                guard Idempotency.isValid(given) else {
+                    return answer(request, label: route.label, route.answer(
+                        .badRequest("malformed Idempotency-Key: 1 to \(Idempotency.maximumKey) printable ASCII characters")))
+                }
+                key = given
+            }
             // Credentials not proved lately, from an address or for an account locked
             // after failures (any transport): refused without a look at the store.
             if cached == nil, let wait = authFailures.lockedFor(source: Connection.host(of: peer), name: who.name, now: loop.now) {
                 authFailures.recordLocked(source: Connection.host(of: peer), now: loop.now, name: who.name, channel: "http")
                 return answer(request, label: route.label, route.answer(.tooManyFailures(retryAfter: wait)))
             }
-            pipeline.submit(.http, work: HTTPFront.storeWork(route, who, cached, work)) { [unowned self] result in
+            pipeline.submit(.http, work: HTTPFront.storeWork(route, who, cached, work, key: key)) { [unowned self] result in
                 self.completed(request, route, who, peer, result)
             }
         }
@@ -242,7 +252,7 @@ public final class HTTPFront {
     /// Authenticates (unless `cached`), then runs the work: on the store's thread, in
     /// the batch's transaction. Throws only store errors, which fail the batch.
     static func storeWork(_ route: HTTPRoute, _ who: Credentials, _ cached: Account?,
-                          _ work: Result<Work, HTTPError>) -> StoreWork {
+                          _ work: Result<Work, HTTPError>, key: String? = nil) -> StoreWork {
         .custom { batch in
             var account = cached ?? batch.proved[who]
             var proved: Account?
@@ -262,8 +272,12 @@ public final class HTTPFront {
             var reply: Reply
             switch work {
             case .api(let call):
-                let answer = try OpsAPI.run(call, engine: batch.engine, account: account.name, now: batch.now, in: batch.tx)
-                reply = Reply(response: answer.response, outcome: answer.outcome, service: route.service)
+                if let key {
+                    reply = try keyedAPI(call, route, key: key, account: account.name, batch)
+                } else {
+                    let answer = try OpsAPI.run(call, engine: batch.engine, account: account.name, now: batch.now, in: batch.tx)
+                    reply = Reply(response: answer.response, outcome: answer.outcome, service: route.service)
+                }
             case .sms(let sms):
                 let command = Command.sms(from: sms.from, to: sms.to, text: sms.text)
                 let outcome: Outcome
@@ -281,6 +295,36 @@ public final class HTTPFront {
             reply.proved = proved
             return .http(reply)
         }
+    }
+
+    /// An ops API call under an `Idempotency-Key`: the first time it runs and its response
+    /// (status, type, body) is kept with the key in the same transaction; a repeat gets
+    /// that response and runs nothing; the key used for another call is a `409`.
+    static func keyedAPI(_ call: OpsAPI.Call, _ route: HTTPRoute, key: String, account: String,
+                         _ batch: BatchContext) throws -> Reply {
+        let digest = IdempotencyRecord.digest(of: "\(route.label) \(call)")
+        if let prior = try batch.tx.idempotencyRecord(account: account, key: key) {
+            guard prior.request == digest else {
+                return Reply(response: route.answer(.conflict("Idempotency-Key \(key) was used for another request")))
+            }
+            guard let response = storedResponse(prior.answer) else {
+                return Reply(response: route.answer(.conflict("Idempotency-Key \(key): the response kept for it cannot be read")))
+            }
+            return Reply(response: response)
+        }
+        let answer = try OpsAPI.run(call, engine: batch.engine, account: account, now: batch.now, in: batch.tx)
+        let type = answer.response.headers.first { $0.0.lowercased() == "content-type" }?.1 ?? ""
+        let stored = "\(answer.response.status)\n\(type)\n" + String(decoding: answer.response.body, as: UTF8.self)
+        try batch.tx.saveIdempotencyRecord(IdempotencyRecord(account: account, key: key, request: digest, answer: stored, at: batch.now))
+        return Reply(response: answer.response, outcome: answer.outcome, service: route.service)
+    }
+
+    /// `status\ntype\nbody` as ``keyedAPI`` keeps it.
+    static func storedResponse(_ text: String) -> HTTPResponse? {
+        let parts = text.split(separator: "\n", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3, let status = Int(parts[0]), (100...599).contains(status) else { return nil }
+        let headers = parts[1].isEmpty ? [] : [("Content-Type", String(parts[1]))]
+        return HTTPResponse(status: status, headers: headers, body: Array(parts[2].utf8))
     }
 
     /// A USSD callback: answered again when it brings no new answer, else the code (first

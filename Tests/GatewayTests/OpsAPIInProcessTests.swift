@@ -50,6 +50,28 @@ struct OpsAPIInProcessTests {
         #expect(minor?.balance == 2_000)
     }
 
+    /// Issue 16: a top-up with an `Idempotency-Key` sent again (the answer was lost) gets
+    /// the first response, balance included, and tops up once.
+    @Test func anIdempotencyKeyMakesATopUpHappenOnce() throws {
+        let app = try TestGateway()
+        let c = try app.httpClient()
+        let keyed = Self.json + [("Idempotency-Key", "crm-2026-0042")]
+        let first = try send(c, "POST", "/api/subscribers/36301111111/topup", #"{"amount": 1000}"#, headers: keyed)
+        let firstBody = try parse(first)
+        #expect(first.status == 200 && firstBody["balance"] as? Int == 6000, "\(first.text)")
+        let again = try send(c, "POST", "/api/subscribers/36301111111/topup", #"{"amount": 1000}"#, headers: keyed)
+        #expect(again.status == 200 && again.text == first.text && again.header("Content-Type") == "application/json")
+        // The key for another call: refused, nothing run.
+        try expectError(try send(c, "POST", "/api/subscribers/36301111111/topup", #"{"amount": 2000}"#, headers: keyed), 409, "conflict")
+        try expectError(try send(c, "POST", "/api/subscribers/36301111111/topup", #"{"amount": 1000}"#,
+                                 headers: Self.json + [("Idempotency-Key", "")]), 400, "bad_request")
+        // Without a key it is a new top-up.
+        #expect(try parse(try send(c, "POST", "/api/subscribers/36301111111/topup", #"{"amount": 1000}"#))["balance"] as? Int == 7000)
+        app.stop()
+        let topups = try app.openStore().ledgerEntries(msisdn: nil).filter { $0.kind == .topup && $0.msisdn.digits == "36301111111" }
+        #expect(topups.map(\.amount) == [1000, 1000])
+    }
+
     /// Issue 12.10: POST took a birth date in the future that PATCH refused.
     @Test func aNewSubscriberBornInTheFutureIsRefused() throws {
         let app = try TestGateway()
