@@ -88,7 +88,7 @@ public final class Gateway {
         }
         if let server = smppServer {
             let s = server.stats
-            lines.append("smpp server stopped: binds \(s.binds), failed binds \(s.bindFailures), MOs \(s.mo), refused \(s.moRefused), replies confirmed \(s.replies), undeliverable \(s.repliesUndeliverable), malformed PDUs \(s.pdusMalformed), refused connections \(s.refusedConnections)")
+            lines.append("smpp server stopped: binds \(s.binds), failed binds \(s.bindFailures), MOs \(s.mo), refused \(s.moRefused), duplicates \(s.duplicates), replies confirmed \(s.replies), undeliverable \(s.repliesUndeliverable), malformed PDUs \(s.pdusMalformed), refused connections \(s.refusedConnections)")
         }
         if let http {
             let m = http.metrics

@@ -115,6 +115,35 @@ struct SMPPServerInProcessTests {
         #expect(try store.write { try $0.subscriptions(of: MSISDN(canonical: "36301111111")) }.isEmpty)
     }
 
+    /// An ESME that submits an MO again (its submit_sm_resp was lost) gets the first
+    /// answer and reply; the MO is charged once.
+    @Test func anMOSubmittedAgainIsAnsweredLikeTheFirstAndChargedOnce() throws {
+        let app = try app()
+        let charges = {
+            try app.openStore().write { tx in try tx.subscriber(MSISDN(canonical: "36301111111"))?.balance }
+        }
+        let before = try charges()
+        let esme = try app.smppClient()
+        #expect(bind(esme)?.status == .ok)
+        var texts: [String] = []
+        for _ in 0..<2 {
+            esme.request(.submitSM, mo("36301111111", "0690123456", "VOTE 1"))
+            var seen = 0
+            while seen < 2, let pdu = esme.receive() {
+                seen += 1
+                if pdu.command == .submitSMResp { #expect(pdu.status == .ok) }
+                if pdu.command == .deliverSM, case .message(let m) = pdu.body {
+                    texts.append(String(decoding: m.shortMessage, as: UTF8.self))
+                    esme.send(pdu.response())
+                }
+            }
+        }
+        #expect(texts.count == 2 && texts[0] == texts[1], "\(texts)")
+        #expect(app.gateway.smppServer?.stats.duplicates == 1 && app.gateway.smppServer?.stats.mo == 1)
+        app.stop()
+        #expect(try charges() == before.map { $0 - 300 })
+    }
+
     /// Issue 17: failures on the line protocol lock the address for SMPP binds too.
     @Test func anAddressLockedAfterLineFailuresCannotBindEither() throws {
         let app = try TestGateway(smpp: true) { line, _ in

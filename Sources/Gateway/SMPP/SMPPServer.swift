@@ -24,6 +24,9 @@ public struct SMPPServerConfig: Sendable {
     public var maxBindFailures = 5
     /// How MOs and replies read on this port (`Grammars/smpp/standard.profile` unless set).
     public var profile: SMPPProfile?
+    /// Seconds a submitted MO is remembered, so that one an ESME submits again (its
+    /// `submit_sm_resp` was lost) is answered like the first and not run twice (0: off).
+    public var dedupeWindow = 30.0
 
     public init(listen: String) { self.listen = listen }
 }
@@ -47,6 +50,8 @@ public final class SMPPServer {
     private var sweep: LoopTimer?
     private(set) var stopping = false
     var nextMessageID: UInt64 = 0
+    /// Submitted MOs of the window, all binds (the key includes the account).
+    var duplicates: SMPPDuplicates
     public private(set) var stats = Stats()
 
     public struct Stats: Sendable, Equatable {
@@ -58,6 +63,8 @@ public final class SMPPServer {
         public var repliesUndeliverable = 0
         public var pdusMalformed = 0
         public var refusedConnections = 0
+        /// MOs submitted again and answered without running.
+        public var duplicates = 0
     }
 
     public var boundAddress: String { listener?.boundAddress ?? "" }
@@ -71,6 +78,7 @@ public final class SMPPServer {
         self.profile = profile
         self.authFailures = authFailures
         self.logger = logger
+        duplicates = SMPPDuplicates(window: config.dedupeWindow)
         listener = try Listener(loop: loop, address: config.listen) { [unowned self] fd in self.accept(fd) }
         let t = LoopTimer(loop: loop) { [unowned self] in self.everySecond() }
         t.schedule(after: 1, repeating: true)
@@ -98,6 +106,9 @@ public final class SMPPServer {
     public func adopt(_ fd: Int32) { accept(fd) }
 
     func forget(_ session: SMPPServerSession) { sessions[session.connection.id] = nil }
+
+    /// The bind a duplicate's ticket (connection id, sequence) belongs to, if it is still there.
+    func session(ofTicket ticket: UInt64) -> SMPPServerSession? { sessions[ticket >> 32] }
 
     func count(_ change: (inout Stats) -> Void) { change(&stats) }
 

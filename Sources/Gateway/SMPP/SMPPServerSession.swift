@@ -220,7 +220,30 @@ final class SMPPServerSession: ConnectionHandler {
                 text = whole.text
                 sequences = whole.sequences
             }
-            run(.sms(from: from, to: to, text: text), answering: sequences, command: pdu.command, mo: message, ussd: false)
+            var key: UInt64?
+            if server.duplicates.isOn {
+                // The account is part of the key: two ESMEs may submit the same MO.
+                let k = SMPPDuplicates.key(moID: nil, from: from.digits, to: (account ?? "") + "/" + message.destination.value,
+                                           text: text, part: part.map { ($0.reference, $0.total) })
+                switch server.duplicates.check(k, tickets: sequences.map(ticket), now: server.loop.now) {
+                case .run: key = k
+                case .waiting:
+                    server.count { $0.duplicates += 1 }
+                    return
+                case .answered(let replies):
+                    // Answered like the first: ESME_ROK and the same reply, nothing run.
+                    server.count { $0.duplicates += 1 }
+                    for s in sequences { send(PDU(command: pdu.command, sequence: s).response(messageID: messageID())) }
+                    concatReference &+= 1
+                    let again = SMPPMessages.smsReply(replies, to: message, profile: server.profile, reference: concatReference)
+                    if let account, let target = server.receiver(for: account, preferring: self) {
+                        for reply in again { target.queue(reply) }
+                    }
+                    return
+                }
+            }
+            run(.sms(from: from, to: to, text: text), answering: sequences, command: pdu.command, mo: message, ussd: false,
+                duplicateKey: key)
         case .ussd(let from, let input, _):
             run(.ussd(from: from, input: input, dialogue: nil), answering: [pdu.sequence], command: pdu.command,
                 mo: message, ussd: true)
@@ -233,18 +256,43 @@ final class SMPPServerSession: ConnectionHandler {
         }
     }
 
-    private func messageID() -> String {
+    func messageID() -> String {
         server.nextMessageID &+= 1
         return String(server.nextMessageID, radix: 16)
     }
 
+    /// A duplicate's ticket: which bind (connection id), which sequence number.
+    private func ticket(_ sequence: UInt32) -> UInt64 { connection.id << 32 | UInt64(sequence) }
+
     private func run(_ command: Command, answering sequences: [UInt32], command responseTo: CommandID, mo: ShortMessage,
-                     ussd: Bool) {
+                     ussd: Bool, duplicateKey: UInt64? = nil) {
         server.count { $0.mo += 1 }
         running += 1
         if running >= SMPPServerSession.maxRunning { connection.setReading(false) }
         let work = StoreWork.command(command, channel: "smpp", account: account)
+        let server = self.server
         server.pipeline.submit(.smpp, work: work) { [weak self] result in
+            var outcome: Outcome?
+            let status: CommandStatus
+            switch result {
+            case .committed(.outcome(let o)):
+                status = .ok
+                outcome = o
+            case .failed: status = .temporaryAppError
+            default: status = .systemError
+            }
+            // Copies submitted while this one ran get its answer, on their own binds if
+            // those are still there (whether or not this bind is).
+            if let duplicateKey {
+                let waiting = status == .ok
+                    ? server.duplicates.committed(duplicateKey, replies: outcome?.replyParts ?? [], now: server.loop.now)
+                    : server.duplicates.failed(duplicateKey)
+                for ticket in waiting {
+                    guard let owner = server.session(ofTicket: ticket) else { continue }
+                    let request = PDU(command: responseTo, sequence: UInt32(truncatingIfNeeded: ticket))
+                    owner.send(status == .ok ? request.response(messageID: owner.messageID()) : request.response(status))
+                }
+            }
             guard let self else { return }
             self.running -= 1
             if self.running == SMPPServerSession.maxRunning / 2, self.state == .bound, !self.server.stopping {
@@ -252,15 +300,10 @@ final class SMPPServerSession: ConnectionHandler {
             }
             guard self.state == .bound || self.state == .closing else { return }
             var replies: [ShortMessage] = []
-            let status: CommandStatus
-            switch result {
-            case .committed(.outcome(let outcome)):
-                status = .ok
+            if let outcome {
                 self.concatReference &+= 1
                 replies = SMPPMessages.replies(to: outcome, ussd: ussd, mo: mo, profile: self.server.profile,
                                                reference: self.concatReference).messages
-            case .failed: status = .temporaryAppError
-            default: status = .systemError
             }
             for sequence in sequences {
                 let request = PDU(command: responseTo, sequence: sequence)
@@ -300,7 +343,7 @@ final class SMPPServerSession: ConnectionHandler {
         window.sendDue(now: server.loop.now) { connection.write($0) }
     }
 
-    private func send(_ pdu: PDU) {
+    func send(_ pdu: PDU) {
         guard state != .closing || pdu.command.isResponse || pdu.command == .unbind else { return }
         connection.write(pdu.encoded())
     }
