@@ -49,6 +49,21 @@ struct IdempotencyKeyInProcessTests {
         #expect(try charges(app) == before + 1)
     }
 
+    /// Past the retention a key is forgotten (the background pruning) and runs anew.
+    @Test func aKeyPastItsRetentionIsForgotten() throws {
+        let app = try TestGateway { line, _ in
+            line.shutdownGrace = 0.3
+            line.idempotencyRetention = 1
+        }
+        let ops = try app.operatorClient()
+        #expect(try ops.send("TOPUP id=old 36301111111 100").last?.hasPrefix("250 OK") == true)
+        app.pause(3.2)   // older than 1 s at a prune tick (every second)
+        #expect(try app.openStore().write { try $0.idempotencyRecord(account: "ops", key: "old") } == nil)
+        #expect(try ops.send("TOPUP id=old 36301111111 100").last?.hasPrefix("250 OK") == true)
+        app.stop()
+        #expect(try topUps(app, "36301111111") == [100, 100])
+    }
+
     @Test func aFailedCommitKeepsNoKeySoTheRetryRuns() throws {
         // Every second transaction fails: the AUTH's commits, the TOPUP's does not.
         let app = try TestGateway(failEveryNthCommit: 2) { line, _ in line.shutdownGrace = 0.3 }
