@@ -74,18 +74,25 @@ public final class LineServer {
             deadlineSweep = LoopTimer(loop: loop) { [unowned self] in self.enforceDeadlines() }
             deadlineSweep?.schedule(after: 1, repeating: true)
         }
-        // Idempotency keys past their retention go in bounded batches, a second apart, in
-        // a system job of the pipeline: never a long delete in front of requests, and
-        // enough (5 000 a second) for a sustained keyed load (Kannel's id on every MO).
+        // Idempotency keys past their retention go in bounded batches in a system job of
+        // the pipeline: never a long delete in front of requests. A minute apart (or the
+        // retention, if shorter) while there is little to do; a second apart while each
+        // batch comes back full, so that a sustained keyed load (Kannel's id on every MO)
+        // is kept up with (5 000 a second), and an idle server is not woken every second.
         let retention = config.idempotencyRetention
+        let quiet = min(60, retention)
         pruneTick = LoopTimer(loop: loop) { [unowned self] in
             let before = Int64(self.loop.now - retention)
             self.pipeline.submit(.system, work: { batch in
-                try batch.tx.pruneIdempotencyRecords(before: before, limit: LineServer.pruneBatch)
-                return .done
-            }) { _ in }
+                .counts([try batch.tx.pruneIdempotencyRecords(before: before, limit: LineServer.pruneBatch)])
+            }) { [unowned self] result in
+                guard !self.isStopping else { return }
+                var full = false
+                if case .committed(.counts(let n)) = result { full = n.first == LineServer.pruneBatch }
+                self.pruneTick?.schedule(after: full ? 1 : quiet)
+            }
         }
-        pruneTick?.schedule(after: 1, repeating: true)
+        pruneTick?.schedule(after: quiet)
         listener = try Listener(loop: loop, address: config.listen) { [unowned self] fd in
             self.accept(fd)
         }
@@ -100,7 +107,7 @@ public final class LineServer {
     }
 
     private var pruneTick: LoopTimer?
-    /// Idempotency records forgotten per second at most.
+    /// Idempotency records forgotten per pruning job at most.
     static let pruneBatch = 5_000
 
     enum Item: Sendable {
