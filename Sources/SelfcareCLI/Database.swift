@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Store
 #if canImport(Glibc)
 import Glibc
@@ -9,7 +10,7 @@ struct Database: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db",
         abstract: "Create and check the subscriber store.",
-        subcommands: [Init.self, Populate.self, Check.self]
+        subcommands: [Init.self, Populate.self, Check.self, Backup.self]
     )
 
     /// `selfcare db init [--demo]`
@@ -62,6 +63,44 @@ struct Database: ParsableCommand {
                 fflush(nil)
             }
             print("populate: done, \(count) subscribers in \(store.db)")
+        }
+    }
+
+    /// `selfcare db backup PATH`: a consistent copy while the gateway runs, with its key.
+    struct Backup: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Copy the store to PATH (consistent, while the gateway runs), and its server key to PATH.key.",
+            discussion: "Both files are created 0600 and must not exist. Without the key no PIN or password of the copy verifies: keep them together (docs/OPERATIONS.md).")
+
+        @OptionGroup var store: StoreOptions
+
+        @Argument(help: "The backup's path (a new file).")
+        var path: String
+
+        func run() throws {
+            let sqlite = try store.openExisting()
+            defer { try? sqlite.close() }
+            let keyPath = store.keyFile ?? sqlite.path + ".key"
+            for target in [path, path + ".key"] where FileManager.default.fileExists(atPath: target) {
+                throw CLIError("\(target) exists: a backup goes to a new path")
+            }
+            do {
+                try sqlite.backup(to: path)
+            } catch {
+                throw CLIError("backup to \(path) failed: \(error)")
+            }
+            do {
+                let key = try Data(contentsOf: URL(fileURLWithPath: keyPath))
+                guard FileManager.default.createFile(atPath: path + ".key", contents: key, attributes: [.posixPermissions: 0o600]) else {
+                    throw CLIError("cannot create \(path).key")
+                }
+            } catch let error as CLIError {
+                throw error
+            } catch {
+                throw CLIError("cannot copy the key file \(keyPath): \(error)")
+            }
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            print("backed up \(sqlite.path) to \(path) (\(size) bytes) and its key to \(path).key")
         }
     }
 

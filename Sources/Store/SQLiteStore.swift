@@ -26,6 +26,8 @@ public enum StoreFailure: Error, Equatable, CustomStringConvertible {
     case noStore(path: String)
     /// Opened as existing, but the file is not a Selfcare store.
     case notAStore(path: String)
+    /// A file the store writes (a backup) cannot be created.
+    case cannotCreate(String, String)
 
     public var description: String {
         switch self {
@@ -45,6 +47,8 @@ public enum StoreFailure: Error, Equatable, CustomStringConvertible {
             return "there is no store at \(path): create one with `selfcare db init --db \(path)` (add --demo for the demo data)"
         case .notAStore(let path):
             return "\(path) is not a Selfcare store (no schema of ours in it)"
+        case .cannotCreate(let path, let why):
+            return "cannot create \(path): \(why)"
         }
     }
 }
@@ -309,6 +313,21 @@ public final class SQLiteStore: SubscriberStore, @unchecked Sendable {
                                            kind: kind, reference: row[4], at: row[5]))
             }
             return entries
+        }
+    }
+
+    /// Writes a consistent copy of the store to `path` (SQLite's `VACUUM INTO`: one read
+    /// transaction, so the gateway goes on writing meanwhile), created 0600. `path` must
+    /// not exist.
+    public func backup(to path: String) throws {
+        let fd = Glibc.open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw StoreFailure.cannotCreate(path, String(cString: strerror(errno))) }
+        Glibc.close(fd)
+        do {
+            try dbQueue.inDatabase { db in try db.execute(sql: "VACUUM INTO ?", arguments: [path]) }
+        } catch {
+            unlink(path)
+            throw error
         }
     }
 
