@@ -10,7 +10,7 @@ struct Database: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db",
         abstract: "Create and check the subscriber store.",
-        subcommands: [Init.self, Populate.self, Check.self, Backup.self]
+        subcommands: [Init.self, Populate.self, Check.self, Backup.self, Prune.self]
     )
 
     /// `selfcare db init [--demo]`
@@ -101,6 +101,58 @@ struct Database: ParsableCommand {
             }
             let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
             print("backed up \(sqlite.path) to \(path) (\(size) bytes) and its key to \(path).key")
+        }
+    }
+
+    /// `selfcare db prune`: old audit rows and delivered outbox messages, in small batches.
+    struct Prune: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete audit rows and delivered outbox messages older than a number of days (the ledger is never pruned).",
+            discussion: "In batches of --batch rows, each its own short transaction, with a pause between: a running gateway keeps committing (it waits at most one batch).")
+
+        @OptionGroup var store: StoreOptions
+
+        @Option(help: "Delete audit rows older than this many days.")
+        var auditOlderThan: Int?
+
+        @Option(help: "Delete outbox messages delivered more than this many days ago.")
+        var outboxDeliveredOlderThan: Int?
+
+        @Option(help: "Rows per transaction.")
+        var batch: Int = 5_000
+
+        func validate() throws {
+            guard auditOlderThan != nil || outboxDeliveredOlderThan != nil else {
+                throw ValidationError("say what to prune: --audit-older-than DAYS and/or --outbox-delivered-older-than DAYS")
+            }
+            for days in [auditOlderThan, outboxDeliveredOlderThan].compactMap({ $0 }) where days < 1 {
+                throw ValidationError("days must be 1 or more")
+            }
+            guard (1...100_000).contains(batch) else { throw ValidationError("--batch must be 1 to 100000") }
+        }
+
+        func run() throws {
+            let sqlite = try store.openExisting()
+            defer { try? sqlite.close() }
+            let now = Int64(Date().timeIntervalSince1970)
+            func prune(_ what: String, _ step: () throws -> Int) throws {
+                var total = 0
+                while true {
+                    let n = try step()
+                    total += n
+                    if n < batch { break }
+                    usleep(20_000)   // the gateway's commits go between two batches
+                }
+                print("pruned \(total) \(what)")
+            }
+            if let days = auditOlderThan {
+                try prune("audit rows older than \(days) days") { try sqlite.pruneAudit(before: now - Int64(days) * 86_400, batch: batch) }
+            }
+            if let days = outboxDeliveredOlderThan {
+                try prune("outbox messages delivered more than \(days) days ago") {
+                    try sqlite.pruneOutbox(deliveredBefore: now - Int64(days) * 86_400, batch: batch)
+                }
+            }
         }
     }
 

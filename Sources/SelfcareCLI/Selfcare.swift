@@ -7,6 +7,7 @@ struct Selfcare: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "selfcare",
         abstract: "Self-service USSD/SMS command gateway.",
+        version: "selfcare 0.1.0 (store schema \(Migrations.names.last ?? "-"))",
         subcommands: [Serve.self, Database.self, AccountCommand.self, Send.self, Phone.self]
     )
 }

@@ -331,6 +331,32 @@ public final class SQLiteStore: SubscriberStore, @unchecked Sendable {
         }
     }
 
+    /// Deletes at most `batch` audit rows written before `before` (unix seconds), oldest
+    /// first, in one short transaction; how many went. The audit's rowid follows time,
+    /// so the scan starts at the old rows and stops after `batch` of them.
+    public func pruneAudit(before: Int64, batch: Int) throws -> Int {
+        try dbQueue.write { db in
+            try db.execute(sql: "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at < ? ORDER BY id LIMIT ?)",
+                           arguments: [before, batch])
+            return db.changesCount
+        }
+    }
+
+    /// Deletes at most `batch` outbox messages delivered before `before`, oldest first,
+    /// with the receipts still awaited for them; how many went. Pending ones stay.
+    public func pruneOutbox(deliveredBefore before: Int64, batch: Int) throws -> Int {
+        try dbQueue.write { db in
+            try db.execute(sql: """
+                CREATE TEMP TABLE IF NOT EXISTS prune_ids(id INTEGER PRIMARY KEY);
+                DELETE FROM prune_ids;
+                INSERT INTO prune_ids SELECT id FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ? ORDER BY id LIMIT ?;
+                DELETE FROM outbox_receipts WHERE outbox_id IN (SELECT id FROM prune_ids);
+                DELETE FROM outbox WHERE id IN (SELECT id FROM prune_ids);
+                """, arguments: [before, batch])
+            return db.changesCount
+        }
+    }
+
     /// A fact about the store (table `meta`): `nil` when unset.
     public func meta(_ name: String) throws -> String? {
         try read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE name = ?", arguments: [name]) }

@@ -43,3 +43,43 @@ struct BackupTests {
 final class Box: @unchecked Sendable {
     var value: (Int32, String)?
 }
+
+/// `selfcare db prune` (issue 19): old audit rows and delivered outbox messages go in
+/// batches; recent ones, pending messages and the ledger stay.
+@Suite("Pruning the audit and the outbox")
+struct PruneTests {
+    @Test func oldRowsGoInBatchesAndTheRestStays() throws {
+        let store = try TemporaryStore()
+        let now = Int64(Date().timeIntervalSince1970), day: Int64 = 86_400
+        let ledgerBefore = try store.rawDatabase().read { try Int.fetchOne($0, sql: "SELECT count(*) FROM ledger") ?? -1 }
+        try store.rawDatabase().write { db in
+            for i in 0..<5 {
+                try db.execute(sql: "INSERT INTO audit(at, account, channel, msisdn, request, outcome) VALUES (?, 'ops', 'line', NULL, 'old', 'ok')",
+                               arguments: [now - 40 * day + Int64(i)])
+            }
+            try db.execute(sql: "INSERT INTO audit(at, account, channel, msisdn, request, outcome) VALUES (?, 'ops', 'line', NULL, 'recent', 'ok')",
+                           arguments: [now - day])
+            for (at, delivered) in [(now - 20 * day, now - 20 * day), (now - 20 * day, now - 19 * day), (now - day, now - day)] as [(Int64, Int64)] {
+                try db.execute(sql: "INSERT INTO outbox(at, sender, recipient, text, delivered_at) VALUES (?, '1430', '36301111111', 'x', ?)",
+                               arguments: [at, delivered])
+            }
+            try db.execute(sql: "INSERT INTO outbox(at, sender, recipient, text) VALUES (?, '1430', '36301111111', 'pending')", arguments: [now - 30 * day])
+            try db.execute(sql: "INSERT INTO outbox_receipts(link, smsc_id, outbox_id) VALUES ('smpp a', 'x1', 1)")
+        }
+        let (status, output) = try runSelfcare(["db", "prune", "--db", store.path, "--audit-older-than", "30",
+                                                "--outbox-delivered-older-than", "7", "--batch", "2"])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("pruned 5 audit rows older than 30 days") && output.contains("pruned 2 outbox messages delivered more than 7 days ago"), "\(output)")
+        let (audit, outbox, receipts, ledger) = try store.rawDatabase().read { db in
+            (try String.fetchAll(db, sql: "SELECT request FROM audit WHERE request IN ('old', 'recent')"),
+             try String.fetchAll(db, sql: "SELECT text || coalesce(delivered_at, 0) FROM outbox ORDER BY id").count,
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox_receipts") ?? -1,
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger") ?? -1)
+        }
+        #expect(audit == ["recent"])
+        #expect(outbox == 2, "the recent delivered one and the pending one stay")
+        #expect(receipts == 0 && ledger == ledgerBefore)
+        let (refused, why) = try runSelfcare(["db", "prune", "--db", store.path])
+        #expect(refused != 0 && why.contains("say what to prune"), "\(why)")
+    }
+}

@@ -151,6 +151,11 @@ struct CommandLineTests {
         #expect(hash?.hasPrefix("hmac-pbkdf2-sha256$") == true, "\(hash ?? "nil")")
     }
 
+    @Test func versionSaysTheReleaseAndTheSchema() throws {
+        let (status, output) = try runSelfcare(["--version"])
+        #expect(status == 0 && output.hasPrefix("selfcare 0.1.0 (store schema v7-idempotency)"), "\(output)")
+    }
+
     @Test func dbCheckOnARealStoreStillWorks() throws {
         let store = try TemporaryStore()
         let (status, output) = try runSelfcare(["db", "check", "--db", store.path])
