@@ -84,6 +84,7 @@ let package = Package(
         .target(name: "Gateway", dependencies: [
             "EventLoop", "HTTP", "LineProtocol", "SMPP", "Engine", "Grammar", "Model", "Store", "SMSText",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: crossModule),
         // The in-process test driver: the gateway built as `serve` builds it, on a
         // temporary store, with socket-pair clients and the loop run by the test.
@@ -118,7 +119,7 @@ let package = Package(
         // with a temporary SQLite file; replays Transcripts/*.transcript.
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["TestSupport", "Store", "Model", "LineClient", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["TestSupport", "Store", "Model", "LineClient", "SMPP", .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["Transcripts", "Peers"]
         ),
     ],

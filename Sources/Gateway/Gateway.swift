@@ -103,6 +103,10 @@ public final class Gateway {
 public func buildGateway(loop: EventLoop, store: any SubscriberStore & Sendable, engine: Engine,
                          line: GatewayConfig, http: HTTPConfig?, sendSMS: SendSMSConfig?,
                          smsc: [SMPPLinkConfig] = [], smpp: SMPPServerConfig? = nil, logger: Logger) throws -> Gateway {
+    // The SMPP MOs of the last window, for the duplicate memories (read before the store
+    // goes to its thread).
+    let window = (smsc.map(\.dedupeWindow) + [smpp?.dedupeWindow ?? 0]).max() ?? 0
+    let remembered = window > 0 ? try store.rememberedMOs(since: Int64(loop.now - window)) : []
     let executor = try ThreadStoreExecutor(store: store, loop: loop)
     let dialogues = USSDDialogues(timeout: line.ussdTimeout, limit: line.maxUSSDDialogues)
     dialogues.startSweeping(on: loop)
@@ -185,7 +189,11 @@ public func buildGateway(loop: EventLoop, store: any SubscriberStore & Sendable,
     }
     front?.smscLinks = links
     front?.smppServer = server
-    for link in links { link.start() }
+    server?.restoreDuplicates(remembered)
+    for link in links {
+        link.restoreDuplicates(remembered)
+        link.start()
+    }
     return Gateway(loop: loop, executor: executor, pipeline: pipeline, line: lineServer, http: front,
                    pusher: pusher, smscLinks: links, smppServer: server, logger: logger)
 }

@@ -31,6 +31,8 @@ public final class TestGateway {
     public let storePath: String
     private let directory: String
     private var stopped = false
+    /// The gateway this one restarted (kept alive: its folder holds the store).
+    private var restarted: TestGateway?
 
     /// - Parameters:
     ///   - demo: the demo accounts and subscribers (README), else an empty store with the
@@ -39,16 +41,26 @@ public final class TestGateway {
     ///   - configure: changes to the line and HTTP settings (the listeners bind port 0).
     ///   - smsc: SMPP links to open (to a ``TestSMSC`` of the test).
     ///   - smpp: whether to run the SMPP server (``smppClient()`` connects to it).
+    ///   - restarting: another test gateway, stopped, whose store this one opens as it
+    ///     is (a restart); `demo` is then ignored.
     public init(demo: Bool = true, failEveryNthCommit: Int? = nil, smsc: [SMPPLinkConfig] = [], smpp: Bool = false,
+                restarting previous: TestGateway? = nil,
                 configure: (inout GatewayConfig, inout HTTPConfig) -> Void = { _, _ in }) throws {
-        var template = Array("/tmp/selfcare-gw-XXXXXX".utf8CString)
-        guard let dir = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
-            throw TestGatewayError("mkdtemp failed")
+        if let previous {
+            // The files stay the previous gateway's (it removes them when it goes).
+            directory = "/nonexistent"
+            storePath = previous.storePath
+            restarted = previous
+        } else {
+            var template = Array("/tmp/selfcare-gw-XXXXXX".utf8CString)
+            guard let dir = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+                throw TestGatewayError("mkdtemp failed")
+            }
+            directory = String(cString: dir)
+            storePath = directory + "/selfcare.sqlite"
         }
-        directory = String(cString: dir)
-        storePath = directory + "/selfcare.sqlite"
         let now = Int64(time(nil))
-        do {
+        if previous == nil {
             let setup = try SQLiteStore(path: storePath)
             if demo {
                 try DemoData.install(into: setup, now: now)

@@ -24,6 +24,7 @@ public final class InMemoryStore: SubscriberStore, @unchecked Sendable {
         public var delivered: [Int64: Int64] = [:]
         /// Idempotency records by account, then key.
         public var idempotency: [String: [String: IdempotencyRecord]] = [:]
+        public var rememberedMOs: [RememberedMO] = []
         /// Outbox ids whose text is blanked once delivered.
         public var secrets: Set<Int64> = []
         /// Receipts awaited: outbox id by link and the peer's id of a part.
@@ -285,6 +286,15 @@ public final class InMemoryStore: SubscriberStore, @unchecked Sendable {
                 if state.idempotency[account]?.isEmpty == true { state.idempotency[account] = nil }
             }
             return gone
+        }
+
+        func rememberMO(_ mo: RememberedMO) throws {
+            state.rememberedMOs.append(mo)
+            if state.rememberedMOs.count > RememberedMO.capacity { state.rememberedMOs.removeFirst() }
+        }
+
+        func rememberedMOs(since: Int64) throws -> [RememberedMO] {
+            state.rememberedMOs.filter { $0.at >= since }
         }
 
         func failedOutboxCount() throws -> Int {

@@ -72,6 +72,53 @@ public struct DeliveryReport: Hashable, Sendable {
     public var isDelivered: Bool { state == "DELIVRD" || state == "ACCEPTD" }
 }
 
+/// An SMPP MO that ran, kept so that a redelivery after a restart is still recognised
+/// (issues 14 and 16): the link's duplicate memory is reloaded from these at start. The
+/// store keeps the latest ``capacity`` of them, older ones making room as new ones come.
+public struct RememberedMO: Hashable, Sendable {
+    /// Which memory it belongs to: `smsc:<link>` for a client link, `smpp-server` for the
+    /// server's binds.
+    public var scope: String
+    /// The duplicate key (a digest of the SMSC's MO id, or of the MO's content).
+    public var key: UInt64
+    /// Unix seconds, when it committed.
+    public var at: Int64
+    /// The reply's parts, as sent.
+    public var replies: [String]
+
+    public init(scope: String, key: UInt64, at: Int64, replies: [String]) {
+        self.scope = scope
+        self.key = key
+        self.at = at
+        self.replies = replies
+    }
+
+    /// How many the store keeps: as many as a link's duplicate memory holds.
+    public static let capacity = 100_000
+
+    /// The replies as one text: each part as `<UTF-8 length>:<part>`.
+    public var storedReplies: String {
+        replies.map { "\($0.utf8.count):\($0)" }.joined()
+    }
+
+    /// The parts of a ``storedReplies`` text; `nil` when it is damaged.
+    public static func replies(stored: String) -> [String]? {
+        var parts: [String] = []
+        var rest = Substring(stored).utf8[...]
+        while !rest.isEmpty {
+            guard let colon = rest.firstIndex(of: UInt8(ascii: ":")),
+                  let length = Int(Substring(rest[..<colon])), length >= 0 else { return nil }
+            let start = rest.index(after: colon)
+            guard rest.distance(from: start, to: rest.endIndex) >= length else { return nil }
+            let end = rest.index(start, offsetBy: length)
+            guard let part = String(rest[start..<end]) else { return nil }
+            parts.append(part)
+            rest = rest[end...]
+        }
+        return parts
+    }
+}
+
 /// A request a client tagged with an idempotency key (`TOPUP id=bill-77 …`), and the
 /// answer it got: a repeat of the key is answered with it and changes nothing.
 public struct IdempotencyRecord: Hashable, Sendable {

@@ -131,6 +131,11 @@ public protocol StoreTransaction {
     /// Forgets at most `limit` records older than `before`; how many went.
     @discardableResult
     func pruneIdempotencyRecords(before: Int64, limit: Int) throws -> Int
+    /// Keeps an SMPP MO that ran (in its transaction); the oldest beyond
+    /// ``RememberedMO/capacity`` make room.
+    func rememberMO(_ mo: RememberedMO) throws
+    /// The SMPP MOs kept that committed at or after `since`, oldest first.
+    func rememberedMOs(since: Int64) throws -> [RememberedMO]
 
     // MARK: Audit
 
@@ -147,10 +152,14 @@ public protocol SubscriberStore: AnyObject {
     /// How many outbox messages wait for delivery, read without taking the write lock
     /// where the store can (a metrics scrape must not queue behind the writers).
     func pendingOutboxCount() throws -> Int
+    /// The SMPP MOs kept since `since` (``StoreTransaction/rememberedMOs(since:)``), read
+    /// at start without a write transaction where the store can.
+    func rememberedMOs(since: Int64) throws -> [RememberedMO]
 }
 
 extension SubscriberStore {
     public func pendingOutboxCount() throws -> Int { try write { try $0.pendingOutboxCount() } }
+    public func rememberedMOs(since: Int64) throws -> [RememberedMO] { try write { try $0.rememberedMOs(since: since) } }
 }
 
 public enum StoreError: Error, Equatable, CustomStringConvertible {

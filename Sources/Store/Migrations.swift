@@ -338,6 +338,20 @@ public enum Migrations {
                 """)
         }
 
+        // The SMPP MOs that ran lately, so that a redelivery after a restart is still
+        // answered from memory (issue 16): a ring of the latest RememberedMO.capacity
+        // rows, in rowid order (no AUTOINCREMENT: rowids are max + 1).
+        migrator.registerMigration("v8-smpp-recent") { db in
+            try db.execute(sql: """
+                CREATE TABLE smpp_recent(
+                    scope   TEXT    NOT NULL,
+                    key     INTEGER NOT NULL,
+                    at      INTEGER NOT NULL,
+                    replies TEXT    NOT NULL
+                ) STRICT;
+                """)
+        }
+
         return migrator
     }
 }

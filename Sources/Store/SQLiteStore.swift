@@ -272,6 +272,17 @@ public final class SQLiteStore: SubscriberStore, @unchecked Sendable {
         try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox WHERE delivered_at IS NULL") ?? 0 }
     }
 
+    public func rememberedMOs(since: Int64) throws -> [RememberedMO] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT scope, key, at, replies FROM smpp_recent WHERE at >= ? ORDER BY rowid",
+                             arguments: [since]).compactMap { row in
+                RememberedMO.replies(stored: row[3]).map {
+                    RememberedMO(scope: row[0], key: UInt64(bitPattern: row[1]), at: row[2], replies: $0)
+                }
+            }
+        }
+    }
+
     private func count(_ table: String) throws -> Int {
         try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)") ?? 0 }
     }

@@ -19,7 +19,7 @@ extension SQLiteTransaction {
         case setting, settings, setSetting, deleteSetting, counter, incrementCounter
         case enqueue, pendingOutbox, pendingOutboxTo, pendingOutboxCount, markDelivered, auditEntries
         case awaitReceipt, takeReceipt, recordReceipt, failedOutboxCount
-        case idempotencyRecord, saveIdempotencyRecord, pruneIdempotency
+        case idempotencyRecord, saveIdempotencyRecord, pruneIdempotency, rememberMO, forgetMO, rememberedMOs
 
         var text: String {
             switch self {
@@ -191,6 +191,13 @@ extension SQLiteTransaction {
                     DELETE FROM idempotency WHERE (account, key) IN
                         (SELECT account, key FROM idempotency WHERE at < ?1 ORDER BY at LIMIT ?2)
                     """
+            case .rememberMO:
+                return "INSERT INTO smpp_recent(scope, key, at, replies) VALUES (?1, ?2, ?3, ?4)"
+            case .forgetMO:
+                // Rowids grow one by one: the row `capacity` back makes room (a ring).
+                return "DELETE FROM smpp_recent WHERE rowid <= ?1"
+            case .rememberedMOs:
+                return "SELECT scope, key, at, replies FROM smpp_recent WHERE at >= ?1 ORDER BY rowid"
             case .failedOutboxCount:
                 // Served by the partial index outbox_failed.
                 return "SELECT count(*) FROM outbox WHERE failed = 1"

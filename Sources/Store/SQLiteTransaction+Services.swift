@@ -313,6 +313,35 @@ extension SQLiteTransaction {
         return Int(sqlite3_changes(connection))
     }
 
+    func rememberMO(_ mo: RememberedMO) throws {
+        let s = try prepared(.rememberMO)
+        defer { sqlite3_reset(s) }
+        bind(s, 1, mo.scope)
+        sqlite3_bind_int64(s, 2, Int64(bitPattern: mo.key))
+        sqlite3_bind_int64(s, 3, mo.at)
+        bind(s, 4, mo.storedReplies)
+        _ = try step(s)
+        let oldest = sqlite3_last_insert_rowid(connection) - Int64(RememberedMO.capacity)
+        guard oldest > 0 else { return }
+        let forget = try prepared(.forgetMO)
+        defer { sqlite3_reset(forget) }
+        sqlite3_bind_int64(forget, 1, oldest)
+        _ = try step(forget)
+    }
+
+    func rememberedMOs(since: Int64) throws -> [RememberedMO] {
+        let s = try prepared(.rememberedMOs)
+        defer { sqlite3_reset(s) }
+        sqlite3_bind_int64(s, 1, since)
+        var found: [RememberedMO] = []
+        while try step(s) {
+            guard let replies = RememberedMO.replies(stored: text(s, 3)) else { continue }
+            found.append(RememberedMO(scope: text(s, 0), key: UInt64(bitPattern: sqlite3_column_int64(s, 1)),
+                                      at: sqlite3_column_int64(s, 2), replies: replies))
+        }
+        return found
+    }
+
     func failedOutboxCount() throws -> Int {
         let s = try prepared(.failedOutboxCount)
         defer { sqlite3_reset(s) }

@@ -341,6 +341,34 @@ struct SMPPDuplicateInProcessTests {
         #expect(try app.openStore().auditEntries(msisdn: "36301111111").count == 1)
     }
 
+    /// The duplicate memory outlives the process: the store keeps each MO that ran, and a
+    /// restarted gateway answers the SMSC's redelivery from it (issue 16).
+    @Test func aRedeliveryAfterARestartIsAnsweredAndChargesNothing() throws {
+        let (app, link, smsc) = try boundToTestSMSC()
+        link.request(.deliverSM, mo("VOTE 1"))
+        #expect(link.receive()?.status == .ok)
+        let reply = try #require(link.receive())
+        link.send(reply.response())
+        app.stop()   // as a crash would, for the memory: it lived in the process
+        let before = try balance(app)
+
+        let again = try TestGateway(smsc: [smsc.link()], restarting: app) { line, _ in line.shutdownGrace = 0.3 }
+        let relink = try #require(smsc.accept(again))
+        _ = try #require(relink.acceptBind())
+        let sequence = relink.request(.deliverSM, mo("VOTE 1"))
+        let resp = try #require(relink.receive())
+        #expect(resp.command == .deliverSMResp && resp.sequence == sequence && resp.status == .ok)
+        let replyAgain = try #require(relink.receive())
+        #expect(replyAgain.command == .submitSM && replyAgain.body == reply.body)
+        relink.send(replyAgain.response())
+        // Another text is another MO: it runs.
+        relink.request(.deliverSM, mo("VOTE 2"))
+        #expect(relink.receive()?.status == .ok)
+        again.stop()
+        #expect(again.gateway.smscLinks[0].stats.duplicates == 1)
+        #expect(try balance(again) == before.map { $0 - 300 })
+    }
+
     @Test func aCopyArrivingWhileTheOriginalRunsGetsItsAnswer() throws {
         let (app, link) = try start()
         let first = link.request(.deliverSM, mo("VOTE"))

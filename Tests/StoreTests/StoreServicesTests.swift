@@ -322,6 +322,33 @@ import Testing
         }
     }
 
+    /// The SMPP duplicate memory's durable half: MOs kept with their replies, read back
+    /// from a time on, and the oldest making room past the capacity.
+    @Test(arguments: Kind.allCases) func rememberedMOsAreARingOfTheLatest(_ kind: Kind) throws {
+        let f = try fixture(kind)
+        let first = RememberedMO(scope: "smsc:a", key: 0xFFFF_0000_0000_0001, at: 100, replies: ["Egyenleg: 5 000 Ft", "2: ő:ű"])
+        try f.write { tx throws in
+            try tx.rememberMO(first)
+            try tx.rememberMO(RememberedMO(scope: "smpp-server", key: 7, at: 200, replies: []))
+        }
+        try f.write { tx throws in
+            #expect(try tx.rememberedMOs(since: 0) == [first, RememberedMO(scope: "smpp-server", key: 7, at: 200, replies: [])])
+            #expect(try tx.rememberedMOs(since: 150).map(\.key) == [7])
+            for n in 0..<RememberedMO.capacity { try tx.rememberMO(RememberedMO(scope: "smsc:a", key: UInt64(n), at: 300, replies: ["x"])) }
+            let kept = try tx.rememberedMOs(since: 0)
+            #expect(kept.count == RememberedMO.capacity)
+            #expect(kept.first?.key == 0 && kept.last?.key == UInt64(RememberedMO.capacity - 1))
+        }
+    }
+
+    @Test func storedRepliesRoundTripAndDamagedOnesAreRefused() {
+        for parts in [[], [""], ["a:b", "12:3"], ["árvíztűrő tükörfúrógép", "€"]] {
+            let mo = RememberedMO(scope: "s", key: 1, at: 1, replies: parts)
+            #expect(RememberedMO.replies(stored: mo.storedReplies) == parts)
+        }
+        for damaged in ["x", "5:abc", "-1:", "3"] { #expect(RememberedMO.replies(stored: damaged) == nil, "\(damaged)") }
+    }
+
     @Test(arguments: Kind.allCases) func aSecretTextIsHandedOverOnceThenBlanked(_ kind: Kind) throws {
         let f = try fixture(kind)
         try f.write { tx throws in
@@ -470,7 +497,7 @@ import Testing
         #expect(try store.appliedMigrations() == Migrations.names)
         #expect(Array(Migrations.names.prefix(v1.count)) == v1)
         #expect(Migrations.names.dropFirst(v1.count)
-                == ["v2-rates", "v2-subscriptions", "v2-settings", "v2-counters", "v2-outbox", "v3-hot-rows", "v4-outbox-receipts", "v5-outbox-secrets", "v6-meta", "v7-idempotency"])
+                == ["v2-rates", "v2-subscriptions", "v2-settings", "v2-counters", "v2-outbox", "v3-hot-rows", "v4-outbox-receipts", "v5-outbox-secrets", "v6-meta", "v7-idempotency", "v8-smpp-recent"])
         #expect(try store.subscriber("36301234567")?.balance == 700)
         #expect(try store.ledgerDiscrepancies().isEmpty)
         let number = msisdn("36301234567")
@@ -510,7 +537,7 @@ import Testing
                 (4, '36301234567', 'balance', 0, 'topup');
             """)
         let store = try SQLiteStore(path: dir.db())
-        #expect(try store.appliedMigrations().last == "v7-idempotency")
+        #expect(try store.appliedMigrations().last == "v8-smpp-recent")
         #expect(try store.ledgerDiscrepancies().isEmpty)
         try store.write { tx throws in
             let mix = try #require(try tx.subscriber(msisdn("36303333333")))

@@ -24,12 +24,25 @@ public enum StoreWork: Sendable {
         .command(EngineWork(command: command, channel: channel, account: account))
     }
 
+    /// An SMPP MO for the batch to run and to remember under `key` in `scope` (the
+    /// duplicate memory a restart reloads).
+    static func command(_ command: Command, channel: String, account: String?, remember key: UInt64,
+                        in scope: String) -> StoreWork {
+        .command(EngineWork(command: command, channel: channel, account: account, rememberScope: scope, rememberKey: key))
+    }
+
     func run(_ batch: BatchContext) throws -> StoreReply {
         switch self {
         case .command(let work):
             let context = RequestContext(channel: work.channel, account: work.account, now: batch.now)
             guard case .ussd(let msisdn, let input, nil) = work.command else {
-                return .outcome(try batch.engine.execute(work.command, context, in: batch.tx))
+                let outcome = try batch.engine.execute(work.command, context, in: batch.tx)
+                if let scope = work.rememberScope {
+                    // An SMPP MO: kept for the duplicate memory of the next start.
+                    try batch.tx.rememberMO(RememberedMO(scope: scope, key: work.rememberKey, at: batch.now,
+                                                         replies: outcome.replyParts))
+                }
+                return .outcome(outcome)
             }
             // USSD: the dialogue this batch left for the number, else the open one.
             let outcome = try batch.engine.execute(.ussd(from: msisdn, input: input, dialogue: batch.dialogue(for: msisdn)),
@@ -48,11 +61,16 @@ public final class EngineWork: Sendable {
     public let command: Command
     public let channel: String
     public let account: String?
+    /// An SMPP MO's duplicate memory (``RememberedMO/scope``), when it is one.
+    public let rememberScope: String?
+    public let rememberKey: UInt64
 
-    public init(command: Command, channel: String, account: String?) {
+    public init(command: Command, channel: String, account: String?, rememberScope: String? = nil, rememberKey: UInt64 = 0) {
         self.command = command
         self.channel = channel
         self.account = account
+        self.rememberScope = rememberScope
+        self.rememberKey = rememberKey
     }
 }
 

@@ -391,11 +391,21 @@ public final class SMPPClientLink: ConnectionHandler {
 
     private func ticket(_ sequence: UInt32) -> UInt64 { generation << 32 | UInt64(sequence) }
 
+    /// Where the store keeps this link's MOs for its duplicate memory.
+    var rememberScope: String { "smsc:" + config.name }
+
+    /// Reloads the duplicate memory from what the store kept (at start).
+    func restoreDuplicates(_ remembered: [RememberedMO]) {
+        duplicates.restore(remembered.filter { $0.scope == rememberScope }, now: loop.now)
+    }
+
     private func run(_ command: Command, answering sequences: [UInt32], command responseTo: CommandID, mo: ShortMessage,
                      ussd: Bool = false, duplicateKey: UInt64? = nil) {
         stats.mo += 1
         let tickets = sequences.map(ticket)
-        let work = StoreWork.command(command, channel: "smpp", account: config.name)
+        let work = duplicateKey.map { StoreWork.command(command, channel: "smpp", account: config.name, remember: $0,
+                                                        in: rememberScope) }
+            ?? StoreWork.command(command, channel: "smpp", account: config.name)
         pipeline.submit(.smpp, work: work) { [weak self] result in
             guard let self else { return }
             let status: CommandStatus

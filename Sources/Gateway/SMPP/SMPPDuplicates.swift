@@ -1,8 +1,11 @@
+import Crypto
+import Model
+
 /// MOs a link has run lately, to recognise one the SMSC delivers again because our
 /// `deliver_sm_resp` was lost: it is answered like the original — `ESME_ROK` and the same
 /// reply — and not run twice.
 ///
-/// An MO is known by a 64-bit hash of the SMSC's MO id when the profile names the TLV that
+/// An MO is known by a 64-bit digest of the SMSC's MO id when the profile names the TLV that
 /// carries it, else of (source, destination, text, part of a long message). Only a
 /// committed MO is remembered (one whose commit failed was not kept: it runs again); an
 /// MO that arrives while its twin is still in the pipeline waits for the twin's answer.
@@ -12,7 +15,11 @@
 ///
 /// What the window trades away: the same subscriber sending the same text to the same
 /// number twice within it gets the first answer again instead of a second run. A 64-bit
-/// hash may collide (at 100 000 MOs remembered, about one chance in 10¹⁴ per MO).
+/// digest may collide (at 100 000 MOs remembered, about one chance in 10¹⁴ per MO).
+///
+/// The memory outlives the process: each MO that runs is also kept in the store, in its
+/// own transaction (``RememberedMO``), and a start reloads those still in the window —
+/// an SMSC redelivering after a crash is answered, not charged again (issue 16).
 struct SMPPDuplicates {
     let window: Double
     let limit: Int
@@ -96,20 +103,39 @@ struct SMPPDuplicates {
 
     var count: Int { seen.count }
 
-    /// The key of an MO: the SMSC's id when there is one, else its content.
-    static func key(moID: [UInt8]?, from: String, to: String, text: String, part: (UInt16, UInt8)?) -> UInt64 {
-        var h = Hasher()
-        if let moID {
-            h.combine(0 as UInt8)
-            h.combine(moID)
-        } else {
-            h.combine(1 as UInt8)
-            h.combine(from)
-            h.combine(to)
-            h.combine(text)
-            h.combine(part?.0 ?? 0)
-            h.combine(part?.1 ?? 0)
+    /// Puts back what a store kept (``RememberedMO``, oldest first) when the gateway
+    /// starts: a redelivery after a restart is still answered, not run again.
+    mutating func restore(_ remembered: [RememberedMO], now: Double) {
+        for mo in remembered where Double(mo.at) >= now - window {
+            _ = committed(mo.key, replies: mo.replies, now: Double(mo.at))
         }
-        return UInt64(bitPattern: Int64(h.finalize()))
+        expire(upTo: UInt32(now))
+    }
+
+    /// The key of an MO: the SMSC's id when there is one, else its content. A digest
+    /// that is the same in every process (the store keeps keys across restarts) and that
+    /// no sender can aim at another's MO (a collision would answer them with its reply):
+    /// the first 64 bits of SHA-256 over the length-prefixed fields.
+    static func key(moID: [UInt8]?, from: String, to: String, text: String, part: (UInt16, UInt8)?) -> UInt64 {
+        var h = SHA256()
+        func field(_ bytes: some Collection<UInt8>) {
+            var n = UInt32(bytes.count).bigEndian
+            withUnsafeBytes(of: &n) { h.update(bufferPointer: $0) }
+            h.update(data: Array(bytes))
+        }
+        if let moID {
+            field([0])
+            field(moID)
+        } else {
+            field([1])
+            field(from.utf8)
+            field(to.utf8)
+            field(text.utf8)
+            let p = part ?? (0, 0)
+            field([UInt8(p.0 >> 8), UInt8(p.0 & 0xFF), p.1])
+        }
+        return h.finalize().withUnsafeBytes { raw in
+            raw.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
+        }
     }
 }

@@ -67,6 +67,14 @@ public final class SMPPServer {
         public var duplicates = 0
     }
 
+    /// Where the store keeps the binds' MOs for the duplicate memory.
+    static let rememberScope = "smpp-server"
+
+    /// Reloads the duplicate memory from what the store kept (at start).
+    func restoreDuplicates(_ remembered: [RememberedMO]) {
+        duplicates.restore(remembered.filter { $0.scope == Self.rememberScope }, now: loop.now)
+    }
+
     public var boundAddress: String { listener?.boundAddress ?? "" }
     public var openConnections: Int { sessions.count }
 

@@ -269,7 +269,9 @@ final class SMPPServerSession: ConnectionHandler {
         server.count { $0.mo += 1 }
         running += 1
         if running >= SMPPServerSession.maxRunning { connection.setReading(false) }
-        let work = StoreWork.command(command, channel: "smpp", account: account)
+        let work = duplicateKey.map { StoreWork.command(command, channel: "smpp", account: account, remember: $0,
+                                                        in: SMPPServer.rememberScope) }
+            ?? StoreWork.command(command, channel: "smpp", account: account)
         let server = self.server
         server.pipeline.submit(.smpp, work: work) { [weak self] result in
             var outcome: Outcome?
