@@ -201,6 +201,9 @@ struct Serve: ParsableCommand {
                 logger.info("the outbox goes out through \(pusher.carrier.name)")
             }
         }
+        // A file-size limit (`ulimit -f`, a unit's LimitFSIZE) then makes a store write fail
+        // with EFBIG — a failed commit, answered as such — instead of killing the process.
+        signal(SIGXFSZ, SIG_IGN)
         var stopping = false
         for signal in [SIGTERM, SIGINT] {
             try loop.onSignal(signal) {
