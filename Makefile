@@ -20,7 +20,7 @@ BENCH_PKGS := wrk libpq-dev
 BIN        := .build/debug/selfcare
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps test-deps bench-deps build run test bench release clean
+.PHONY: deps test-deps bench-deps build run test bench fuzz release clean
 
 # install_missing PACKAGES: apt-get install those of PACKAGES that are not installed yet.
 install_missing = missing=""; for p in $(1); do \
@@ -68,6 +68,13 @@ release: deps
 ## bench: Selfcare against the C ceiling, same loads, interleaved (see BENCHMARKS.md).
 bench: release bench-deps
 	bash scripts/bench.sh
+
+## fuzz: libFuzzer (with AddressSanitizer) over every parser a peer reaches, FUZZ_SECONDS each
+## (60; CI: 30), from the seed corpus in Fuzz/corpus. A crash fails it and names the input.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	$(SWIFT) build --product selfcare-fuzz --scratch-path .build/fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
+	bash scripts/fuzz.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf .build

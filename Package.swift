@@ -21,6 +21,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "selfcare", targets: ["SelfcareCLI"]),
+        // `make fuzz`: libFuzzer over every parser a peer reaches (Sources/FuzzTargets).
+        .executable(name: "selfcare-fuzz", targets: ["SelfcareFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -72,6 +74,8 @@ let package = Package(
         .target(name: "Menus", dependencies: ["SMSText", "Model", "Grammar"], swiftSettings: crossModule),
         // Transport-agnostic domain logic: (channel, msisdn, destination, text) -> outcome.
         .target(name: "Engine", dependencies: ["Model", "Numbering", "Grammar", "MMI", "Menus", "SMSText"], swiftSettings: crossModule),
+        // JSON as the ops API reads and writes it: a strict RFC 8259 parser, ordered objects.
+        .target(name: "JSON", swiftSettings: crossModule),
         // SMPP 3.4 as pure code: PDUs, the framing state machine, data codings, the
         // user data header. No sockets.
         .target(name: "SMPP", dependencies: ["SMSText"], swiftSettings: crossModule),
@@ -82,7 +86,7 @@ let package = Package(
         // The transports on the event loop over one pipeline (a batch of every transport's
         // requests per store transaction) and the store executor (the store's own thread).
         .target(name: "Gateway", dependencies: [
-            "EventLoop", "HTTP", "LineProtocol", "SMPP", "Engine", "Grammar", "Model", "Store", "SMSText",
+            "EventLoop", "HTTP", "JSON", "LineProtocol", "SMPP", "Engine", "Grammar", "Model", "Store", "SMSText",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: crossModule),
@@ -92,6 +96,11 @@ let package = Package(
             "Gateway", "EventLoop", "Engine", "Grammar", "Store", "SMPP",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The parsers a peer reaches, as functions of arbitrary bytes, for libFuzzer and
+        // for the corpus replay in the tests; and the executable `make fuzz` builds.
+        .target(name: "FuzzTargets", dependencies: ["LineProtocol", "MMI", "Grammar", "Menus", "Model", "Numbering",
+                                                    "SMPP", "HTTP", "JSON", "SMSText"]),
+        .executableTarget(name: "SelfcareFuzz", dependencies: ["FuzzTargets"]),
         .executableTarget(name: "SelfcareCLI", dependencies: [
             "CSystem", "Gateway", "Store", "Model", "Engine", "Grammar", "Numbering", "LineProtocol", "LineClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -101,6 +110,7 @@ let package = Package(
 
         // Helpers the test targets share (seeded randomness, a raw-socket HTTP client).
         .target(name: "TestSupport", dependencies: ["EventLoop"], path: "Tests/TestSupport"),
+        .testTarget(name: "FuzzTests", dependencies: ["TestSupport", "FuzzTargets"]),
         .testTarget(name: "EventLoopTests", dependencies: ["TestSupport", "EventLoop", "LineClient"]),
         .testTarget(name: "HTTPTests", dependencies: ["TestSupport", "HTTP", "EventLoop"]),
         .testTarget(name: "NumberingTests", dependencies: ["TestSupport", "Numbering"]),
@@ -114,7 +124,7 @@ let package = Package(
         .testTarget(name: "MenusTests", dependencies: ["TestSupport", "Menus", "SMSText", "Model", "Grammar"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Model", "Grammar", "Store", "MMI", "Menus", "SMSText"]),
         // The HTTP front's pure parts: routing, credentials, the Kannel adapter, metrics.
-        .testTarget(name: "GatewayTests", dependencies: ["GatewayTesting", "Store", "Gateway", "SMPP", "EventLoop", "HTTP", "Engine", "Model", "Numbering", "Menus", "Grammar", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "GatewayTests", dependencies: ["GatewayTesting", "Store", "Gateway", "SMPP", "EventLoop", "HTTP", "Engine", "Model", "Numbering", "Menus", "Grammar", "JSON", .product(name: "GRDB", package: "GRDB.swift")]),
         // Starts the real `selfcare` process (built by `swift build`) on a free port
         // with a temporary SQLite file; replays Transcripts/*.transcript.
         .testTarget(

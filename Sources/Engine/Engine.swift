@@ -285,6 +285,11 @@ public struct Outcome: Sendable, Equatable {
     /// Boxed: a dialogue is a few hundred bytes, and every outcome (nearly all without
     /// one) is moved several times on its way out.
     private var dialogueBox: DialogueBox?
+    /// A USSD turn answered again from its idempotency record: its dialogue continued
+    /// then (it is not reopened; the answer reads as it did).
+    var keptContinuing = false
+    /// USSD: whether the turn left the dialogue waiting for an answer (`251 CONTINUE`).
+    public var continues: Bool { dialogueBox != nil || keptContinuing }
     /// What served it, for metrics: an SMS's grammar service (`infosms`, `balance` …;
     /// `unknown` for a number no service has), else the verb family (`topup`, `mt`,
     /// `ussd`, `rate`, `sub`, `outbox`). Set by ``Engine/execute(_:_:in:)``.

@@ -4,7 +4,12 @@
 ///
 /// ```swift
 /// let o = Outcome.ok("Feltöltve", result: "topup 1000")
-/// Outcome(stored: o.stored) == o   // true (a dialogue is not kept: keyed verbs have none)
+/// Outcome(stored: o.stored) == o   // true
+/// ```
+///
+/// A USSD turn's dialogue is not kept, only that it continued (``Outcome/continues``):
+/// the repeat reads the same and leaves the open dialogue as it is.
+/// ```swift
 /// ```
 extension Outcome {
     public var stored: String {
@@ -16,6 +21,7 @@ extension Outcome {
         field(result)
         out += "|\(lines.count)"
         for line in lines { field(line) }
+        if continues { out += "|d" }
         return out
     }
 
@@ -54,8 +60,10 @@ extension Outcome {
             guard let line = field() else { return nil }
             lines.append(line)
         }
-        guard rest.isEmpty else { return nil }
+        let continuing = rest.elementsEqual("|d".utf8)
+        guard rest.isEmpty || continuing else { return nil }
         self.init(status: status, reply: reply, result: result, lines: lines)
         self.service = service
+        keptContinuing = continuing
     }
 }

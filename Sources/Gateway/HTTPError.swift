@@ -1,3 +1,4 @@
+import JSON
 import EventLoop
 import HTTP
 
@@ -88,27 +89,5 @@ public struct HTTPError: Error, Sendable, Equatable {
     /// ignored); otherwise the `415` to answer.
     public static func requireContentType(_ request: HTTPRequest, _ mediaType: String) -> HTTPError? {
         request.mediaType == mediaType.lowercased() ? nil : .unsupportedMediaType(request.headers["Content-Type"], expected: mediaType)
-    }
-}
-
-/// The little JSON the front writes by hand.
-enum JSON {
-    /// `text` as a JSON string literal, quotes included.
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let c where c.value < 0x20:
-                let hex = String(c.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }

@@ -15,8 +15,10 @@ enum Idempotency {
             guard prior.request == digest else { return .invalid("id=\(key) was used for another request") }
             return Outcome(stored: prior.answer) ?? .invalid("id=\(key): the answer kept for it cannot be read")
         }
-        let context = RequestContext(channel: channel, account: account, now: batch.now)
-        let outcome = try batch.engine.execute(command, context, in: batch.tx)
+        // As an unkeyed command runs (a USSD turn with the batch's dialogue).
+        guard case .outcome(let outcome) = try StoreWork.command(command, channel: channel, account: account).run(batch) else {
+            return .invalid("id=\(key): no answer to keep")
+        }
         try batch.tx.saveIdempotencyRecord(IdempotencyRecord(account: account, key: key, request: digest,
                                                              answer: outcome.stored, at: batch.now))
         return outcome

@@ -493,9 +493,9 @@ public final class LineServer {
     func writeUSSD(_ outcome: Outcome, to out: inout ResponseWriter) {
         let code: ResponseCode
         let final: String
-        switch (outcome.status, outcome.dialogue) {
-        case (.ok, .some): (code, final) = (.continues, "CONTINUE")
-        case (.ok, nil): (code, final) = (.ok, "END")
+        switch (outcome.status, outcome.continues) {
+        case (.ok, true): (code, final) = (.continues, "CONTINUE")
+        case (.ok, false): (code, final) = (.ok, "END")
         case (.unknownSubscriber, _): (code, final) = (.unknownSubscriber, "Unknown subscriber")
         case (.refused, _), (.invalid, _): (code, final) = (.refused, "Refused: \(outcome.result)")
         }

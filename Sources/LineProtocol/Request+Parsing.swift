@@ -51,7 +51,7 @@ public enum RequestParser {
     public static let maximumKey = 64
 
     /// The verbs that take an idempotency key: those that move money or queue SMS.
-    public static let keyedVerbs: Set<Request.Verb> = [.sms, .topup, .mt]
+    public static let keyedVerbs: Set<Request.Verb> = [.sms, .topup, .mt, .ussd, .rate, .sub]
 
     /// ``parse(_:)``, with an optional idempotency key as the first argument of a verb
     /// that changes state: `TOPUP id=bill-77 36301111111 1000`. The key is 1 to 64
@@ -70,7 +70,7 @@ public enum RequestParser {
         if let token = probe.next(), token.count >= 3,
            token[0] | 0x20 == UInt8(ascii: "i"), token[1] | 0x20 == UInt8(ascii: "d"), token[2] == UInt8(ascii: "=") {
             guard keyedVerbs.contains(verb) else {
-                return .failure(RequestError(.syntaxError, "id= is taken by SMS, TOPUP and MT only", verb: verb))
+                return .failure(RequestError(.syntaxError, "id= is taken by SMS, TOPUP, MT, USSD, RATE and SUB only", verb: verb))
             }
             let value = UnsafeRawBufferPointer(rebasing: token[3...])
             guard (1...maximumKey).contains(value.count), value.allSatisfy({ (0x21...0x7E).contains($0) }) else {

@@ -111,7 +111,17 @@ struct StoredOutcomeTests {
         #expect(back == o && back.service == "premium")
     }
 
-    @Test(arguments: ["", "2|2:ok", "1|2:ok|0:|-|0:|1", "1|99:ok", "1|2:ok|0:|-|0:|0trailing", "1|4:nope|0:|-|0:|0"])
+    /// A USSD turn that left its dialogue open reads back as continuing (`251 CONTINUE`);
+    /// the dialogue itself is not kept.
+    @Test func aContinuingTurnIsMarked() throws {
+        let open = try #require(Outcome(stored: "1|2:ok|4:ussd|7:Menü 1|0:|0|d"))
+        #expect(open.continues && open.dialogue == nil && open.reply == "Menü 1")
+        #expect(Outcome(stored: open.stored) == open)
+        #expect(try #require(Outcome(stored: "1|2:ok|4:ussd|7:Menü 1|0:|0")).continues == false)
+    }
+
+    @Test(arguments: ["", "2|2:ok", "1|2:ok|0:|-|0:|1", "1|99:ok", "1|2:ok|0:|-|0:|0trailing", "1|4:nope|0:|-|0:|0",
+                      "1|2:ok|0:|-|0:|0|dd", "1|2:ok|0:|-|0:|0|x"])
     func aDamagedOneIsNotRead(_ text: String) {
         #expect(Outcome(stored: text) == nil)
     }

@@ -49,6 +49,45 @@ struct IdempotencyKeyInProcessTests {
         #expect(try charges(app) == before + 1)
     }
 
+    /// A keyed USSD turn answered again reads the same (`251 CONTINUE` included) and
+    /// leaves the open dialogue where the first left it.
+    @Test func aRepeatedUSSDTurnReadsTheSameAndLeavesTheDialogue() throws {
+        let app = try TestGateway { line, _ in line.shutdownGrace = 0.3 }
+        let network = try app.network()
+        let first = try network.send("USSD id=u1 36301111111 *1412#")
+        #expect(first.last == "251 CONTINUE", "\(first)")
+        let next = try network.send("USSD id=u2 36301111111 1")
+        #expect(try network.send("USSD id=u1 36301111111 *1412#") == first)
+        #expect(try network.send("USSD id=u2 36301111111 1") == next)
+        // The dialogue is where u2 left it: a control gateway, the same turns without keys.
+        let control = try TestGateway { line, _ in line.shutdownGrace = 0.3 }
+        let plain = try control.network()
+        _ = try plain.send("USSD 36301111111 *1412#")
+        _ = try plain.send("USSD 36301111111 1")
+        #expect(try network.send("USSD 36301111111 0") == plain.send("USSD 36301111111 0"))
+        app.stop()
+        control.stop()
+    }
+
+    /// RATE and SUB take keys: a repeated SUB ADD is the first answer, not a "number exists".
+    @Test func rateAndSubRepeatsAreAnsweredAlike() throws {
+        let app = try TestGateway { line, _ in line.shutdownGrace = 0.3 }
+        let ops = try app.operatorClient()
+        let rate = try ops.send("RATE id=r1 SET 3690555 250 premium")
+        #expect(rate.last?.hasPrefix("250") == true, "\(rate)")
+        #expect(try ops.send("RATE id=r1 SET 3690555 250 premium") == rate)
+        #expect(try ops.send("RATE id=r1 SET 3690555 400 premium") == ["501 id=r1 was used for another request"])
+        let added = try ops.send("SUB id=s1 ADD 36309990001 prepaid")
+        #expect(added.last?.hasPrefix("250") == true, "\(added)")
+        #expect(try ops.send("SUB id=s1 ADD 36309990001 prepaid") == added)
+        #expect(try ops.send("SUB ADD 36309990001 prepaid").last?.hasPrefix("250") == false)
+        app.stop()
+        let prices = try app.openStore().read { db in
+            try Int64.fetchAll(db, sql: "SELECT price FROM rates WHERE prefix = '3690555'")
+        }
+        #expect(prices == [250])
+    }
+
     /// Past the retention a key is forgotten (the background pruning) and runs anew.
     @Test func aKeyPastItsRetentionIsForgotten() throws {
         let app = try TestGateway { line, _ in

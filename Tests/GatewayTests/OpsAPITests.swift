@@ -1,3 +1,4 @@
+import JSON
 import Engine
 import EventLoop
 import HTTP

@@ -27,12 +27,20 @@ struct IdempotencyKeyParsingTests {
         ("TOPUP id= 36301111111 1000", "invalid id: 1 to 64 printable ASCII characters"),
         ("TOPUP id=\(String(repeating: "k", count: 65)) 36301111111 1000", "invalid id: 1 to 64 printable ASCII characters"),
         ("TOPUP id=kulcs-ő 36301111111 1000", "invalid id: 1 to 64 printable ASCII characters"),
-        ("RATE id=x SET 3690 300 premium", "id= is taken by SMS, TOPUP and MT only"),
-        ("PING id=x", "id= is taken by SMS, TOPUP and MT only"),
+        ("OUTBOX id=x", "id= is taken by SMS, TOPUP, MT, USSD, RATE and SUB only"),
+        ("PING id=x", "id= is taken by SMS, TOPUP, MT, USSD, RATE and SUB only"),
+        ("AUTH id=x ops ops", "id= is taken by SMS, TOPUP, MT, USSD, RATE and SUB only"),
     ])
     func badKeysAreRefusedWithTheReason(_ line: String, _ reason: String) {
         guard case .failure(let error) = keyed(line) else { Issue.record("\(line) was taken"); return }
         #expect(error.code == .syntaxError && error.text == reason)
+    }
+
+    /// Every verb that changes state takes a key (issue 16).
+    @Test func ussdRateAndSubTakeAKey() throws {
+        #expect(try keyed("USSD id=u1 36301111111 *1412#").get().key == "u1")
+        #expect(try keyed("RATE id=r1 SET 3690 300 premium").get().key == "r1")
+        #expect(try keyed("SUB id=s1 SHOW 36301111111").get().key == "s1")
     }
 
     @Test func aKeyOfTheLongestLengthAndOnlyAsTheFirstArgument() throws {

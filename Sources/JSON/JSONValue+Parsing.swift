@@ -1,5 +1,3 @@
-import EventLoop
-import HTTP
 
 /// Why a text is not the JSON the API takes: where (a byte offset) and what.
 public struct JSONSyntaxError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -169,11 +167,20 @@ struct JSONParser {
         }
     }
 
+    static func hexValue(_ b: UInt8) -> UInt8? {
+        switch b {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return b - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return b - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return b - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+
     mutating func hex4() throws(JSONSyntaxError) -> UInt32 {
         guard index + 4 <= bytes.count else { throw error("bad \\u escape") }
         var value: UInt32 = 0
         for b in bytes[index..<index + 4] {
-            guard let digit = FormDecoding.hexValue(b) else { throw error("bad \\u escape") }
+            guard let digit = Self.hexValue(b) else { throw error("bad \\u escape") }
             value = value << 4 | UInt32(digit)
         }
         index += 4
