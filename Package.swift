@@ -115,7 +115,7 @@ let package = Package(
         .testTarget(name: "HTTPTests", dependencies: ["TestSupport", "HTTP", "EventLoop"]),
         .testTarget(name: "NumberingTests", dependencies: ["TestSupport", "Numbering"]),
         .testTarget(name: "LineProtocolTests", dependencies: ["TestSupport", "LineProtocol", "Model", "Numbering"]),
-        .testTarget(name: "ModelTests", dependencies: ["TestSupport", "Model"]),
+        .testTarget(name: "ModelTests", dependencies: ["TestSupport", "Model", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Model"]),
         .testTarget(name: "GrammarTests", dependencies: ["TestSupport", "Grammar", "Model", "Numbering"]),
         .testTarget(name: "SMSTextTests", dependencies: ["TestSupport", "SMSText"]),

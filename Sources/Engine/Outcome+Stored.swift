@@ -13,16 +13,28 @@
 /// ```
 extension Outcome {
     public var stored: String {
-        var out = "1"
-        func field(_ text: String) { out += "|\(text.utf8.count):" + text }
+        // Built as bytes, one String at the end: every keyed request writes one.
+        var out: [UInt8] = [UInt8(ascii: "1")]
+        out.reserveCapacity(64 + (reply?.utf8.count ?? 0) + result.utf8.count)
+        func number(_ n: Int) {
+            if n >= 10 { number(n / 10) }
+            out.append(UInt8(ascii: "0") + UInt8(n % 10))
+        }
+        func field(_ text: String) {
+            out.append(UInt8(ascii: "|"))
+            number(text.utf8.count)
+            out.append(UInt8(ascii: ":"))
+            out += text.utf8
+        }
         field(status.rawValue)
         field(service)
-        if let reply { field(reply) } else { out += "|-" }
+        if let reply { field(reply) } else { out += "|-".utf8 }
         field(result)
-        out += "|\(lines.count)"
+        out.append(UInt8(ascii: "|"))
+        number(lines.count)
         for line in lines { field(line) }
-        if continues { out += "|d" }
-        return out
+        if continues { out += "|d".utf8 }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// `nil` when `stored` is not what ``stored`` writes.

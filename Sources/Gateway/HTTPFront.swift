@@ -302,9 +302,9 @@ public final class HTTPFront {
     /// that response and runs nothing; the key used for another call is a `409`.
     static func keyedAPI(_ call: OpsAPI.Call, _ route: HTTPRoute, key: String, account: String,
                          _ batch: BatchContext) throws -> Reply {
-        let digest = IdempotencyRecord.digest(of: "\(route.label) \(call)")
+        let request = "\(route.label) \(call)"
         if let prior = try batch.tx.idempotencyRecord(account: account, key: key) {
-            guard prior.request == digest else {
+            guard prior.isFor(request: request) else {
                 return Reply(response: route.answer(.conflict("Idempotency-Key \(key) was used for another request")))
             }
             guard let response = storedResponse(prior.answer) else {
@@ -315,7 +315,8 @@ public final class HTTPFront {
         let answer = try OpsAPI.run(call, engine: batch.engine, account: account, now: batch.now, in: batch.tx)
         let type = answer.response.headers.first { $0.0.lowercased() == "content-type" }?.1 ?? ""
         let stored = "\(answer.response.status)\n\(type)\n" + String(decoding: answer.response.body, as: UTF8.self)
-        try batch.tx.saveIdempotencyRecord(IdempotencyRecord(account: account, key: key, request: digest, answer: stored, at: batch.now))
+        try batch.tx.saveIdempotencyRecord(IdempotencyRecord(account: account, key: key, request: IdempotencyRecord.digest(of: request),
+                                                             answer: stored, at: batch.now))
         return Reply(response: answer.response, outcome: answer.outcome, service: route.service)
     }
 

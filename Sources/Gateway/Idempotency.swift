@@ -10,16 +10,15 @@ enum Idempotency {
     /// `request`: the request's canonical text (its digest is what a repeat must match).
     static func execute(_ command: Command, request: String, key: String, account: String, channel: String,
                         in batch: BatchContext) throws -> Outcome {
-        let digest = IdempotencyRecord.digest(of: request)
         if let prior = try batch.tx.idempotencyRecord(account: account, key: key) {
-            guard prior.request == digest else { return .invalid("id=\(key) was used for another request") }
+            guard prior.isFor(request: request) else { return .invalid("id=\(key) was used for another request") }
             return Outcome(stored: prior.answer) ?? .invalid("id=\(key): the answer kept for it cannot be read")
         }
         // As an unkeyed command runs (a USSD turn with the batch's dialogue).
         guard case .outcome(let outcome) = try StoreWork.command(command, channel: channel, account: account).run(batch) else {
             return .invalid("id=\(key): no answer to keep")
         }
-        try batch.tx.saveIdempotencyRecord(IdempotencyRecord(account: account, key: key, request: digest,
+        try batch.tx.saveIdempotencyRecord(IdempotencyRecord(account: account, key: key, request: IdempotencyRecord.digest(of: request),
                                                              answer: outcome.stored, at: batch.now))
         return outcome
     }

@@ -141,9 +141,25 @@ public struct IdempotencyRecord: Hashable, Sendable {
         self.at = at
     }
 
-    /// `sha256:<hex>` of a request's canonical text (`TOPUP 36301111111 1000`).
-    public static func digest(of request: String) -> String {
-        "sha256:" + PasswordHash.hex(Array(SHA256.hash(data: Array(request.utf8))))
+    /// A digest of a request's canonical text (`TOPUP 36301111111 1000`): 128 bits of
+    /// HMAC-SHA256 under the server key (``PasswordHash/key``), in hex; of SHA-256 when
+    /// the store has no key. Keyed because an SMS's text may hold a 5-digit PIN: from a
+    /// plain hash, a copy of the store would give it up in 100 000 guesses.
+    public static func digest(of request: String, key: [UInt8]? = PasswordHash.key) -> String {
+        let bytes = Array(request.utf8)
+        let code: [UInt8] = key.map {
+            Array(HMAC<SHA256>.authenticationCode(for: bytes, using: SymmetricKey(data: $0)))
+        } ?? Array(SHA256.hash(data: bytes))
+        return PasswordHash.hex(Array(code.prefix(16)))
+    }
+
+    /// Whether `request` is the request this record's key was first used for.
+    public func isFor(request canonical: String) -> Bool {
+        // Records written before keyed digests: `sha256:<hex>` of the whole text.
+        if self.request.hasPrefix("sha256:") {
+            return self.request == "sha256:" + PasswordHash.hex(Array(SHA256.hash(data: Array(canonical.utf8))))
+        }
+        return self.request == Self.digest(of: canonical)
     }
 }
 
