@@ -33,8 +33,12 @@ extension Engine {
     /// Every key, the per-service help texts and argument explanations included; with
     /// `mmi`, the name of every supplementary service and basic service group it lists.
     public static func requiredMessageKeys(for grammar: Grammar, mmi: MMICodes = MMICodes()) -> [String] {
+        requiredMessageKeys(services: grammar.services, mmi: mmi)
+    }
+
+    static func requiredMessageKeys(services: [String], mmi: MMICodes) -> [String] {
         fixedMessageKeys + ussdMessageKeys
-            + grammar.services.map { "help.\($0)" }
+            + services.map { "help.\($0)" }
             + CommandGrammar.SlotType.allCases.map { "argument.\($0.rawValue)" }
             + Zodiac.allCases.map { "sign.\($0.rawValue)" }
             + mmi.services.values.map { "mmi.name.\($0.name)" }.sorted()
@@ -51,12 +55,10 @@ extension Engine {
                 codeSource: (@Sendable () -> String)? = nil) throws(GrammarError) {
         let mmi = try MMICodes.load(from: folder)
         let menus = try MenuCatalog.load(from: folder)
-        let keys = Engine.requiredMessageKeys(for: grammar, mmi: mmi)
-        for (language, catalog) in grammar.messages.sorted(by: { $0.key < $1.key }) {
-            for key in keys where !catalog.contains(key) {
-                let file = (folder.hasSuffix("/") ? folder : folder + "/") + "messages.\(language)"
-                throw GrammarError(file: file, line: 0, reason: "message `\(key)` missing (the engine needs it)")
-            }
+        let problems = Engine.catalogProblems(grammar.messages, services: grammar.services, mmi: mmi, folder: folder)
+        if let first = problems.first {
+            let more = problems.count > 1 ? " (and \(problems.count - 1) more: selfcare grammar check)" : ""
+            throw GrammarError(file: first.file, line: first.line, reason: first.reason + more)
         }
         self.init(grammar: grammar, mmi: mmi, menus: menus, codeSource: codeSource)
     }

@@ -54,12 +54,12 @@ public struct Grammar: Sendable {
         return try Grammar(messages: catalogs, commands: commands, folder: directory)
     }
 
-    static func path(_ folder: String?, _ name: String) -> String {
+    public static func path(_ folder: String?, _ name: String) -> String {
         guard let folder, !folder.isEmpty else { return name }
         return folder.hasSuffix("/") ? folder + name : folder + "/" + name
     }
 
-    static func readFile(_ path: String) throws(GrammarError) -> String {
+    public static func readFile(_ path: String) throws(GrammarError) -> String {
         guard let file = fopen(path, "rb") else {
             throw GrammarError(file: path, line: 0, reason: "cannot read file")
         }

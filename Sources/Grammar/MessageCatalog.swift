@@ -26,6 +26,8 @@ public struct MessageCatalog: Sendable {
     }
 
     public private(set) var templates: [String: Template] = [:]
+    /// The line of the file each key is on (where it was parsed from one).
+    public private(set) var lines: [String: Int] = [:]
 
     public init(templates: [String: Template] = [:]) {
         self.templates = templates
@@ -75,6 +77,7 @@ public struct MessageCatalog: Sendable {
             throw GrammarError(file: file, line: line, reason: "message `\(key)` defined twice")
         }
         templates[key] = try MessageCatalog.compile(text, file: file, line: line)
+        lines[key] = line
     }
 
     static func compile(_ text: String, file: String, line: Int) throws(GrammarError) -> Template {

@@ -121,5 +121,18 @@ struct SMSServicesTests {
             .write(toFile: grammar, atomically: true, encoding: .utf8)
         #expect(try ops.send("RELOAD").last?.hasPrefix("250 Grammar reloaded") == true)
         #expect(try c.send("SMS 36301111111 777 mine").last == "250 OK topics SPORT")
+        // A misspelt placeholder would reach subscribers as an empty string: refused.
+        let messages = folder + "/messages.hu"
+        let texts = try String(contentsOfFile: messages, encoding: .utf8)
+        try texts.replacingOccurrences(of: "Egyenleg: {balance}", with: "Egyenleg: {balanse}")
+            .write(toFile: messages, atomically: true, encoding: .utf8)
+        let misspelt = try ops.send("RELOAD")
+        #expect(misspelt.last?.hasPrefix("554 Grammar refused, the previous one stays: \(messages):6: `{balanse}` is not filled in for `balance.prepaid`") == true, "\(misspelt)")
+        let balance = try c.send("SMS 36301111111 1730 EGYENLEG").first ?? ""
+        #expect(balance.hasPrefix("250-Egyenleg: ") && balance.contains(" Ft,"), "the old grammar answers: \(balance)")
+        let (status, output) = try runSelfcare(["grammar", "check", folder])
+        #expect(status == 1 && output.contains("\(messages):6: `{balanse}` is not filled in for `balance.prepaid` (the engine gives: {balance}, {universal})"), "\(output)")
+        let (shippedStatus, shippedOutput) = try runSelfcare(["grammar", "check", shipped])
+        #expect(shippedStatus == 0 && shippedOutput.contains(": ok — "), "\(shippedOutput)")
     }
 }
