@@ -36,6 +36,10 @@ extension Command {
             return text + " lang=\(s.language.rawValue)"
         case .showSubscriber(let msisdn):
             return "SUB SHOW \(msisdn.digits)"
+        case .pin(let msisdn, let change):
+            // A PIN set by an operator is never written; a reset one is never known here.
+            if case .set = change { return "PIN SET \(msisdn.digits) *****" }
+            return "PIN \(change.word) \(msisdn.digits)"
         case .updateSubscriber(let msisdn, let change):
             // The words `SUB ADD` uses; the line protocol has no verb for it yet.
             return "SUB SET \(msisdn.digits) \(change.options)"

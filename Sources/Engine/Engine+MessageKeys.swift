@@ -20,7 +20,7 @@ extension Engine {
         "notice.pinLocked", "notice.premiumAdult", "notice.premiumBlocked",
         "notice.premiumInsufficient", "notice.security", "partner.already", "partner.notSubscribed",
         "partner.subscribed", "partner.unsubscribed", "pin.changed", "pin.locked", "pin.lockedNow",
-        "pin.mismatch", "pin.notSet", "pin.wrong", "premium.barred", "premium.charged",
+        "pin.mismatch", "pin.notSet", "pin.wrong", "pin.alreadySet", "pin.sent", "pin.sms", "premium.barred", "premium.charged",
         "premium.unavailable", "premiummt.alreadyOff", "premiummt.alreadyOn", "premiummt.blocked",
         "premiummt.unblocked", "premiummt.unblocked.minor", "purchasecode.sent", "purchasecode.sms",
         "range.alreadyBarred", "range.barred", "range.notBarred", "range.unbarred",

@@ -72,6 +72,7 @@ extension Engine {
         "partner.notSubscribed": ["number"],
         "partner.subscribed": ["fee", "number"],
         "partner.unsubscribed": ["number"],
+        "pin.sms": ["pin"],
         "pin.locked": ["until"],
         "pin.lockedNow": ["until"],
         "pin.wrong": ["left"],

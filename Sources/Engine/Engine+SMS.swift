@@ -108,6 +108,8 @@ extension Engine {
                 return missing("pin", turn)
             }
             return try changePIN(old: old, new: new, repeat: again, turn)
+        case .requestPIN:
+            return try requestPIN(turn)
         case .language:
             guard let language = a.language else { return missing("language", turn) }
             return try setLanguage(language, turn)

@@ -160,6 +160,8 @@ extension Engine {
                 return .refused(lang.render("argument.msisdn"), reason: "bad number")
             }
             return try callMeBack(target, turn)
+        case .requestPIN:
+            return try requestPIN(turn)
         case .agent:
             return .ok(menu.screen(menu.agent, in: lang.language), result: "agent")
         case .languageEN, .languageHU:

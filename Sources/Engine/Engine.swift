@@ -88,6 +88,9 @@ public final class Engine: Sendable {
         case .updateSubscriber(let target, let change):
             msisdn = target.digits
             outcome = try updateSubscriber(target, change, context, tx)
+        case .pin(let target, let change):
+            msisdn = target.digits
+            outcome = try changePIN(of: target, change, context, tx)
         case .ussd(let from, let input, let dialogue):
             msisdn = from.digits
             let masked = maskedUSSD(input, dialogue: dialogue)
@@ -111,6 +114,7 @@ public final class Engine: Sendable {
         case .outbox: return "outbox"
         case .setRate, .deleteRates, .listRates: return "rate"
         case .addSubscriber, .showSubscriber, .updateSubscriber: return "sub"
+        case .pin: return "pin"
         case .ussd: return "ussd"
         }
     }
@@ -229,6 +233,8 @@ public enum Command: Sendable, Equatable {
     case showSubscriber(MSISDN)
     /// An operator changes a subscriber's language, status or birth date.
     case updateSubscriber(MSISDN, ProfileChange)
+    /// An operator sets, resets or unlocks a subscriber's PIN.
+    case pin(MSISDN, PINChange)
     /// Subscriber `from` sent `input` on USSD: a code (`**21*06301234567#`, `*1412#`) or,
     /// when `dialogue` is the dialogue the transport holds open for them, an answer to its
     /// screen. The outcome's ``Outcome/dialogue`` is what the transport keeps next.

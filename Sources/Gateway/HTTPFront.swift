@@ -439,6 +439,7 @@ extension HTTPRoute {
         case .apiRates, .apiRate: return "rate"
         case .apiSubscribers, .apiSubscriber: return "sub"
         case .apiTopUp: return "topup"
+        case .apiPIN: return "pin"
         case .apiAudit: return "audit"
         default: return nil
         }

@@ -20,6 +20,7 @@ public enum HTTPRoute: String, Sendable, CaseIterable {
     case apiSubscribers = "api_subscribers"
     case apiSubscriber = "api_subscriber"
     case apiTopUp = "api_topup"
+    case apiPIN = "api_pin"
     case apiAudit = "api_audit"
 
     /// The path this endpoint answers; a `{name}` segment stands for any one segment.
@@ -34,6 +35,7 @@ public enum HTTPRoute: String, Sendable, CaseIterable {
         case .apiSubscribers: return "/api/subscribers"
         case .apiSubscriber: return "/api/subscribers/{msisdn}"
         case .apiTopUp: return "/api/subscribers/{msisdn}/topup"
+        case .apiPIN: return "/api/subscribers/{msisdn}/pin"
         case .apiAudit: return "/api/audit"
         }
     }
@@ -46,7 +48,7 @@ public enum HTTPRoute: String, Sendable, CaseIterable {
         case .kannelSMS: return ["GET", "POST"]
         case .apiRates, .apiAudit: return ["GET", "HEAD"]
         case .apiRate: return ["GET", "HEAD", "PUT", "DELETE"]
-        case .ussd, .apiSubscribers, .apiTopUp: return ["POST"]
+        case .ussd, .apiSubscribers, .apiTopUp, .apiPIN: return ["POST"]
         case .apiSubscriber: return ["GET", "HEAD", "PATCH"]
         }
     }

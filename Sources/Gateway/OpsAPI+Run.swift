@@ -82,6 +82,13 @@ extension OpsAPI {
             return Answer(.json(200, ["msisdn": .string(msisdn.digits), "amount": .integer(amount),
                                       "balance": .integer(subscriber.balance)]), outcome)
 
+        case .pin(let msisdn, let change):
+            let outcome = try execute(.pin(msisdn, change))
+            guard outcome.status == .ok else { return Answer(refusal(outcome), outcome) }
+            // The result says what was done; a reset PIN is never in it.
+            return Answer(.json(200, ["msisdn": .string(msisdn.digits), "action": .string(change.word.lowercased()),
+                                      "result": .string(outcome.result)]), outcome)
+
         case .audit(let msisdn, let since, let limit):
             let entries = try tx.auditEntries(msisdn: msisdn, since: since, limit: limit)
             return Answer(.json(200, ["entries": .array(entries.map(json))]), nil)

@@ -36,6 +36,9 @@ public enum OpsAPI {
         case updateSubscriber(MSISDN, ProfileChange)
         /// `POST /api/subscribers/{msisdn}/topup` (`TOPUP`).
         case topUp(MSISDN, amount: Int64)
+        /// `POST /api/subscribers/{msisdn}/pin` `{"action": "set", "pin": "12345"}`, or
+        /// `"reset"` / `"unlock"` without a PIN.
+        case pin(MSISDN, PINChange)
         /// `GET /api/audit?msisdn=&since=&limit=`: the last `limit` audit rows.
         case audit(msisdn: String?, since: Int64?, limit: Int)
     }
@@ -115,6 +118,23 @@ public enum OpsAPI {
             let target = try msisdn(parameter)
             let body = try JSONFields(request, allowed: ["amount"])
             return .topUp(target, amount: try body.integer("amount", in: 1...Limits.maximumTopUp, unit: "Ft"))
+        case (.apiPIN, _):
+            _ = try queryParameters(request, allowed: [])
+            let target = try msisdn(parameter)
+            let body = try JSONFields(request, allowed: ["action", "pin"])
+            switch try body.string("action") {
+            case "set":
+                let pin = try body.string("pin")
+                guard pin.utf8.count == 5, pin.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+                    throw .badField("pin", "5 digits")
+                }
+                return .pin(target, .set(pin))
+            case "reset", "unlock":
+                guard try body.optionalString("pin") == nil else { throw .badField("pin", "only with \"action\": \"set\"") }
+                return .pin(target, try body.string("action") == "reset" ? .reset : .unlock)
+            default:
+                throw .badField("action", "one of set, reset, unlock")
+            }
         case (.apiAudit, _):
             let query = try queryParameters(request, allowed: ["msisdn", "since", "limit"])
             var since: Int64?

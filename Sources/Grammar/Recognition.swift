@@ -29,6 +29,7 @@ public enum Action: String, CaseIterable, Sendable {
     case purchaseCode = "purchase-code"                   // 1430 KOD <pin>
     case transfer = "transfer"                            // 1430 UTAL <msisdn> <amount> <pin>
     case changePIN = "pin.change"                         // 1430 PIN <old> <new> <repeat>
+    case requestPIN = "pin.request"                       // 1430 PIN (no PIN yet: one by SMS)
     case language = "language"                            // 1430 NYELV EN|HU / LANG EN|HU
 }
 

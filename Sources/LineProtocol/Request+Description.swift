@@ -29,6 +29,9 @@ extension Request: CustomStringConvertible {
             if pin != nil { text += " pin=*****" }
             return text + " lang=\(s.language.rawValue)"
         case .subShow(let msisdn): return "SUB SHOW \(msisdn.digits)"
+        case .pin(let msisdn, let change):
+            if case .set = change { return "PIN SET \(msisdn.digits) *****" }
+            return "PIN \(change.word) \(msisdn.digits)"
         case .reload: return "RELOAD"
         case .ping: return "PING"
         case .help: return "HELP"

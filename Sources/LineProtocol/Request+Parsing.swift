@@ -51,7 +51,7 @@ public enum RequestParser {
     public static let maximumKey = 64
 
     /// The verbs that take an idempotency key: those that move money or queue SMS.
-    public static let keyedVerbs: Set<Request.Verb> = [.sms, .topup, .mt, .ussd, .rate, .sub]
+    public static let keyedVerbs: Set<Request.Verb> = [.sms, .topup, .mt, .ussd, .rate, .sub, .pin]
 
     /// ``parse(_:)``, with an optional idempotency key as the first argument of a verb
     /// that changes state: `TOPUP id=bill-77 36301111111 1000`. The key is 1 to 64
@@ -70,7 +70,7 @@ public enum RequestParser {
         if let token = probe.next(), token.count >= 3,
            token[0] | 0x20 == UInt8(ascii: "i"), token[1] | 0x20 == UInt8(ascii: "d"), token[2] == UInt8(ascii: "=") {
             guard keyedVerbs.contains(verb) else {
-                return .failure(RequestError(.syntaxError, "id= is taken by SMS, TOPUP, MT, USSD, RATE and SUB only", verb: verb))
+                return .failure(RequestError(.syntaxError, "id= is taken by SMS, TOPUP, MT, USSD, RATE, SUB and PIN only", verb: verb))
             }
             let value = UnsafeRawBufferPointer(rebasing: token[3...])
             guard (1...maximumKey).contains(value.count), value.allSatisfy({ (0x21...0x7E).contains($0) }) else {
@@ -221,6 +221,29 @@ public enum RequestParser {
     }
 
     /// `SUB ADD <msisdn> <product> [birth=…] [pin=…] [lang=…]`, `SUB SHOW <msisdn>`
+    /// `PIN SET <msisdn> <pin>`, `PIN RESET <msisdn>`, `PIN UNLOCK <msisdn>`.
+    static func parsePIN(_ arguments: inout ArgumentScanner) -> Result<Request, RequestError> {
+        guard let word = arguments.next(), let msisdnToken = arguments.next() else { return .failure(.usage(.pin)) }
+        guard let msisdn = msisdn(msisdnToken) else {
+            return .failure(RequestError(.syntaxError, "malformed number: msisdn", verb: .pin))
+        }
+        let change: PINChange
+        switch string(word).uppercased() {
+        case "SET":
+            guard let pinToken = arguments.next() else { return .failure(.usage(.pin)) }
+            let pin = string(pinToken)
+            guard pin.utf8.count == 5, pin.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+                return .failure(RequestError(.syntaxError, "invalid PIN: 5 digits", verb: .pin))
+            }
+            change = .set(pin)
+        case "RESET": change = .reset
+        case "UNLOCK": change = .unlock
+        default: return .failure(.usage(.pin))
+        }
+        guard arguments.isAtEnd() else { return .failure(.usage(.pin)) }
+        return .success(.pin(msisdn, change))
+    }
+
     static func parseSub(_ arguments: inout ArgumentScanner) -> Result<Request, RequestError> {
         guard let sub = arguments.next(), let msisdnToken = arguments.next() else { return .failure(.usage(.sub)) }
         guard let msisdn = msisdn(msisdnToken) else {

@@ -17,6 +17,7 @@ extension Request {
         case release = "RELEASE"
         case rate = "RATE"
         case sub = "SUB"
+        case pin = "PIN"
         case reload = "RELOAD"
         case ping = "PING"
         case help = "HELP"

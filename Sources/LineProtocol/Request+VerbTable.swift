@@ -36,6 +36,8 @@ extension Request.Verb {
         .sub: Entry(role: .operator,
                     usage: "SUB ADD <msisdn> <prepaid|postpaid|mix> [birth=YYYY-MM-DD] [pin=NNNNN] [lang=hu|en] | SUB SHOW <msisdn>",
                     usesStore: true, parse: RequestParser.parseSub),
+        .pin: Entry(role: .operator, usage: "PIN SET <msisdn> <pin> | PIN RESET <msisdn> | PIN UNLOCK <msisdn>",
+                    usesStore: true, parse: RequestParser.parsePIN),
         .reload: Entry(role: .operator, usage: "RELOAD", usesStore: false,
                        parse: { RequestParser.noArguments(&$0, .reload, .reload) }),
         .ping: Entry(role: nil, usage: "PING", usesStore: false,
@@ -68,10 +70,11 @@ extension Request.Verb {
         case .release: return 6
         case .rate: return 7
         case .sub: return 8
-        case .reload: return 9
-        case .ping: return 10
-        case .help: return 11
-        case .quit: return 12
+        case .pin: return 9
+        case .reload: return 10
+        case .ping: return 11
+        case .help: return 12
+        case .quit: return 13
         }
     }
 }

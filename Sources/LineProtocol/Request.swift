@@ -38,6 +38,8 @@ public enum Request: Hashable, Sendable {
     case subAdd(Subscriber, pin: String?)
     /// `SUB SHOW <msisdn>`.
     case subShow(MSISDN)
+    /// `PIN SET <msisdn> <pin>`, `PIN RESET <msisdn>`, `PIN UNLOCK <msisdn>`.
+    case pin(MSISDN, PINChange)
     /// `RELOAD`: reads `Grammars/` again; a grammar with an error is refused and the one in
     /// force stays.
     case reload
@@ -67,6 +69,7 @@ public enum Request: Hashable, Sendable {
         case .outbox: return .outbox
         case .rateSet, .rateDelete, .rateList: return .rate
         case .subAdd, .subShow: return .sub
+        case .pin: return .pin
         case .reload: return .reload
         case .ping: return .ping
         case .help: return .help

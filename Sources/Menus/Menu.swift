@@ -41,6 +41,7 @@ public enum MenuAction: String, Hashable, Sendable, CaseIterable {
     case forwardingOff = "forwarding-off"
     case purchaseCode = "purchase-code"
     case callMeBack = "call-me-back"
+    case requestPIN = "pin-request"
     case agent
     case languageEN = "language-en"
     case languageHU = "language-hu"

@@ -138,6 +138,24 @@ public struct Subscriber: Hashable, Sendable {
 }
 
 /// The subscriber password (5 digits, 1412 map) and its lock-out state.
+/// What an operator does to a subscriber's PIN (issue 18): set one (the subscriber is
+/// told by a security notice), reset it to a new random one sent to the handset by SMS
+/// (never shown to the operator), or lift a lock-out early.
+public enum PINChange: Hashable, Sendable {
+    case set(String)
+    case reset
+    case unlock
+
+    /// The word of the line protocol's `PIN` verb.
+    public var word: String {
+        switch self {
+        case .set: "SET"
+        case .reset: "RESET"
+        case .unlock: "UNLOCK"
+        }
+    }
+}
+
 public struct PINRecord: Hashable, Sendable {
     /// ``PasswordHash`` encoding; `nil` when the subscriber never set a PIN.
     public var hash: String?

@@ -72,6 +72,41 @@ struct OpsAPIInProcessTests {
         #expect(topups.map(\.amount) == [1000, 1000])
     }
 
+    /// Issue 18: an operator sets, resets and unlocks a PIN over the API; a reset PIN is
+    /// never in the answer; bad bodies are refused and change nothing.
+    @Test func aPINIsSetResetAndUnlockedAndARefusalChangesNothing() throws {
+        let app = try TestGateway { line, _ in line.shutdownGrace = 0.3 }
+        let c = try app.httpClient()
+        let path = "/api/subscribers/36301111111/pin"
+        let pinBefore = try app.openStore().write { try $0.pin(of: MSISDN(canonical: "36301111111")) }
+        for (body, status, code) in [(#"{"action": "set"}"#, 400, "bad_field"), (#"{"action": "set", "pin": "1234"}"#, 400, "bad_field"),
+                                     (#"{"action": "reset", "pin": "12345"}"#, 400, "bad_field"), (#"{"action": "wipe"}"#, 400, "bad_field"),
+                                     (#"{"action": "reset", "extra": 1}"#, 400, "unknown_field")] {
+            try expectError(try send(c, "POST", path, body), status, code)
+        }
+        try expectError(try send(c, "POST", "/api/subscribers/36309999999/pin", #"{"action": "reset"}"#), 404, "unknown_subscriber")
+        try expectError(try send(c, "POST", path, #"{"action": "reset"}"#, headers: Self.simulator + [("Content-Type", "application/json")]),
+                        403, "forbidden")
+        #expect(try app.openStore().write { try $0.pin(of: MSISDN(canonical: "36301111111")) } == pinBefore)
+
+        let reset = try parse(try send(c, "POST", path, #"{"action": "reset"}"#))
+        #expect(reset["action"] as? String == "reset" && reset.count == 3)
+        let set = try send(c, "POST", path, #"{"action": "set", "pin": "24680"}"#)
+        let setBody = try parse(set)
+        #expect(set.status == 200 && setBody["result"] as? String == "PIN set for 36301111111; the subscriber was notified")
+        #expect(try parse(try send(c, "POST", path, #"{"action": "unlock"}"#))["result"] as? String == "PIN of 36301111111 was not locked")
+        let line = try app.network()
+        #expect(try line.send("SMS 36301111111 1430 KOD 24680").last == "250 OK purchase code sent")
+        app.stop()
+        // The reset PIN went to the handset only: in the outbox, not in any answer or audit row.
+        let outbox = try app.openStore().write { try $0.pendingOutbox(recipient: MSISDN(canonical: "36301111111"), limit: 10) }
+        let sent = try #require(outbox.first { $0.text.hasPrefix("Telekom: az új 5 számjegyű jelszavad:") }?.text)
+        let pin = String(sent.split(separator: ":").last!.prefix(6).dropFirst())
+        #expect(pin.count == 5 && !(reset["result"] as? String ?? "").contains(pin))
+        let audit = try app.openStore().auditEntries(msisdn: "36301111111")
+        #expect(audit.allSatisfy { !$0.request.contains(pin) && !$0.request.contains("24680") })
+    }
+
     /// Issue 12.10: POST took a birth date in the future that PATCH refused.
     @Test func aNewSubscriberBornInTheFutureIsRefused() throws {
         let app = try TestGateway()

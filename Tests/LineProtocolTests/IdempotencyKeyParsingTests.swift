@@ -27,9 +27,9 @@ struct IdempotencyKeyParsingTests {
         ("TOPUP id= 36301111111 1000", "invalid id: 1 to 64 printable ASCII characters"),
         ("TOPUP id=\(String(repeating: "k", count: 65)) 36301111111 1000", "invalid id: 1 to 64 printable ASCII characters"),
         ("TOPUP id=kulcs-ő 36301111111 1000", "invalid id: 1 to 64 printable ASCII characters"),
-        ("OUTBOX id=x", "id= is taken by SMS, TOPUP, MT, USSD, RATE and SUB only"),
-        ("PING id=x", "id= is taken by SMS, TOPUP, MT, USSD, RATE and SUB only"),
-        ("AUTH id=x ops ops", "id= is taken by SMS, TOPUP, MT, USSD, RATE and SUB only"),
+        ("OUTBOX id=x", "id= is taken by SMS, TOPUP, MT, USSD, RATE, SUB and PIN only"),
+        ("PING id=x", "id= is taken by SMS, TOPUP, MT, USSD, RATE, SUB and PIN only"),
+        ("AUTH id=x ops ops", "id= is taken by SMS, TOPUP, MT, USSD, RATE, SUB and PIN only"),
     ])
     func badKeysAreRefusedWithTheReason(_ line: String, _ reason: String) {
         guard case .failure(let error) = keyed(line) else { Issue.record("\(line) was taken"); return }

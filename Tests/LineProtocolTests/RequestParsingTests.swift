@@ -192,7 +192,7 @@ struct RequestParsingTests {
     // MARK: Unknown verbs
 
     @Test("unknown verbs are 500", arguments: [
-        "FOO", "PINGX", "PIN", "PINGPING", "SMSX 36301111111 1730 hi", "TOP UP 36301111111 5", "ÁRVÍZ",
+        "FOO", "PINGX", "PIN2", "PINGPING", "SMSX 36301111111 1730 hi", "TOP UP 36301111111 5", "ÁRVÍZ",
         "PING\r", "\rPING", "-PING", "USSDX *102#", "RELEASEX", "  hello world  ", "P", "😀",
     ])
     func unknownVerb(line: String) {
@@ -285,7 +285,7 @@ struct RequestParsingTests {
     @Test("verbs: name, role, usage")
     func verbs() {
         #expect(Request.Verb.allCases.map(\.name)
-            == ["AUTH", "SMS", "TOPUP", "MT", "OUTBOX", "USSD", "RELEASE", "RATE", "SUB", "RELOAD", "PING", "HELP", "QUIT"])
+            == ["AUTH", "SMS", "TOPUP", "MT", "OUTBOX", "USSD", "RELEASE", "RATE", "SUB", "PIN", "RELOAD", "PING", "HELP", "QUIT"])
         #expect(Request.Verb.mt.role == .network && Request.Verb.outbox.role == .network)
         #expect(Request.Verb.rate.role == .operator && Request.Verb.sub.role == .operator && Request.Verb.reload.role == .operator)
         #expect(Request.Verb.rate.usageLines.count == 3)
@@ -314,7 +314,30 @@ struct RequestParsingTests {
             #expect(verb.usageLines.allSatisfy { $0.hasPrefix(verb.name) }, "\(verb)")
         }
         let inStore = Request.Verb.allCases.filter(\.usesStore).map(\.name)
-        #expect(inStore == ["AUTH", "SMS", "TOPUP", "MT", "OUTBOX", "USSD", "RATE", "SUB"])
+        #expect(inStore == ["AUTH", "SMS", "TOPUP", "MT", "OUTBOX", "USSD", "RATE", "SUB", "PIN"])
+    }
+
+    @Test("PIN: set, reset, unlock; the PIN never in the description", arguments: [
+        ("PIN SET 36301111111 24680", Request.pin(MSISDN(canonical: "36301111111"), .set("24680")), "PIN SET 36301111111 *****"),
+        ("pin reset +36301111111", Request.pin(MSISDN(canonical: "36301111111"), .reset), "PIN RESET 36301111111"),
+        ("PIN UNLOCK 06301111111", Request.pin(MSISDN(canonical: "36301111111"), .unlock), "PIN UNLOCK 36301111111"),
+    ])
+    func pinVerb(line: String, request: Request, description: String) throws {
+        let parsed = try parse(line).get()
+        #expect(parsed == request)
+        #expect(parsed.description == description)
+    }
+
+    @Test("PIN refusals", arguments: [
+        ("PIN SET 36301111111 1234", "501 invalid PIN: 5 digits"),
+        ("PIN SET 36301111111 abcde", "501 invalid PIN: 5 digits"),
+        ("PIN SET 36301111111", "501 Usage: PIN SET <msisdn> <pin> | PIN RESET <msisdn> | PIN UNLOCK <msisdn>"),
+        ("PIN RESET 36301111111 12345", "501 Usage: PIN SET <msisdn> <pin> | PIN RESET <msisdn> | PIN UNLOCK <msisdn>"),
+        ("PIN SHOW 36301111111", "501 Usage: PIN SET <msisdn> <pin> | PIN RESET <msisdn> | PIN UNLOCK <msisdn>"),
+        ("PIN RESET abc", "501 malformed number: msisdn"),
+    ])
+    func pinRefusals(line: String, answer: String) {
+        #expect(parse(line).error?.description == answer)
     }
 
     @Test("permissions by role")

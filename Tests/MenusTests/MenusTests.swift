@@ -273,7 +273,7 @@ struct MenusTests {
         ("1 a | b\n  text t | u\n1 c | d", 3, "item `1` defined twice"),
         ("action balance", 1, "`action` before the first item"),
         ("1 a | b\ncode *1#", 2, "setting `code` after the first item: settings come first"),
-        ("1 a | b\n  action fly", 2, "unknown action `fly` (balance, tariff-info, reconnect, suspend, premium-block, premium-unblock, forwarding-on, forwarding-off, purchase-code, call-me-back, agent, language-en, language-hu)"),
+        ("1 a | b\n  action fly", 2, "unknown action `fly` (balance, tariff-info, reconnect, suspend, premium-block, premium-unblock, forwarding-on, forwarding-off, purchase-code, call-me-back, pin-request, agent, language-en, language-hu)"),
         ("1 a | b\n  action balance\n  input pin p | p", 3, "`input` after `action`: inputs come first"),
         ("1 a | b\n  input code p | p", 2, "expected `input pin|number Hungarian prompt | English prompt`"),
         ("1 a | b\n  action balance | reconnect", 2, "`balance` and `reconnect` need different inputs"),
