@@ -36,6 +36,8 @@ extension Command {
             return text + " lang=\(s.language.rawValue)"
         case .showSubscriber(let msisdn):
             return "SUB SHOW \(msisdn.digits)"
+        case .listSubscribers(let q):
+            return "SUB LIST" + q.words.map { " " + $0 }.joined()
         case .pin(let msisdn, let change):
             // A PIN set by an operator is never written; a reset one is never known here.
             if case .set = change { return "PIN SET \(msisdn.digits) *****" }

@@ -149,6 +149,26 @@ extension Engine {
             subscriptions: try tx.subscriptions(of: msisdn), settings: settings)
     }
 
+    /// A page of subscribers, one line each; the result says how many and, when the page
+    /// is full and more follow, the `after=` of the next page.
+    func listSubscribers(_ query: SubscriberQuery, _ tx: any StoreTransaction) throws -> Outcome {
+        guard (1...SubscriberQuery.maximumLimit).contains(query.limit) else {
+            return .invalid("limit: 1 to \(SubscriberQuery.maximumLimit)")
+        }
+        var probe = query
+        probe.limit += 1
+        var page = try tx.subscribers(matching: probe)
+        let more = page.count > query.limit
+        if more { page.removeLast() }
+        let lines = page.map { s in
+            "\(s.msisdn.digits) \(s.product.rawValue) \(s.status.rawValue) lang=\(s.language.rawValue) balance=\(s.balance) "
+                + "universal=\(s.universalBalance) unbilled=\(s.unbilled) allowance=\(s.allowance)"
+        }
+        var result = page.count == 1 ? "1 subscriber" : "\(page.count) subscribers"
+        if more, let last = page.last { result += ", more: after=\(last.msisdn.digits)" }
+        return .ok(nil, result: result, lines: lines)
+    }
+
     /// Settings whose value is nobody's business, not even hashed: the purchase code and
     /// the barring password.
     static let secretSettings: Set<String> = [Engine.purchaseCodeSetting, Engine.barringPasswordSetting]

@@ -91,6 +91,9 @@ public final class Engine: Sendable {
         case .pin(let target, let change):
             msisdn = target.digits
             outcome = try changePIN(of: target, change, context, tx)
+        case .listSubscribers(let query):
+            msisdn = nil
+            outcome = try listSubscribers(query, tx)
         case .ussd(let from, let input, let dialogue):
             msisdn = from.digits
             let masked = maskedUSSD(input, dialogue: dialogue)
@@ -113,7 +116,7 @@ public final class Engine: Sendable {
         case .topUp: return "topup"
         case .outbox: return "outbox"
         case .setRate, .deleteRates, .listRates: return "rate"
-        case .addSubscriber, .showSubscriber, .updateSubscriber: return "sub"
+        case .addSubscriber, .showSubscriber, .updateSubscriber, .listSubscribers: return "sub"
         case .pin: return "pin"
         case .ussd: return "ussd"
         }
@@ -235,6 +238,8 @@ public enum Command: Sendable, Equatable {
     case updateSubscriber(MSISDN, ProfileChange)
     /// An operator sets, resets or unlocks a subscriber's PIN.
     case pin(MSISDN, PINChange)
+    /// An operator lists subscribers (a page of them).
+    case listSubscribers(SubscriberQuery)
     /// Subscriber `from` sent `input` on USSD: a code (`**21*06301234567#`, `*1412#`) or,
     /// when `dialogue` is the dialogue the transport holds open for them, an answer to its
     /// screen. The outcome's ``Outcome/dialogue`` is what the transport keeps next.

@@ -48,7 +48,8 @@ public enum HTTPRoute: String, Sendable, CaseIterable {
         case .kannelSMS: return ["GET", "POST"]
         case .apiRates, .apiAudit: return ["GET", "HEAD"]
         case .apiRate: return ["GET", "HEAD", "PUT", "DELETE"]
-        case .ussd, .apiSubscribers, .apiTopUp, .apiPIN: return ["POST"]
+        case .ussd, .apiTopUp, .apiPIN: return ["POST"]
+        case .apiSubscribers: return ["GET", "HEAD", "POST"]
         case .apiSubscriber: return ["GET", "HEAD", "PATCH"]
         }
     }

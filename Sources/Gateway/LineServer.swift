@@ -398,6 +398,7 @@ public final class LineServer {
         case .rateList(let prefix): return command(.listRates(prefix: prefix))
         case .subAdd(let subscriber, let pin): return command(.addSubscriber(subscriber, pin: pin))
         case .subShow(let msisdn): return command(.showSubscriber(msisdn))
+        case .subList(let query): return command(.listSubscribers(query))
         case .pin(let msisdn, let change): return command(.pin(msisdn, change))
         case .ussd(let msisdn, let text):
             // The dialogue is the one this batch left for the number, else the open one.
@@ -483,7 +484,7 @@ public final class LineServer {
                 case .success(let summary): session.out.line(.ok, summary)
                 case .failure(let error): session.out.line(.refused, "Grammar refused, the previous one stays: \(error)")
                 }
-            case .empty, .sms, .topup, .mt, .ussd, .outbox, .rateSet, .rateDelete, .rateList, .subAdd, .subShow, .pin:
+            case .empty, .sms, .topup, .mt, .ussd, .outbox, .rateSet, .rateDelete, .rateList, .subAdd, .subShow, .subList, .pin:
                 break
             }
         }

@@ -116,6 +116,16 @@ extension OpsAPI {
         ]
     }
 
+    /// A subscriber as a list shows it: no PIN, subscriptions or settings (`GET` the one
+    /// for those).
+    static func json(_ s: Subscriber) -> JSONValue {
+        ["msisdn": .string(s.msisdn.digits), "product": .string(s.product.rawValue),
+         "status": .string(s.status.rawValue), "lang": .string(s.language.rawValue),
+         "birth": .orNull(s.birthDate?.iso),
+         "balances": ["balance": .integer(s.balance), "universal": .integer(s.universalBalance),
+                      "unbilled": .integer(s.unbilled), "allowance": .integer(s.allowance)]]
+    }
+
     static func json(_ record: AuditRecord) -> JSONValue {
         let e = record.entry
         return ["id": .integer(record.id), "at": .integer(e.at), "account": .orNull(e.account), "channel": .string(e.channel),

@@ -82,6 +82,17 @@ extension OpsAPI {
             return Answer(.json(200, ["msisdn": .string(msisdn.digits), "amount": .integer(amount),
                                       "balance": .integer(subscriber.balance)]), outcome)
 
+        case .listSubscribers(let query):
+            let outcome = try execute(.listSubscribers(query))
+            guard outcome.status == .ok else { return Answer(refusal(outcome), outcome) }
+            var probe = query
+            probe.limit += 1
+            var page = try tx.subscribers(matching: probe)
+            let more = page.count > query.limit
+            if more { page.removeLast() }
+            return Answer(.json(200, ["subscribers": .array(page.map(json)),
+                                      "next": .orNull(more ? page.last?.msisdn.digits : nil)]), outcome)
+
         case .pin(let msisdn, let change):
             let outcome = try execute(.pin(msisdn, change))
             guard outcome.status == .ok else { return Answer(refusal(outcome), outcome) }

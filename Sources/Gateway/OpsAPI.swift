@@ -36,6 +36,8 @@ public enum OpsAPI {
         case updateSubscriber(MSISDN, ProfileChange)
         /// `POST /api/subscribers/{msisdn}/topup` (`TOPUP`).
         case topUp(MSISDN, amount: Int64)
+        /// `GET /api/subscribers?prefix=&product=&status=&after=&limit=`
+        case listSubscribers(SubscriberQuery)
         /// `POST /api/subscribers/{msisdn}/pin` `{"action": "set", "pin": "12345"}`, or
         /// `"reset"` / `"unlock"` without a PIN.
         case pin(MSISDN, PINChange)
@@ -86,6 +88,26 @@ public enum OpsAPI {
                 kind = k
             }
             return method == "DELETE" ? .deleteRates(prefix: p, kind: kind) : .showRates(prefix: p, kind: kind)
+        case (.apiSubscribers, "GET"), (.apiSubscribers, "HEAD"):
+            let query = try queryParameters(request, allowed: ["prefix", "product", "status", "after", "limit"])
+            var q = SubscriberQuery()
+            if let text = query["prefix"] {
+                guard let prefix = PhoneNumber.normalisedPrefix(text) else { throw .badParameter("malformed prefix: digits, as 0630 or +3630") }
+                q.prefix = prefix
+            }
+            if let text = query["product"] {
+                guard let product = Product(rawValue: text) else { throw .badParameter("unknown product: prepaid, postpaid or mix") }
+                q.product = product
+            }
+            if let text = query["status"] {
+                guard let status = SubscriberStatus(rawValue: text) else { throw .badParameter("unknown status: active or suspended") }
+                q.status = status
+            }
+            if let text = query["after"] { q.after = try msisdn(text).digits }
+            if let text = query["limit"] {
+                q.limit = Int(try queryInteger(text, "limit", in: 1...Int64(SubscriberQuery.maximumLimit)))
+            }
+            return .listSubscribers(q)
         case (.apiSubscribers, _):
             _ = try queryParameters(request, allowed: [])
             let body = try JSONFields(request, allowed: ["msisdn", "product", "birth", "pin", "lang"])

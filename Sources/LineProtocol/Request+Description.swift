@@ -29,6 +29,7 @@ extension Request: CustomStringConvertible {
             if pin != nil { text += " pin=*****" }
             return text + " lang=\(s.language.rawValue)"
         case .subShow(let msisdn): return "SUB SHOW \(msisdn.digits)"
+        case .subList(let query): return "SUB LIST" + query.words.map { " " + $0 }.joined()
         case .pin(let msisdn, let change):
             if case .set = change { return "PIN SET \(msisdn.digits) *****" }
             return "PIN \(change.word) \(msisdn.digits)"

@@ -244,7 +244,59 @@ public enum RequestParser {
         return .success(.pin(msisdn, change))
     }
 
+    /// `SUB LIST [<prefix>] [product=…] [status=…] [after=<msisdn>] [limit=N]`.
+    static func parseSubList(_ arguments: inout ArgumentScanner) -> Result<Request, RequestError> {
+        var query = SubscriberQuery()
+        var seen: Set<String> = []
+        var first = true
+        while let token = arguments.next() {
+            let text = string(token)
+            defer { first = false }
+            guard let eq = text.firstIndex(of: "=") else {
+                guard first, let prefix = PhoneNumber.normalisedPrefix(text) else {
+                    return .failure(RequestError(.syntaxError, "malformed prefix: digits, as 0630 or +3630", verb: .sub))
+                }
+                query.prefix = prefix
+                continue
+            }
+            let name = text[..<eq].lowercased()
+            let value = String(text[text.index(after: eq)...])
+            guard seen.insert(name).inserted else {
+                return .failure(RequestError(.syntaxError, "\(name)= given twice", verb: .sub))
+            }
+            switch name {
+            case "product":
+                guard let product = Product(rawValue: value.lowercased()) else {
+                    return .failure(RequestError(.syntaxError, "unknown product: prepaid, postpaid or mix", verb: .sub))
+                }
+                query.product = product
+            case "status":
+                guard let status = SubscriberStatus(rawValue: value.lowercased()) else {
+                    return .failure(RequestError(.syntaxError, "unknown status: active or suspended", verb: .sub))
+                }
+                query.status = status
+            case "after":
+                guard let msisdn = MSISDN(parsing: value) else {
+                    return .failure(RequestError(.syntaxError, "malformed number: after", verb: .sub))
+                }
+                query.after = msisdn.digits
+            case "limit":
+                guard let limit = Int(value), (1...SubscriberQuery.maximumLimit).contains(limit) else {
+                    return .failure(RequestError(.syntaxError, "invalid limit: 1 to \(SubscriberQuery.maximumLimit)", verb: .sub))
+                }
+                query.limit = limit
+            default:
+                return .failure(.usage(.sub))
+            }
+        }
+        return .success(.subList(query))
+    }
+
     static func parseSub(_ arguments: inout ArgumentScanner) -> Result<Request, RequestError> {
+        var probe = arguments
+        if let word = probe.next(), string(word).uppercased() == "LIST" {
+            return parseSubList(&probe)
+        }
         guard let sub = arguments.next(), let msisdnToken = arguments.next() else { return .failure(.usage(.sub)) }
         guard let msisdn = msisdn(msisdnToken) else {
             return .failure(RequestError(.syntaxError, "malformed number: msisdn", verb: .sub))

@@ -34,7 +34,7 @@ extension Request.Verb {
                      usage: "RATE SET <prefix> <price> <premium|premium-mt|subscription|donation> [adult|noadult] | RATE DEL <prefix> [<kind>] | RATE LIST [<prefix>]",
                      usesStore: true, parse: RequestParser.parseRate),
         .sub: Entry(role: .operator,
-                    usage: "SUB ADD <msisdn> <prepaid|postpaid|mix> [birth=YYYY-MM-DD] [pin=NNNNN] [lang=hu|en] | SUB SHOW <msisdn>",
+                    usage: "SUB ADD <msisdn> <prepaid|postpaid|mix> [birth=YYYY-MM-DD] [pin=NNNNN] [lang=hu|en] | SUB SHOW <msisdn> | SUB LIST [<prefix>] [product=prepaid|postpaid|mix] [status=active|suspended] [after=<msisdn>] [limit=N]",
                     usesStore: true, parse: RequestParser.parseSub),
         .pin: Entry(role: .operator, usage: "PIN SET <msisdn> <pin> | PIN RESET <msisdn> | PIN UNLOCK <msisdn>",
                     usesStore: true, parse: RequestParser.parsePIN),

@@ -38,6 +38,8 @@ public enum Request: Hashable, Sendable {
     case subAdd(Subscriber, pin: String?)
     /// `SUB SHOW <msisdn>`.
     case subShow(MSISDN)
+    /// `SUB LIST [<prefix>] [product=…] [status=…] [after=<msisdn>] [limit=N]`.
+    case subList(SubscriberQuery)
     /// `PIN SET <msisdn> <pin>`, `PIN RESET <msisdn>`, `PIN UNLOCK <msisdn>`.
     case pin(MSISDN, PINChange)
     /// `RELOAD`: reads `Grammars/` again; a grammar with an error is refused and the one in
@@ -68,7 +70,7 @@ public enum Request: Hashable, Sendable {
         case .release: return .release
         case .outbox: return .outbox
         case .rateSet, .rateDelete, .rateList: return .rate
-        case .subAdd, .subShow: return .sub
+        case .subAdd, .subShow, .subList: return .sub
         case .pin: return .pin
         case .reload: return .reload
         case .ping: return .ping

@@ -94,6 +94,11 @@ public final class InMemoryStore: SubscriberStore, @unchecked Sendable {
                 .map { Purchase(at: $0.at, amount: $0.amount == .min ? .max : -$0.amount) }
         }
 
+        func subscribers(matching query: SubscriberQuery) throws -> [Subscriber] {
+            let all = state.subscribers.values.filter { s in query.matches(s) && query.after.map { s.msisdn.digits > $0 } ?? true }
+            return Array(all.sorted { $0.msisdn.digits < $1.msisdn.digits }.prefix(max(0, query.limit)))
+        }
+
         func lastBill(of msisdn: MSISDN) throws -> Bill? {
             state.bills[msisdn]?.max { $0.period < $1.period }
         }

@@ -138,6 +138,46 @@ public struct Subscriber: Hashable, Sendable {
 }
 
 /// The subscriber password (5 digits, 1412 map) and its lock-out state.
+/// Which subscribers `SUB LIST` and `GET /api/subscribers` show: those whose number
+/// starts with `prefix` (canonical digits), of a product and status when given, after
+/// the number `after` (the page before ended there), at most `limit`, in number order.
+public struct SubscriberQuery: Hashable, Sendable {
+    public var prefix: String
+    public var product: Product?
+    public var status: SubscriberStatus?
+    public var after: String?
+    public var limit: Int
+
+    /// A page holds at most this many.
+    public static let maximumLimit = 1_000
+    public static let defaultLimit = 50
+
+    public init(prefix: String = "", product: Product? = nil, status: SubscriberStatus? = nil, after: String? = nil,
+                limit: Int = SubscriberQuery.defaultLimit) {
+        self.prefix = prefix
+        self.product = product
+        self.status = status
+        self.after = after
+        self.limit = limit
+    }
+
+    /// The query as `SUB LIST` words (what is not the default).
+    public var words: [String] {
+        var words: [String] = prefix.isEmpty ? [] : [prefix]
+        if let product { words.append("product=\(product.rawValue)") }
+        if let status { words.append("status=\(status.rawValue)") }
+        if let after { words.append("after=\(after)") }
+        if limit != SubscriberQuery.defaultLimit { words.append("limit=\(limit)") }
+        return words
+    }
+
+    /// Whether `subscriber` is one the query shows (ignoring `after` and `limit`).
+    public func matches(_ subscriber: Subscriber) -> Bool {
+        subscriber.msisdn.digits.hasPrefix(prefix) && (product == nil || subscriber.product == product)
+            && (status == nil || subscriber.status == status)
+    }
+}
+
 /// What an operator does to a subscriber's PIN (issue 18): set one (the subscriber is
 /// told by a security notice), reset it to a new random one sent to the handset by SMS
 /// (never shown to the operator), or lift a lock-out early.

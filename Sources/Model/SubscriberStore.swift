@@ -16,6 +16,8 @@ public protocol StoreTransaction {
     func lastPurchase(of msisdn: MSISDN) throws -> Purchase?
     /// The latest closed bill.
     func lastBill(of msisdn: MSISDN) throws -> Bill?
+    /// The subscribers `query` shows, in number order.
+    func subscribers(matching query: SubscriberQuery) throws -> [Subscriber]
     /// Adds a closed bill (operators, demo data).
     func addBill(_ bill: Bill, of msisdn: MSISDN) throws
     /// The account with that login name, or `nil`.

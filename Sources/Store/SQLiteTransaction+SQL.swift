@@ -10,7 +10,7 @@ extension SQLiteTransaction {
 
     /// The SQL of every per-request statement.
     enum SQL: Int, CaseIterable {
-        case subscriber, pin, setPIN, lastPurchase, lastBill, addBill, account, saveAccount
+        case subscriber, subscriberList, pin, setPIN, lastPurchase, lastBill, addBill, account, saveAccount
         case addSubscriber, exists, postBalance, postUniversal, postUnbilled, postAllowance
         case purchaseBalance, purchaseUniversal, purchaseUnbilled, purchaseAllowance
         case ledger, audit, audit4, audit16, audit64
@@ -30,6 +30,16 @@ extension SQLiteTransaction {
                     SELECT product, status, birth_date, language, balance, universal_balance, unbilled, allowance,
                            last_purchase_at, last_purchase_amount
                     FROM subscribers WHERE msisdn = ?1
+                    """
+            case .subscriberList:
+                // A range of the primary key: [prefix, prefix + ":") holds every number
+                // that starts with the prefix (":" follows "9"), so a page is a bounded walk.
+                return """
+                    SELECT msisdn, product, status, birth_date, language, balance, universal_balance, unbilled, allowance
+                    FROM subscribers
+                    WHERE msisdn >= ?1 AND msisdn < ?1 || ':' AND msisdn > ?2
+                      AND (?3 IS NULL OR product = ?3) AND (?4 IS NULL OR status = ?4)
+                    ORDER BY msisdn LIMIT ?5
                     """
             case .pin:
                 // A subscriber without a pins row has never set a PIN; no subscriber, no row.

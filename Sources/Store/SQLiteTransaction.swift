@@ -79,24 +79,46 @@ final class SQLiteTransaction: StoreTransaction {
         defer { sqlite3_reset(s) }
         bind(s, 1, msisdn.digits)
         guard try step(s) else { return nil }
-        guard let product = Product(storeCode: sqlite3_column_int64(s, 0)),
-              let status = SubscriberStatus(storeCode: sqlite3_column_int64(s, 1)),
-              let language = Language(storeCode: sqlite3_column_int64(s, 3))
-        else { throw StoreFailure.corruptRow("subscriber \(msisdn.digits)") }
-        var birthDate: CalendarDate?
-        if sqlite3_column_type(s, 2) != SQLITE_NULL {
-            birthDate = Self.date(bytes(s, 2))
-            if birthDate == nil { throw StoreFailure.corruptRow("subscriber \(msisdn.digits) birth_date") }
-        }
-        let subscriber = Subscriber(msisdn: msisdn, product: product, status: status, birthDate: birthDate,
-                                    language: language, balance: sqlite3_column_int64(s, 4),
-                                    universalBalance: sqlite3_column_int64(s, 5), unbilled: sqlite3_column_int64(s, 6),
-                                    allowance: sqlite3_column_int64(s, 7))
+        let subscriber = try subscriberColumns(s, from: 0, msisdn: msisdn)
         lastRead = RowCache(
             subscriber: subscriber,
             purchase: sqlite3_column_type(s, 8) == SQLITE_NULL ? nil
                 : Self.purchase(at: sqlite3_column_int64(s, 8), ledgerAmount: sqlite3_column_int64(s, 9)))
         return subscriber
+    }
+
+    func subscribers(matching query: SubscriberQuery) throws -> [Subscriber] {
+        let s = try prepared(.subscriberList)
+        defer { sqlite3_reset(s) }
+        bind(s, 1, query.prefix)
+        bind(s, 2, query.after ?? "")
+        if let product = query.product { sqlite3_bind_int64(s, 3, product.storeCode) } else { sqlite3_bind_null(s, 3) }
+        if let status = query.status { sqlite3_bind_int64(s, 4, status.storeCode) } else { sqlite3_bind_null(s, 4) }
+        sqlite3_bind_int64(s, 5, Int64(max(0, query.limit)))
+        var found: [Subscriber] = []
+        while try step(s) {
+            found.append(try subscriberColumns(s, from: 1, msisdn: MSISDN(canonical: text(s, 0))))
+        }
+        return found
+    }
+
+    /// A subscriber from the columns product, status, birth_date, language, balance,
+    /// universal_balance, unbilled, allowance, starting at column `first`.
+    @inline(__always)
+    private func subscriberColumns(_ s: SQLiteStatement, from first: Int32, msisdn: MSISDN) throws -> Subscriber {
+        guard let product = Product(storeCode: sqlite3_column_int64(s, first)),
+              let status = SubscriberStatus(storeCode: sqlite3_column_int64(s, first + 1)),
+              let language = Language(storeCode: sqlite3_column_int64(s, first + 3))
+        else { throw StoreFailure.corruptRow("subscriber \(msisdn.digits)") }
+        var birthDate: CalendarDate?
+        if sqlite3_column_type(s, first + 2) != SQLITE_NULL {
+            birthDate = Self.date(bytes(s, first + 2))
+            if birthDate == nil { throw StoreFailure.corruptRow("subscriber \(msisdn.digits) birth_date") }
+        }
+        return Subscriber(msisdn: msisdn, product: product, status: status, birthDate: birthDate,
+                          language: language, balance: sqlite3_column_int64(s, first + 4),
+                          universalBalance: sqlite3_column_int64(s, first + 5), unbilled: sqlite3_column_int64(s, first + 6),
+                          allowance: sqlite3_column_int64(s, first + 7))
     }
 
     func pin(of msisdn: MSISDN) throws -> PINRecord? {

@@ -72,6 +72,35 @@ struct OpsAPIInProcessTests {
         #expect(topups.map(\.amount) == [1000, 1000])
     }
 
+    /// Issue 18: subscribers a page at a time, the same over the API and the line; bad
+    /// queries are refused.
+    @Test func subscribersAreListedAPageAtATime() throws {
+        let app = try TestGateway { line, _ in line.shutdownGrace = 0.3 }
+        let c = try app.httpClient()
+        let first = try parse(try send(c, "GET", "/api/subscribers?prefix=0630&product=prepaid&limit=2"))
+        let numbers = (first["subscribers"] as? [[String: Any]])?.compactMap { $0["msisdn"] as? String }
+        #expect(numbers == ["36301111111", "36304444444"] && first["next"] as? String == "36304444444", "\(first)")
+        let second = try parse(try send(c, "GET", "/api/subscribers?prefix=0630&product=prepaid&limit=2&after=36304444444"))
+        #expect((second["subscribers"] as? [[String: Any]])?.compactMap { $0["msisdn"] as? String } == ["36305555555"])
+        #expect(second["next"] is NSNull)
+        let suspended = try parse(try send(c, "GET", "/api/subscribers?status=suspended"))
+        #expect((suspended["subscribers"] as? [[String: Any]])?.count == 1)
+        for bad in ["limit=0", "limit=1001", "prefix=abc", "product=gold", "status=gone", "after=12", "color=red"] {
+            try expectError(try send(c, "GET", "/api/subscribers?\(bad)"), 400, "bad_parameter")
+        }
+        try expectError(try send(c, "GET", "/api/subscribers", headers: Self.simulator), 403, "forbidden")
+        let ops = try app.operatorClient()
+        #expect(try ops.send("SUB LIST +3630 product=prepaid limit=2") == [
+            "250-36301111111 prepaid active lang=hu balance=5000 universal=1000 unbilled=0 allowance=0",
+            "250-36304444444 prepaid active lang=hu balance=2000 universal=0 unbilled=0 allowance=0",
+            "250 OK 2 subscribers, more: after=36304444444",
+        ])
+        #expect(try ops.send("SUB LIST 0620") == ["250 OK 0 subscribers"])
+        app.stop()
+        let audit = try app.openStore().auditEntries(msisdn: nil).map(\.request)
+        #expect(audit.contains("SUB LIST 3630 product=prepaid limit=2"), "\(audit.suffix(5))")
+    }
+
     /// Issue 18: an operator sets, resets and unlocks a PIN over the API; a reset PIN is
     /// never in the answer; bad bodies are refused and change nothing.
     @Test func aPINIsSetResetAndUnlockedAndARefusalChangesNothing() throws {

@@ -66,7 +66,9 @@ struct OpsAPIRequestTests {
         #expect(HTTPRoute.match(method: "POST", path: "/api/subscribers/36301111111/topup") == .success(.apiTopUp))
         #expect(HTTPRoute.match(method: "PATCH", path: "/api/subscribers/36301111111") == .success(.apiSubscriber))
         #expect(HTTPRoute.match(method: "POST", path: "/api/subscribers/36301111111") == .failure(.methodNotAllowed(["GET", "HEAD", "PATCH"])))
-        #expect(HTTPRoute.match(method: "GET", path: "/api/subscribers") == .failure(.methodNotAllowed(["POST"])))
+        #expect(HTTPRoute.match(method: "GET", path: "/api/subscribers") == .success(.apiSubscribers))
+        #expect(HTTPRoute.match(method: "DELETE", path: "/api/subscribers") == .failure(.methodNotAllowed(["GET", "HEAD", "POST"])))
+        #expect(HTTPRoute.match(method: "POST", path: "/api/subscribers/36301111111/pin") == .success(.apiPIN))
         for path in ["/api/rates/", "/api/rates/0690/x", "/api", "/api/subscribers//topup", "/api/audit/"] {
             #expect(HTTPRoute.match(method: "GET", path: path) == .failure(.notFound), "\(path)")
         }

@@ -328,6 +328,30 @@ struct RequestParsingTests {
         #expect(parsed.description == description)
     }
 
+    @Test("SUB LIST: prefix and options in any order after it", arguments: [
+        ("SUB LIST", SubscriberQuery()),
+        ("sub list 0630", SubscriberQuery(prefix: "3630")),
+        ("SUB LIST +3630 status=SUSPENDED product=mix", SubscriberQuery(prefix: "3630", product: .mix, status: .suspended)),
+        ("SUB LIST after=06301111111 limit=1000", SubscriberQuery(after: "36301111111", limit: 1000)),
+    ])
+    func subList(line: String, query: SubscriberQuery) throws {
+        #expect(try parse(line).get() == .subList(query))
+    }
+
+    @Test("SUB LIST refusals", arguments: [
+        ("SUB LIST abc", "501 malformed prefix: digits, as 0630 or +3630"),
+        ("SUB LIST 0630 0631", "501 malformed prefix: digits, as 0630 or +3630"),
+        ("SUB LIST limit=0", "501 invalid limit: 1 to 1000"),
+        ("SUB LIST limit=x", "501 invalid limit: 1 to 1000"),
+        ("SUB LIST product=gold", "501 unknown product: prepaid, postpaid or mix"),
+        ("SUB LIST status=gone", "501 unknown status: active or suspended"),
+        ("SUB LIST after=12", "501 malformed number: after"),
+        ("SUB LIST limit=5 limit=6", "501 limit= given twice"),
+    ])
+    func subListRefusals(line: String, answer: String) {
+        #expect(parse(line).error?.description == answer)
+    }
+
     @Test("PIN refusals", arguments: [
         ("PIN SET 36301111111 1234", "501 invalid PIN: 5 digits"),
         ("PIN SET 36301111111 abcde", "501 invalid PIN: 5 digits"),

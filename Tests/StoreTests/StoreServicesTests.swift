@@ -322,6 +322,27 @@ import Testing
         }
     }
 
+    /// `SUB LIST`'s read: a prefix range in number order, filters, a page after a number.
+    @Test(arguments: Kind.allCases) func subscribersAreReadAPageAtATime(_ kind: Kind) throws {
+        let f = try fixture(kind)
+        let numbers = ["36701000001", "36701000002", "36701000003", "36711000001", "36709000001"]
+        try f.write { tx throws in
+            for (i, n) in numbers.enumerated() {
+                try tx.addSubscriber(Subscriber(msisdn: MSISDN(canonical: n), product: i == 1 ? .postpaid : .prepaid,
+                                                status: i == 2 ? .suspended : .active), pin: PINRecord(hash: nil))
+            }
+        }
+        try f.write { tx throws in
+            func list(_ q: SubscriberQuery) throws -> [String] { try tx.subscribers(matching: q).map(\.msisdn.digits) }
+            #expect(try list(SubscriberQuery(prefix: "367010")) == ["36701000001", "36701000002", "36701000003"])
+            #expect(try list(SubscriberQuery(prefix: "3670", product: .prepaid)) == ["36701000001", "36701000003", "36709000001"])
+            #expect(try list(SubscriberQuery(prefix: "3670", status: .suspended)) == ["36701000003"])
+            #expect(try list(SubscriberQuery(prefix: "3670", after: "36701000001", limit: 2)) == ["36701000002", "36701000003"])
+            #expect(try list(SubscriberQuery(prefix: "3671")) == ["36711000001"])
+            #expect(try list(SubscriberQuery(prefix: "3672")) == [])
+        }
+    }
+
     /// The SMPP duplicate memory's durable half: MOs kept with their replies, read back
     /// from a time on, and the oldest making room past the capacity.
     @Test(arguments: Kind.allCases) func rememberedMOsAreARingOfTheLatest(_ kind: Kind) throws {
