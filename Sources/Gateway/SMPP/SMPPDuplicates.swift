@@ -17,9 +17,9 @@ import Model
 /// number twice within it gets the first answer again instead of a second run. A 64-bit
 /// digest may collide (at 100 000 MOs remembered, about one chance in 10¹⁴ per MO).
 ///
-/// The memory outlives the process: each MO that runs is also kept in the store, in its
-/// own transaction (``RememberedMO``), and a start reloads those still in the window —
-/// an SMSC redelivering after a crash is answered, not charged again (issue 16).
+/// The memory outlives the process: each MO that runs is also kept in the store, in the
+/// transaction that applies it (``RememberedMO``), and a start reloads those still in the
+/// window: an SMSC redelivering after a crash is answered, not charged again (issue 16).
 struct SMPPDuplicates {
     let window: Double
     let limit: Int
