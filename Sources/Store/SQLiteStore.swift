@@ -102,6 +102,7 @@ public final class SQLiteStore: SubscriberStore, @unchecked Sendable {
     private let bindArena = BindArena()
     /// The rate table between writes (see ``RateTable``).
     private let rateCache = RateCache()
+    private let rememberRing = RememberRing()
 
     /// Whether opening may create the store.
     public enum Opening: Sendable {
@@ -240,7 +241,7 @@ public final class SQLiteStore: SubscriberStore, @unchecked Sendable {
             try db.inTransaction(.immediate) {
                 // Created per write so the statements it holds are released before the
                 // connection can be closed; within the write each is looked up once.
-                let tx = SQLiteTransaction(db, arena: bindArena, rates: rateCache)
+                let tx = SQLiteTransaction(db, arena: bindArena, rates: rateCache, ring: rememberRing)
                 defer { tx.finish() }
                 try tx.begin()
                 result = try body(tx)
@@ -274,7 +275,7 @@ public final class SQLiteStore: SubscriberStore, @unchecked Sendable {
 
     public func rememberedMOs(since: Int64) throws -> [RememberedMO] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT scope, key, at, replies FROM smpp_recent WHERE at >= ? ORDER BY rowid",
+            try Row.fetchAll(db, sql: "SELECT scope, key, at, replies FROM smpp_recent WHERE at >= ? ORDER BY seq",
                              arguments: [since]).compactMap { row in
                 RememberedMO.replies(stored: row[3]).map {
                     RememberedMO(scope: row[0], key: UInt64(bitPattern: row[1]), at: row[2], replies: $0)

@@ -19,7 +19,7 @@ extension SQLiteTransaction {
         case setting, settings, setSetting, deleteSetting, counter, incrementCounter
         case enqueue, pendingOutbox, pendingOutboxTo, pendingOutboxCount, markDelivered, auditEntries
         case awaitReceipt, takeReceipt, recordReceipt, failedOutboxCount
-        case idempotencyRecord, saveIdempotencyRecord, pruneIdempotency, rememberMO, forgetMO, rememberedMOs
+        case idempotencyRecord, saveIdempotencyRecord, pruneIdempotency, rememberMO, lastRememberedSeq, rememberedMOs
 
         var text: String {
             switch self {
@@ -202,12 +202,12 @@ extension SQLiteTransaction {
                         (SELECT account, key FROM idempotency WHERE at < ?1 ORDER BY at LIMIT ?2)
                     """
             case .rememberMO:
-                return "INSERT INTO smpp_recent(scope, key, at, replies) VALUES (?1, ?2, ?3, ?4)"
-            case .forgetMO:
-                // Rowids grow one by one: the row `capacity` back makes room (a ring).
-                return "DELETE FROM smpp_recent WHERE rowid <= ?1"
+                // A ring of fixed slots: the newest takes the place of the one `capacity` back.
+                return "INSERT OR REPLACE INTO smpp_recent(slot, seq, scope, key, at, replies) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+            case .lastRememberedSeq:
+                return "SELECT coalesce(max(seq), 0) FROM smpp_recent"
             case .rememberedMOs:
-                return "SELECT scope, key, at, replies FROM smpp_recent WHERE at >= ?1 ORDER BY rowid"
+                return "SELECT scope, key, at, replies FROM smpp_recent WHERE at >= ?1 ORDER BY seq"
             case .failedOutboxCount:
                 // Served by the partial index outbox_failed.
                 return "SELECT count(*) FROM outbox WHERE failed = 1"

@@ -314,19 +314,24 @@ extension SQLiteTransaction {
     }
 
     func rememberMO(_ mo: RememberedMO) throws {
+        if ring.last == nil {
+            // Once per process: the store's one writer numbers the MOs from here on.
+            let last = try prepared(.lastRememberedSeq)
+            defer { sqlite3_reset(last) }
+            _ = try step(last)
+            ring.last = sqlite3_column_int64(last, 0)
+        }
+        let seq = ring.last! + 1
+        ring.last = seq
         let s = try prepared(.rememberMO)
         defer { sqlite3_reset(s) }
-        bind(s, 1, mo.scope)
-        sqlite3_bind_int64(s, 2, Int64(bitPattern: mo.key))
-        sqlite3_bind_int64(s, 3, mo.at)
-        bind(s, 4, mo.storedReplies)
+        sqlite3_bind_int64(s, 1, seq % Int64(RememberedMO.capacity))
+        sqlite3_bind_int64(s, 2, seq)
+        bind(s, 3, mo.scope)
+        sqlite3_bind_int64(s, 4, Int64(bitPattern: mo.key))
+        sqlite3_bind_int64(s, 5, mo.at)
+        bind(s, 6, mo.storedReplies)
         _ = try step(s)
-        let oldest = sqlite3_last_insert_rowid(connection) - Int64(RememberedMO.capacity)
-        guard oldest > 0 else { return }
-        let forget = try prepared(.forgetMO)
-        defer { sqlite3_reset(forget) }
-        sqlite3_bind_int64(forget, 1, oldest)
-        _ = try step(forget)
     }
 
     func rememberedMOs(since: Int64) throws -> [RememberedMO] {

@@ -17,6 +17,12 @@ import Numbering
 ///   statement, which skips GRDB's `StatementArguments` arrays, argument validation and
 ///   `Row` objects: about half the CPU time of a small statement;
 /// - a subscriber load reads no PIN column.
+/// The number of the last SMPP MO kept in `smpp_recent`, read once per process (a
+/// transaction that rolls back after taking a number leaves a slot unused: harmless).
+final class RememberRing {
+    var last: Int64?
+}
+
 final class SQLiteTransaction: StoreTransaction {
     let db: Database
     let connection: SQLiteConnection?
@@ -44,12 +50,15 @@ final class SQLiteTransaction: StoreTransaction {
     let arena: BindArena
     /// The store's rate table, loaded on first use (see ``RateTable``).
     let rateCache: RateCache
+    /// The number of the last SMPP MO remembered (``rememberMO(_:)``).
+    let ring: RememberRing
 
-    init(_ db: Database, arena: BindArena, rates: RateCache) {
+    init(_ db: Database, arena: BindArena, rates: RateCache, ring: RememberRing) {
         self.db = db
         self.connection = db.sqliteConnection
         self.arena = arena
         self.rateCache = rates
+        self.ring = ring
         arena.reset()
         pendingAudits.reserveCapacity(256)  // one allocation for a whole pass
     }

@@ -518,7 +518,7 @@ import Testing
         #expect(try store.appliedMigrations() == Migrations.names)
         #expect(Array(Migrations.names.prefix(v1.count)) == v1)
         #expect(Migrations.names.dropFirst(v1.count)
-                == ["v2-rates", "v2-subscriptions", "v2-settings", "v2-counters", "v2-outbox", "v3-hot-rows", "v4-outbox-receipts", "v5-outbox-secrets", "v6-meta", "v7-idempotency", "v8-smpp-recent"])
+                == ["v2-rates", "v2-subscriptions", "v2-settings", "v2-counters", "v2-outbox", "v3-hot-rows", "v4-outbox-receipts", "v5-outbox-secrets", "v6-meta", "v7-idempotency", "v8-smpp-recent", "v9-smpp-recent-slots"])
         #expect(try store.subscriber("36301234567")?.balance == 700)
         #expect(try store.ledgerDiscrepancies().isEmpty)
         let number = msisdn("36301234567")
@@ -558,7 +558,7 @@ import Testing
                 (4, '36301234567', 'balance', 0, 'topup');
             """)
         let store = try SQLiteStore(path: dir.db())
-        #expect(try store.appliedMigrations().last == "v8-smpp-recent")
+        #expect(try store.appliedMigrations().last == "v9-smpp-recent-slots")
         #expect(try store.ledgerDiscrepancies().isEmpty)
         try store.write { tx throws in
             let mix = try #require(try tx.subscriber(msisdn("36303333333")))

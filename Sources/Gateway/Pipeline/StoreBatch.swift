@@ -39,8 +39,9 @@ public enum StoreWork: Sendable {
                 let outcome = try batch.engine.execute(work.command, context, in: batch.tx)
                 if let scope = work.rememberScope {
                     // An SMPP MO: kept for the duplicate memory of the next start.
+                    // The reply whole: it is cut into parts again only if a restart reloads it.
                     try batch.tx.rememberMO(RememberedMO(scope: scope, key: work.rememberKey, at: batch.now,
-                                                         replies: outcome.replyParts))
+                                                         replies: outcome.reply.map { [$0] } ?? []))
                 }
                 return .outcome(outcome)
             }

@@ -1,4 +1,5 @@
 import Crypto
+import Engine
 import Model
 
 /// MOs a link has run lately, to recognise one the SMSC delivers again because our
@@ -107,35 +108,46 @@ struct SMPPDuplicates {
     /// starts: a redelivery after a restart is still answered, not run again.
     mutating func restore(_ remembered: [RememberedMO], now: Double) {
         for mo in remembered where Double(mo.at) >= now - window {
-            _ = committed(mo.key, replies: mo.replies, now: Double(mo.at))
+            // Kept whole (``StoreWork``): cut into SMS parts as the MO's answer was.
+            let parts = mo.replies.flatMap { Outcome(status: .ok, reply: $0, result: "").replyParts }
+            _ = committed(mo.key, replies: parts, now: Double(mo.at))
         }
         expire(upTo: UInt32(now))
     }
 
-    /// The key of an MO: the SMSC's id when there is one, else its content. A digest
-    /// that is the same in every process (the store keeps keys across restarts) and that
-    /// no sender can aim at another's MO (a collision would answer them with its reply):
-    /// the first 64 bits of SHA-256 over the length-prefixed fields.
+    /// The key of an MO: the SMSC's id when there is one, else its content. The same in
+    /// every process (the store keeps keys across restarts) and not one a sender can aim
+    /// at another's MO (a collision would answer them with its reply): SipHash-2-4 of the
+    /// length-prefixed fields, keyed with ``hashKey``.
     static func key(moID: [UInt8]?, from: String, to: String, text: String, part: (UInt16, UInt8)?) -> UInt64 {
-        var h = SHA256()
-        func field(_ bytes: some Collection<UInt8>) {
-            var n = UInt32(bytes.count).bigEndian
-            withUnsafeBytes(of: &n) { h.update(bufferPointer: $0) }
-            h.update(data: Array(bytes))
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(24 + (moID?.count ?? from.utf8.count + to.utf8.count + text.utf8.count))
+        func field(_ field: some Collection<UInt8>) {
+            let n = UInt32(field.count)
+            bytes += [UInt8(n >> 24), UInt8(n >> 16 & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n & 0xFF)]
+            bytes += field
         }
         if let moID {
-            field([0])
+            bytes.append(0)
             field(moID)
         } else {
-            field([1])
+            bytes.append(1)
             field(from.utf8)
             field(to.utf8)
             field(text.utf8)
             let p = part ?? (0, 0)
-            field([UInt8(p.0 >> 8), UInt8(p.0 & 0xFF), p.1])
+            bytes += [UInt8(p.0 >> 8), UInt8(p.0 & 0xFF), p.1]
         }
-        return h.finalize().withUnsafeBytes { raw in
-            raw.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
-        }
+        return hashKey.hash(bytes)
     }
+
+    /// The hash's key: from the server key (``PasswordHash/key``, the key file beside the
+    /// store) when there is one, so that only its holder could aim a collision; a fixed
+    /// one for a store without a key.
+    static let hashKey: SipHash = {
+        guard let key = PasswordHash.key else { return SipHash(k0: 0x5365_6c66_6361_7265, k1: 0x534d_5050_6475_7073) }
+        let code = Array(HMAC<SHA256>.authenticationCode(for: Array("smpp-duplicates".utf8), using: SymmetricKey(data: key)))
+        func word(_ at: Int) -> UInt64 { code[at..<at + 8].reduce(0) { $0 << 8 | UInt64($1) } }
+        return SipHash(k0: word(0), k1: word(8))
+    }()
 }
