@@ -14,6 +14,9 @@ KANNEL_PKGS := kannel kannel-extras
 # curl: the TLS clients the TLS test speaks to the server with (make test only).
 SMPP_PKGS  := libnet-smpp-perl
 TLS_PKGS   := openssl curl
+# prlimit and chattr: the store-fault tests fill the disk (a file-size limit on the running
+# server) and make the WAL unwritable (make test only; both are in a standard Debian).
+FAULT_PKGS := util-linux e2fsprogs
 # wrk: the load generator of the benchmark's HTTP Kannel series; libpq-dev: the C
 # ceiling of ../shared/tools links it for its PostgreSQL modes (make bench only).
 BENCH_PKGS := wrk libpq-dev
@@ -42,6 +45,7 @@ test-deps: deps
 	  || echo "warning: could not install $(KANNEL_PKGS); the Kannel end-to-end test will be skipped"
 	@$(call install_missing,$(SMPP_PKGS))
 	@$(call install_missing,$(TLS_PKGS))
+	@$(call install_missing,$(FAULT_PKGS))
 
 ## bench-deps: what only the benchmark needs (Kannel, wrk), on top of deps.
 bench-deps: test-deps
