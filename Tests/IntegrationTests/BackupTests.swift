@@ -31,7 +31,7 @@ struct BackupTests {
         // Consistent, and opened with the key beside it (the default path).
         let (checked, report) = try runSelfcare(["db", "check", "--db", backup])
         #expect(checked == 0 && report.contains("every balance equals the sum of its ledger"), "\(report)")
-        let copied = try DatabaseQueue(path: backup).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM ledger WHERE kind = 'topup'") ?? -1 }
+        let copied = try rawSQLite(at: backup).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM ledger WHERE kind = 'topup'") ?? -1 }
         #expect((0...300).contains(copied))
         // Not over an existing file.
         let (again, refused) = try runSelfcare(["db", "backup", "--db", store.path, backup])

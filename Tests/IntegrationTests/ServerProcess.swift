@@ -205,7 +205,14 @@ extension TemporaryStore {
     /// SQLite is configured first, as the server does: the first connection of the test
     /// process fixes SQLite's threading mode for all of them (SQLiteStoreTests checks it).
     func rawDatabase() throws -> DatabaseQueue {
-        _ = SQLiteStore.processConfigured
-        return try DatabaseQueue(path: path)
+        try rawSQLite(at: path)
     }
+}
+
+/// Any store file through GRDB. Every raw connection a test opens goes through here:
+/// SQLite is configured first, as the server does, because the first connection of the
+/// test process fixes SQLite's threading mode for all of them (SQLiteStoreTests checks it).
+func rawSQLite(at path: String) throws -> DatabaseQueue {
+    _ = SQLiteStore.processConfigured
+    return try DatabaseQueue(path: path)
 }
