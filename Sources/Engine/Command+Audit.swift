@@ -43,8 +43,11 @@ extension Command {
             if case .set = change { return "PIN SET \(msisdn.digits) *****" }
             return "PIN \(change.word) \(msisdn.digits)"
         case .updateSubscriber(let msisdn, let change):
-            // The words `SUB ADD` uses; the line protocol has no verb for it yet.
             return "SUB SET \(msisdn.digits) \(change.options)"
+        case .endSubscriber(let msisdn):
+            return "SUB END \(msisdn.digits)"
+        case .closeBills(let run):
+            return "BILL CLOSE " + run.words.joined(separator: " ")
         }
     }
 }

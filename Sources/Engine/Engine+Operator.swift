@@ -14,6 +14,7 @@ extension Engine {
         guard let subscriber = try tx.subscriber(msisdn) else {
             return .unknownSubscriber(lang.render("subscriber.unknown", ["msisdn": msisdn.digits]))
         }
+        guard subscriber.status != .terminated else { return .refused(nil, reason: "terminated") }
         guard subscriber.product != .postpaid else {
             return .refused(lang.render("topup.postpaid", ["msisdn": msisdn.digits]), reason: "postpaid")
         }
@@ -80,11 +81,14 @@ extension Engine {
     func addSubscriber(_ subscriber: Subscriber, pin: String?, _ context: RequestContext,
                        _ tx: any StoreTransaction) throws -> Outcome {
         if let problem = Engine.birthDateProblem(subscriber.birthDate, now: context.now) { return .invalid(problem) }
-        if try tx.subscriber(subscriber.msisdn) != nil {
-            return .refused(nil, reason: "subscriber \(subscriber.msisdn.digits) exists")
-        }
         if let pin, pin.utf8.count != 5 || !pin.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
             return .invalid("the PIN must be 5 digits")
+        }
+        if let existing = try tx.subscriber(subscriber.msisdn) {
+            guard existing.status == .terminated else {
+                return .refused(nil, reason: "subscriber \(subscriber.msisdn.digits) exists")
+            }
+            return try reuseNumber(of: existing, for: subscriber, pin: pin, context, tx)
         }
         var fresh = subscriber
         fresh.balance = 0
@@ -125,11 +129,16 @@ extension Engine {
                 continue
             }
             // Times are stored as Unix seconds; operators read Budapest local time.
-            if key == Engine.sinceSetting || key == Engine.barringLockedSetting, let at = Int64(value) {
+            if Engine.timeSettings.contains(key), let at = Int64(value) {
                 lines.append("setting \(key) \(messages(.en).time(at))")
             } else {
                 lines.append("setting \(key) \(value)")
             }
+        }
+        if let bill = try tx.lastBill(of: msisdn) { lines.append("bill \(bill.period) \(bill.amount)") }
+        for row in try tx.recentLedger(of: msisdn, limit: Engine.shownLedgerRows) {
+            lines.append("ledger \(messages(.en).time(row.at)) \(row.bucket.rawValue) \(row.amount > 0 ? "+" : "")\(row.amount) "
+                + "\(row.kind.rawValue)" + (row.reference.map { " (\($0))" } ?? ""))
         }
         return .ok(nil, result: "subscriber \(s.msisdn.digits)", lines: lines)
     }
@@ -173,16 +182,41 @@ extension Engine {
     /// the barring password.
     static let secretSettings: Set<String> = [Engine.purchaseCodeSetting, Engine.barringPasswordSetting]
 
-    /// Changes language, status or birth date (`PATCH /api/subscribers/…`); the result
-    /// names each old and new value for the audit row. Money never moves here.
+    /// Settings holding a Unix time, shown as Budapest local time.
+    static let timeSettings: Set<String> = [Engine.sinceSetting, Engine.barringLockedSetting, Engine.terminatedSetting]
+
+    /// Ledger rows `SUB SHOW` lists, newest first.
+    static let shownLedgerRows = 10
+
+    /// Changes language, status, birth date, product or Mix allowance (`SUB SET`,
+    /// `PATCH /api/subscribers/…`); the result names each old and new value, and the
+    /// money a product change moved, for the audit row. Money moves only through the
+    /// ledger (``changeProduct(_:to:_:_:)``, ``setAllowance(_:to:_:_:)``).
     func updateSubscriber(_ msisdn: MSISDN, _ change: ProfileChange, _ context: RequestContext,
                           _ tx: any StoreTransaction) throws -> Outcome {
         guard !change.isEmpty else { return .invalid("nothing to change") }
         if let problem = Engine.birthDateProblem(change.birthDate, now: context.now) { return .invalid(problem) }
+        if change.status == .terminated { return .invalid("a subscriber is ended with SUB END, not a status") }
+        if let allowance = change.allowance, !(0...Engine.maximumAllowance).contains(allowance) {
+            return .invalid("allowance: 0 to \(Engine.maximumAllowance)")
+        }
         guard var s = try tx.subscriber(msisdn) else {
             return .unknownSubscriber(messages(.en).render("subscriber.unknown", ["msisdn": msisdn.digits]))
         }
+        guard s.status != .terminated else {
+            return .refused(nil, reason: "subscriber \(msisdn.digits) is terminated: SUB ADD gives the number to someone new")
+        }
+        if change.allowance != nil, (change.product ?? s.product) != .mix {
+            return .refused(nil, reason: "an allowance is Mix's: subscriber \(msisdn.digits) is \((change.product ?? s.product).rawValue)")
+        }
         var changed: [String] = []
+        if let product = change.product {
+            guard let moved = try changeProduct(&s, to: product, context, tx) else {
+                return .refused(nil, reason: "the universal balance would overflow")
+            }
+            changed += moved
+        }
+        if let allowance = change.allowance { changed += try setAllowance(&s, to: allowance, context, tx) }
         if let language = change.language, language != s.language {
             changed.append("lang \(s.language.rawValue) -> \(language.rawValue)")
             s.language = language
@@ -209,32 +243,6 @@ extension Engine {
         if !messages.isEmpty { try tx.markDelivered(messages.map(\.id), at: context.now) }
         return .ok(nil, result: messages.count == 1 ? "1 message" : "\(messages.count) messages",
                    lines: messages.map { "\($0.id) \($0.sender) \($0.recipient) \($0.text)" })
-    }
-}
-
-/// What an operator changes of a subscriber's profile: any of language, status and birth
-/// date (`nil`: as it is). Money is not part of it: that is ``Command/topUp(_:amount:)``.
-public struct ProfileChange: Sendable, Equatable {
-    public var language: Language?
-    public var status: SubscriberStatus?
-    public var birthDate: CalendarDate?
-
-    public init(language: Language? = nil, status: SubscriberStatus? = nil, birthDate: CalendarDate? = nil) {
-        self.language = language
-        self.status = status
-        self.birthDate = birthDate
-    }
-
-    public var isEmpty: Bool { language == nil && status == nil && birthDate == nil }
-
-    /// `lang=en status=suspended birth=2001-02-03`: the options as `SUB ADD` writes them,
-    /// for the audit row.
-    public var options: String {
-        var words: [String] = []
-        if let language { words.append("lang=\(language.rawValue)") }
-        if let status { words.append("status=\(status.rawValue)") }
-        if let birthDate { words.append("birth=\(birthDate.iso)") }
-        return words.joined(separator: " ")
     }
 }
 

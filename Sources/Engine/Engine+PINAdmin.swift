@@ -21,6 +21,7 @@ extension Engine {
         guard let subscriber = try tx.subscriber(msisdn) else {
             return .unknownSubscriber(messages(.en).render("subscriber.unknown", ["msisdn": msisdn.digits]))
         }
+        guard subscriber.status != .terminated else { return .refused(nil, reason: "terminated") }
         let turn = Turn(subscriber: subscriber, lang: messages(subscriber.language),
                         destination: Destination(parsing: Engine.noticeSender)!, context: context, tx: tx)
         switch change {

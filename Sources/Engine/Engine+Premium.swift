@@ -72,7 +72,7 @@ extension Engine {
     /// subscriber gets a notice. Any other MT is delivered free.
     func receivedMT(from: Destination, to: MSISDN, text: String, _ context: RequestContext,
                     _ tx: any StoreTransaction) throws -> Outcome {
-        guard let subscriber = try tx.subscriber(to) else {
+        guard let subscriber = try liveSubscriber(to, tx) else {
             return .unknownSubscriber(messages(.hu).render("subscriber.unknown", ["msisdn": to.digits]))
         }
         let lang = messages(subscriber.language)

@@ -22,7 +22,7 @@ extension Engine {
     /// An MO SMS: identify the sender, let the grammar say what the text asks for, run it.
     func sms(from: MSISDN, to: Destination, _ recognition: Recognition, _ context: RequestContext,
              _ tx: any StoreTransaction) throws -> Outcome {
-        guard let subscriber = try tx.subscriber(from) else {
+        guard let subscriber = try liveSubscriber(from, tx) else {
             return .unknownSubscriber(messages(.hu).render("subscriber.unknown", ["msisdn": from.digits]))
         }
         let lang = messages(subscriber.language)

@@ -146,7 +146,7 @@ extension Engine {
         guard target != sender.msisdn else {
             return .refused(lang.render("transfer.self"), reason: "own number")
         }
-        guard let recipient = try turn.tx.subscriber(target) else {
+        guard let recipient = try liveSubscriber(target, turn.tx) else {
             return .refused(lang.render("transfer.unknownTarget", ["number": display(target)]), reason: "target not a subscriber")
         }
         let month = String(CivilTime.budapestDate(turn.now).iso.prefix(7))

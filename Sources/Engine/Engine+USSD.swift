@@ -39,7 +39,7 @@ extension Engine {
               _ tx: any StoreTransaction) throws -> Outcome {
         let input = raw.trimmedSpaces
         var outcome: Outcome
-        if let subscriber = try tx.subscriber(from) {
+        if let subscriber = try liveSubscriber(from, tx) {
             let turn = Turn(subscriber: subscriber, lang: messages(subscriber.language),
                             destination: .shortCode(Engine.ussdLabel), context: context, tx: tx)
             if let open = dialogue, !USSDDialogue.isCode(input) {

@@ -94,6 +94,12 @@ public final class Engine: Sendable {
         case .listSubscribers(let query):
             msisdn = nil
             outcome = try listSubscribers(query, tx)
+        case .endSubscriber(let target):
+            msisdn = target.digits
+            outcome = try endSubscriber(target, context, tx)
+        case .closeBills(let run):
+            msisdn = run.msisdn?.digits
+            outcome = try closeBills(run, context, tx)
         case .ussd(let from, let input, let dialogue):
             msisdn = from.digits
             let masked = maskedUSSD(input, dialogue: dialogue)
@@ -116,7 +122,8 @@ public final class Engine: Sendable {
         case .topUp: return "topup"
         case .outbox: return "outbox"
         case .setRate, .deleteRates, .listRates: return "rate"
-        case .addSubscriber, .showSubscriber, .updateSubscriber, .listSubscribers: return "sub"
+        case .addSubscriber, .showSubscriber, .updateSubscriber, .listSubscribers, .endSubscriber: return "sub"
+        case .closeBills: return "bill"
         case .pin: return "pin"
         case .ussd: return "ussd"
         }
@@ -240,6 +247,10 @@ public enum Command: Sendable, Equatable {
     case pin(MSISDN, PINChange)
     /// An operator lists subscribers (a page of them).
     case listSubscribers(SubscriberQuery)
+    /// An operator ends a subscriber's subscription to the network (`terminated`).
+    case endSubscriber(MSISDN)
+    /// An operator closes a postpaid month: one subscriber's, or a page of all.
+    case closeBills(BillRun)
     /// Subscriber `from` sent `input` on USSD: a code (`**21*06301234567#`, `*1412#`) or,
     /// when `dialogue` is the dialogue the transport holds open for them, an answer to its
     /// screen. The outcome's ``Outcome/dialogue`` is what the transport keeps next.

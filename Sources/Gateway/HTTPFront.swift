@@ -437,7 +437,8 @@ extension HTTPRoute {
     var service: String? {
         switch self {
         case .apiRates, .apiRate: return "rate"
-        case .apiSubscribers, .apiSubscriber: return "sub"
+        case .apiSubscribers, .apiSubscriber, .apiSubscriberEnd: return "sub"
+        case .apiBillsClose: return "bill"
         case .apiTopUp: return "topup"
         case .apiPIN: return "pin"
         case .apiAudit: return "audit"

@@ -21,6 +21,8 @@ public enum HTTPRoute: String, Sendable, CaseIterable {
     case apiSubscriber = "api_subscriber"
     case apiTopUp = "api_topup"
     case apiPIN = "api_pin"
+    case apiSubscriberEnd = "api_subscriber_end"
+    case apiBillsClose = "api_bills_close"
     case apiAudit = "api_audit"
 
     /// The path this endpoint answers; a `{name}` segment stands for any one segment.
@@ -36,6 +38,8 @@ public enum HTTPRoute: String, Sendable, CaseIterable {
         case .apiSubscriber: return "/api/subscribers/{msisdn}"
         case .apiTopUp: return "/api/subscribers/{msisdn}/topup"
         case .apiPIN: return "/api/subscribers/{msisdn}/pin"
+        case .apiSubscriberEnd: return "/api/subscribers/{msisdn}/end"
+        case .apiBillsClose: return "/api/bills/close"
         case .apiAudit: return "/api/audit"
         }
     }
@@ -48,7 +52,7 @@ public enum HTTPRoute: String, Sendable, CaseIterable {
         case .kannelSMS: return ["GET", "POST"]
         case .apiRates, .apiAudit: return ["GET", "HEAD"]
         case .apiRate: return ["GET", "HEAD", "PUT", "DELETE"]
-        case .ussd, .apiTopUp, .apiPIN: return ["POST"]
+        case .ussd, .apiTopUp, .apiPIN, .apiSubscriberEnd, .apiBillsClose: return ["POST"]
         case .apiSubscribers: return ["GET", "HEAD", "POST"]
         case .apiSubscriber: return ["GET", "HEAD", "PATCH"]
         }

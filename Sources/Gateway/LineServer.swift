@@ -399,6 +399,9 @@ public final class LineServer {
         case .subAdd(let subscriber, let pin): return command(.addSubscriber(subscriber, pin: pin))
         case .subShow(let msisdn): return command(.showSubscriber(msisdn))
         case .subList(let query): return command(.listSubscribers(query))
+        case .subSet(let msisdn, let change): return command(.updateSubscriber(msisdn, change))
+        case .subEnd(let msisdn): return command(.endSubscriber(msisdn))
+        case .billClose(let run): return command(.closeBills(run))
         case .pin(let msisdn, let change): return command(.pin(msisdn, change))
         case .ussd(let msisdn, let text):
             // The dialogue is the one this batch left for the number, else the open one.
@@ -484,7 +487,8 @@ public final class LineServer {
                 case .success(let summary): session.out.line(.ok, summary)
                 case .failure(let error): session.out.line(.refused, "Grammar refused, the previous one stays: \(error)")
                 }
-            case .empty, .sms, .topup, .mt, .ussd, .outbox, .rateSet, .rateDelete, .rateList, .subAdd, .subShow, .subList, .pin:
+            case .empty, .sms, .topup, .mt, .ussd, .outbox, .rateSet, .rateDelete, .rateList, .subAdd, .subShow, .subList, .pin,
+                 .subSet, .subEnd, .billClose:
                 break
             }
         }

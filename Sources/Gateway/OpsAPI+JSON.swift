@@ -26,7 +26,8 @@ struct JSONFields {
         guard case .object(let members) = value else { throw .badJSON("the body must be a JSON object, not \(value.typeName)") }
         for member in members where !allowed.contains(member.key) {
             throw HTTPError(status: 400, code: "unknown_field",
-                            message: "unknown field \"\(member.key)\": use \(allowed.sorted().joined(separator: ", "))")
+                            message: "unknown field \"\(member.key)\": "
+                                + (allowed.isEmpty ? "this endpoint takes no fields" : "use \(allowed.sorted().joined(separator: ", "))"))
         }
         self.members = members
     }
@@ -52,6 +53,12 @@ struct JSONFields {
         guard let value = value(name) else { return nil }
         guard case .bool(let flag) = value else { throw .badField(name, "must be true or false, not \(value.typeName)") }
         return flag
+    }
+
+    /// ``integer(_:in:unit:)``, or `nil` when absent.
+    func optionalInteger(_ name: String, in range: ClosedRange<Int64>, unit: String) throws(HTTPError) -> Int64? {
+        guard value(name) != nil else { return nil }
+        return try integer(name, in: range, unit: unit)
     }
 
     /// A whole number in `range` (`1.5`, `1e3` and `"500"` are refused).

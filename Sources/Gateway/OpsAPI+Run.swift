@@ -1,6 +1,7 @@
 import Engine
 import EventLoop
 import HTTP
+import JSON
 import Model
 import Numbering
 
@@ -99,6 +100,28 @@ extension OpsAPI {
             // The result says what was done; a reset PIN is never in it.
             return Answer(.json(200, ["msisdn": .string(msisdn.digits), "action": .string(change.word.lowercased()),
                                       "result": .string(outcome.result)]), outcome)
+
+        case .endSubscriber(let msisdn):
+            let outcome = try execute(.endSubscriber(msisdn))
+            guard outcome.status == .ok, let record = try engine.subscriberRecord(msisdn, in: tx) else {
+                return Answer(refusal(outcome), outcome)
+            }
+            var body = json(record)
+            if case .object(var members) = body {
+                members.append(JSONMember("result", .string(outcome.result)))
+                body = .object(members)
+            }
+            return Answer(.json(200, body), outcome)
+
+        case .closeBills(let run):
+            let outcome = try execute(.closeBills(run))
+            guard outcome.status == .ok else { return Answer(refusal(outcome), outcome) }
+            // The cursor of the next page, when the result names one.
+            let marker = "more: after="
+            let next = outcome.result.range(of: marker).map { String(outcome.result[$0.upperBound...]) }
+            return Answer(.json(200, ["period": .string(run.period), "result": .string(outcome.result),
+                                      "skipped": .array(outcome.lines.map { .string($0) }),
+                                      "after": next.map { .string($0) } ?? .null]), outcome)
 
         case .audit(let msisdn, let since, let limit):
             let entries = try tx.auditEntries(msisdn: msisdn, since: since, limit: limit)

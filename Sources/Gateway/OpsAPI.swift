@@ -32,8 +32,13 @@ public enum OpsAPI {
         case addSubscriber(Subscriber, pin: String?)
         /// `GET /api/subscribers/{msisdn}` (`SUB SHOW`).
         case showSubscriber(MSISDN)
-        /// `PATCH /api/subscribers/{msisdn}`: language, status, birth date.
+        /// `PATCH /api/subscribers/{msisdn}`: language, status, birth date, product,
+        /// Mix allowance (`SUB SET`).
         case updateSubscriber(MSISDN, ProfileChange)
+        /// `POST /api/subscribers/{msisdn}/end` (`SUB END`).
+        case endSubscriber(MSISDN)
+        /// `POST /api/bills/close` `{"period": "2026-10", "msisdn"?, "after"?, "limit"?}` (`BILL CLOSE`).
+        case closeBills(BillRun)
         /// `POST /api/subscribers/{msisdn}/topup` (`TOPUP`).
         case topUp(MSISDN, amount: Int64)
         /// `GET /api/subscribers?prefix=&product=&status=&after=&limit=`
@@ -100,7 +105,7 @@ public enum OpsAPI {
                 q.product = product
             }
             if let text = query["status"] {
-                guard let status = SubscriberStatus(rawValue: text) else { throw .badParameter("unknown status: active or suspended") }
+                guard let status = SubscriberStatus(rawValue: text) else { throw .badParameter("unknown status: active, suspended or terminated") }
                 q.status = status
             }
             if let text = query["after"] { q.after = try msisdn(text).digits }
@@ -126,12 +131,35 @@ public enum OpsAPI {
         case (.apiSubscriber, "PATCH"):
             _ = try queryParameters(request, allowed: [])
             let target = try msisdn(parameter)
-            let body = try JSONFields(request, allowed: ["lang", "status", "birth"])
+            let body = try JSONFields(request, allowed: ["lang", "status", "birth", "product", "allowance"])
             let change = ProfileChange(language: try body.optionalChoice("lang", of: Language.self),
                                        status: try body.optionalChoice("status", of: SubscriberStatus.self),
-                                       birthDate: try body.optionalDate("birth"))
-            guard !change.isEmpty else { throw .badField("body", "give at least one of lang, status, birth") }
+                                       birthDate: try body.optionalDate("birth"),
+                                       product: try body.optionalChoice("product", of: Product.self),
+                                       allowance: try body.optionalInteger("allowance", in: 0...Engine.maximumAllowance, unit: "Ft"))
+            guard !change.isEmpty else { throw .badField("body", "give at least one of lang, status, birth, product, allowance") }
+            if change.status == .terminated { throw .badField("status", "a subscriber is ended with POST /api/subscribers/{msisdn}/end") }
             return .updateSubscriber(target, change)
+        case (.apiSubscriberEnd, _):
+            _ = try queryParameters(request, allowed: [])
+            let target = try msisdn(parameter)
+            // Nothing to say but the number: no body, or an empty object.
+            if !request.body.isEmpty { _ = try JSONFields(request, allowed: []) }
+            return .endSubscriber(target)
+        case (.apiBillsClose, _):
+            _ = try queryParameters(request, allowed: [])
+            let body = try JSONFields(request, allowed: ["period", "msisdn", "after", "limit"])
+            guard let period = BillRun.period(try body.string("period")) else { throw .badField("period", "a month, YYYY-MM (2026-10), or \"last\"") }
+            var run = BillRun(period: period)
+            if let number = try body.optionalString("msisdn") { run.msisdn = try msisdn(number) }
+            if let number = try body.optionalString("after") { run.after = try msisdn(number).digits }
+            if let limit = try body.optionalInteger("limit", in: 1...Int64(BillRun.maximumLimit), unit: "subscribers") {
+                run.limit = Int(limit)
+            }
+            if run.msisdn != nil, run.after != nil || run.limit != BillRun.defaultLimit {
+                throw .badField("msisdn", "after and limit page a run over all subscribers, not one")
+            }
+            return .closeBills(run)
         case (.apiSubscriber, _):
             _ = try queryParameters(request, allowed: [])
             return .showSubscriber(try msisdn(parameter))

@@ -30,6 +30,9 @@ extension Request: CustomStringConvertible {
             return text + " lang=\(s.language.rawValue)"
         case .subShow(let msisdn): return "SUB SHOW \(msisdn.digits)"
         case .subList(let query): return "SUB LIST" + query.words.map { " " + $0 }.joined()
+        case .subSet(let msisdn, let change): return "SUB SET \(msisdn.digits) \(change.options)"
+        case .subEnd(let msisdn): return "SUB END \(msisdn.digits)"
+        case .billClose(let run): return "BILL CLOSE " + run.words.joined(separator: " ")
         case .pin(let msisdn, let change):
             if case .set = change { return "PIN SET \(msisdn.digits) *****" }
             return "PIN \(change.word) \(msisdn.digits)"

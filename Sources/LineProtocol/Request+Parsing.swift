@@ -246,50 +246,85 @@ public enum RequestParser {
 
     /// `SUB LIST [<prefix>] [product=…] [status=…] [after=<msisdn>] [limit=N]`.
     static func parseSubList(_ arguments: inout ArgumentScanner) -> Result<Request, RequestError> {
-        var query = SubscriberQuery()
-        var seen: Set<String> = []
-        var first = true
-        while let token = arguments.next() {
-            let text = string(token)
-            defer { first = false }
-            guard let eq = text.firstIndex(of: "=") else {
-                guard first, let prefix = PhoneNumber.normalisedPrefix(text) else {
-                    return .failure(RequestError(.syntaxError, "malformed prefix: digits, as 0630 or +3630", verb: .sub))
-                }
+        Result { () throws(RequestError) -> Request in
+            let malformed = RequestError(.syntaxError, "malformed prefix: digits, as 0630 or +3630", verb: .sub)
+            let words = try optionWords(&arguments, verb: .sub, positional: true, notAnOption: malformed)
+            var query = SubscriberQuery()
+            if let first = words.positional {
+                guard let prefix = PhoneNumber.normalisedPrefix(first) else { throw malformed }
                 query.prefix = prefix
-                continue
             }
-            let name = text[..<eq].lowercased()
-            let value = String(text[text.index(after: eq)...])
-            guard seen.insert(name).inserted else {
-                return .failure(RequestError(.syntaxError, "\(name)= given twice", verb: .sub))
+            for (name, value) in words.options {
+                switch name {
+                case "product": query.product = try option(value, of: Product.self, .sub, "unknown product: prepaid, postpaid or mix")
+                case "status":
+                    query.status = try option(value, of: SubscriberStatus.self, .sub, "unknown status: active, suspended or terminated")
+                case "after": query.after = try afterOption(value, .sub)
+                case "limit": query.limit = try limitOption(value, SubscriberQuery.maximumLimit, .sub)
+                default: throw .usage(.sub)
+                }
             }
-            switch name {
-            case "product":
-                guard let product = Product(rawValue: value.lowercased()) else {
-                    return .failure(RequestError(.syntaxError, "unknown product: prepaid, postpaid or mix", verb: .sub))
-                }
-                query.product = product
-            case "status":
-                guard let status = SubscriberStatus(rawValue: value.lowercased()) else {
-                    return .failure(RequestError(.syntaxError, "unknown status: active or suspended", verb: .sub))
-                }
-                query.status = status
-            case "after":
-                guard let msisdn = MSISDN(parsing: value) else {
-                    return .failure(RequestError(.syntaxError, "malformed number: after", verb: .sub))
-                }
-                query.after = msisdn.digits
-            case "limit":
-                guard let limit = Int(value), (1...SubscriberQuery.maximumLimit).contains(limit) else {
-                    return .failure(RequestError(.syntaxError, "invalid limit: 1 to \(SubscriberQuery.maximumLimit)", verb: .sub))
-                }
-                query.limit = limit
-            default:
-                return .failure(.usage(.sub))
-            }
+            return .subList(query)
         }
-        return .success(.subList(query))
+    }
+
+    /// `SUB SET <msisdn> [product=…] [allowance=N] [lang=…] [status=active|suspended] [birth=…]`
+    static func parseSubSet(_ msisdn: MSISDN, _ arguments: inout ArgumentScanner) -> Result<Request, RequestError> {
+        Result { () throws(RequestError) -> Request in
+            var change = ProfileChange()
+            for (name, value) in try optionWords(&arguments, verb: .sub, positional: false, notAnOption: .usage(.sub)).options {
+                switch name {
+                case "product": change.product = try option(value, of: Product.self, .sub, "unknown product: prepaid, postpaid or mix")
+                case "allowance":
+                    guard value.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let amount = Int64(value) else {
+                        throw RequestError(.syntaxError, "invalid allowance: forints, digits only", verb: .sub)
+                    }
+                    change.allowance = amount
+                case "lang": change.language = try option(value, of: Language.self, .sub, "unknown language: hu or en")
+                case "status":
+                    let status = try option(value, of: SubscriberStatus.self, .sub, "unknown status: active or suspended (SUB END terminates)")
+                    guard status != .terminated else {
+                        throw RequestError(.syntaxError, "unknown status: active or suspended (SUB END terminates)", verb: .sub)
+                    }
+                    change.status = status
+                case "birth": change.birthDate = try birthOption(value)
+                default:
+                    throw RequestError(.syntaxError, "unknown option \(name)=: product, allowance, lang, status or birth", verb: .sub)
+                }
+            }
+            guard !change.isEmpty else { throw .usage(.sub) }
+            return .subSet(msisdn, change)
+        }
+    }
+
+    /// `BILL CLOSE <YYYY-MM|last> [<msisdn>] [after=<msisdn>] [limit=N]`
+    static func parseBill(_ arguments: inout ArgumentScanner) -> Result<Request, RequestError> {
+        Result { () throws(RequestError) -> Request in
+            guard let sub = arguments.next(), string(sub).uppercased() == "CLOSE", let periodToken = arguments.next() else {
+                throw .usage(.bill)
+            }
+            guard let period = BillRun.period(string(periodToken)) else {
+                throw RequestError(.syntaxError, "malformed month: YYYY-MM (2026-10) or last", verb: .bill)
+            }
+            var run = BillRun(period: period)
+            let malformed = RequestError(.syntaxError, "malformed number: msisdn", verb: .bill)
+            let words = try optionWords(&arguments, verb: .bill, positional: true, notAnOption: malformed)
+            if let number = words.positional {
+                guard number.utf8.count <= maximumNumberToken, let msisdn = MSISDN(parsing: number) else { throw malformed }
+                run.msisdn = msisdn
+            }
+            for (name, value) in words.options {
+                switch name {
+                case "after": run.after = try afterOption(value, .bill)
+                case "limit": run.limit = try limitOption(value, BillRun.maximumLimit, .bill)
+                default: throw .usage(.bill)
+                }
+            }
+            if run.msisdn != nil, run.after != nil || run.limit != BillRun.defaultLimit {
+                throw RequestError(.syntaxError, "after= and limit= page a run over all subscribers, not one", verb: .bill)
+            }
+            return .billClose(run)
+        }
     }
 
     static func parseSub(_ arguments: inout ArgumentScanner) -> Result<Request, RequestError> {
@@ -305,45 +340,38 @@ public enum RequestParser {
         case "SHOW":
             guard arguments.isAtEnd() else { return .failure(.usage(.sub)) }
             return .success(.subShow(msisdn))
+        case "END":
+            guard arguments.isAtEnd() else { return .failure(.usage(.sub)) }
+            return .success(.subEnd(msisdn))
+        case "SET":
+            return parseSubSet(msisdn, &arguments)
         case "ADD":
-            guard let productToken = arguments.next() else { return .failure(.usage(.sub)) }
-            guard let product = Product(rawValue: string(productToken).lowercased()) else {
-                return .failure(RequestError(.syntaxError, "unknown product: prepaid, postpaid or mix", verb: .sub))
-            }
-            var subscriber = Subscriber(msisdn: msisdn, product: product)
-            var pin: String?
-            var seen: Set<String> = []
-            while let option = arguments.next() {
-                let text = string(option)
-                guard let eq = text.firstIndex(of: "=") else { return .failure(.usage(.sub)) }
-                let name = text[..<eq].lowercased()
-                let value = String(text[text.index(after: eq)...])
-                guard seen.insert(name).inserted else {
-                    return .failure(RequestError(.syntaxError, "\(name)= given twice", verb: .sub))
-                }
-                switch name {
-                case "birth":
-                    guard let date = CalendarDate(iso: value) else {
-                        return .failure(RequestError(.syntaxError, "invalid birth date: YYYY-MM-DD", verb: .sub))
-                    }
-                    subscriber.birthDate = date
-                case "pin":
-                    guard value.utf8.count == 5, value.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
-                        return .failure(RequestError(.syntaxError, "invalid PIN: 5 digits", verb: .sub))
-                    }
-                    pin = value
-                case "lang":
-                    guard let language = Language(rawValue: value.lowercased()) else {
-                        return .failure(RequestError(.syntaxError, "unknown language: hu or en", verb: .sub))
-                    }
-                    subscriber.language = language
-                default:
-                    return .failure(RequestError(.syntaxError, "unknown option \(name)=: birth, pin or lang", verb: .sub))
-                }
-            }
-            return .success(.subAdd(subscriber, pin: pin))
+            return parseSubAdd(msisdn, &arguments)
         default:
             return .failure(.usage(.sub))
+        }
+    }
+
+    /// `SUB ADD <msisdn> <product> [birth=…] [pin=NNNNN] [lang=…]`
+    static func parseSubAdd(_ msisdn: MSISDN, _ arguments: inout ArgumentScanner) -> Result<Request, RequestError> {
+        Result { () throws(RequestError) -> Request in
+            guard let productToken = arguments.next() else { throw .usage(.sub) }
+            let product = try option(string(productToken), of: Product.self, .sub, "unknown product: prepaid, postpaid or mix")
+            var subscriber = Subscriber(msisdn: msisdn, product: product)
+            var pin: String?
+            for (name, value) in try optionWords(&arguments, verb: .sub, positional: false, notAnOption: .usage(.sub)).options {
+                switch name {
+                case "birth": subscriber.birthDate = try birthOption(value)
+                case "pin":
+                    guard value.utf8.count == 5, value.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+                        throw RequestError(.syntaxError, "invalid PIN: 5 digits", verb: .sub)
+                    }
+                    pin = value
+                case "lang": subscriber.language = try option(value, of: Language.self, .sub, "unknown language: hu or en")
+                default: throw RequestError(.syntaxError, "unknown option \(name)=: birth, pin or lang", verb: .sub)
+                }
+            }
+            return .subAdd(subscriber, pin: pin)
         }
     }
 

@@ -18,6 +18,7 @@ extension Request {
         case rate = "RATE"
         case sub = "SUB"
         case pin = "PIN"
+        case bill = "BILL"
         case reload = "RELOAD"
         case ping = "PING"
         case help = "HELP"

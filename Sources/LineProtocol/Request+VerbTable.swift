@@ -34,10 +34,12 @@ extension Request.Verb {
                      usage: "RATE SET <prefix> <price> <premium|premium-mt|subscription|donation> [adult|noadult] | RATE DEL <prefix> [<kind>] | RATE LIST [<prefix>]",
                      usesStore: true, parse: RequestParser.parseRate),
         .sub: Entry(role: .operator,
-                    usage: "SUB ADD <msisdn> <prepaid|postpaid|mix> [birth=YYYY-MM-DD] [pin=NNNNN] [lang=hu|en] | SUB SHOW <msisdn> | SUB LIST [<prefix>] [product=prepaid|postpaid|mix] [status=active|suspended] [after=<msisdn>] [limit=N]",
+                    usage: "SUB ADD <msisdn> <prepaid|postpaid|mix> [birth=YYYY-MM-DD] [pin=NNNNN] [lang=hu|en] | SUB SHOW <msisdn> | SUB LIST [<prefix>] [product=prepaid|postpaid|mix] [status=active|suspended|terminated] [after=<msisdn>] [limit=N] | SUB SET <msisdn> [product=prepaid|postpaid|mix] [allowance=N] [lang=hu|en] [status=active|suspended] [birth=YYYY-MM-DD] | SUB END <msisdn>",
                     usesStore: true, parse: RequestParser.parseSub),
         .pin: Entry(role: .operator, usage: "PIN SET <msisdn> <pin> | PIN RESET <msisdn> | PIN UNLOCK <msisdn>",
                     usesStore: true, parse: RequestParser.parsePIN),
+        .bill: Entry(role: .operator, usage: "BILL CLOSE <YYYY-MM|last> [<msisdn>] [after=<msisdn>] [limit=N]",
+                     usesStore: true, parse: RequestParser.parseBill),
         .reload: Entry(role: .operator, usage: "RELOAD", usesStore: false,
                        parse: { RequestParser.noArguments(&$0, .reload, .reload) }),
         .ping: Entry(role: nil, usage: "PING", usesStore: false,
@@ -71,10 +73,11 @@ extension Request.Verb {
         case .rate: return 7
         case .sub: return 8
         case .pin: return 9
-        case .reload: return 10
-        case .ping: return 11
-        case .help: return 12
-        case .quit: return 13
+        case .bill: return 10
+        case .reload: return 11
+        case .ping: return 12
+        case .help: return 13
+        case .quit: return 14
         }
     }
 }

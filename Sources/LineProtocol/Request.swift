@@ -40,6 +40,12 @@ public enum Request: Hashable, Sendable {
     case subShow(MSISDN)
     /// `SUB LIST [<prefix>] [product=…] [status=…] [after=<msisdn>] [limit=N]`.
     case subList(SubscriberQuery)
+    /// `SUB SET <msisdn> product=… allowance=… lang=… status=… birth=…`
+    case subSet(MSISDN, ProfileChange)
+    /// `SUB END <msisdn>`
+    case subEnd(MSISDN)
+    /// `BILL CLOSE <YYYY-MM> [<msisdn>] [after=] [limit=]`
+    case billClose(BillRun)
     /// `PIN SET <msisdn> <pin>`, `PIN RESET <msisdn>`, `PIN UNLOCK <msisdn>`.
     case pin(MSISDN, PINChange)
     /// `RELOAD`: reads `Grammars/` again; a grammar with an error is refused and the one in
@@ -70,7 +76,8 @@ public enum Request: Hashable, Sendable {
         case .release: return .release
         case .outbox: return .outbox
         case .rateSet, .rateDelete, .rateList: return .rate
-        case .subAdd, .subShow, .subList: return .sub
+        case .subAdd, .subShow, .subList, .subSet, .subEnd: return .sub
+        case .billClose: return .bill
         case .pin: return .pin
         case .reload: return .reload
         case .ping: return .ping

@@ -91,7 +91,7 @@ public final class InMemoryStore: SubscriberStore, @unchecked Sendable {
         func lastPurchase(of msisdn: MSISDN) throws -> Purchase? {
             state.ledger.last { $0.msisdn == msisdn && $0.kind == .purchase }
                 // Like the SQLite store: Int64.min has no positive twin, so it saturates.
-                .map { Purchase(at: $0.at, amount: $0.amount == .min ? .max : -$0.amount) }
+                .map { Purchase(at: $0.at, amount: $0.amount == .min ? .max : abs($0.amount)) }
         }
 
         func subscribers(matching query: SubscriberQuery) throws -> [Subscriber] {
@@ -104,7 +104,20 @@ public final class InMemoryStore: SubscriberStore, @unchecked Sendable {
         }
 
         func addBill(_ bill: Bill, of msisdn: MSISDN) throws {
+            state.bills[msisdn, default: []].removeAll { $0.period == bill.period }
             state.bills[msisdn, default: []].append(bill)
+        }
+
+        func recentLedger(of msisdn: MSISDN, limit: Int) throws -> [LedgerEntry] {
+            Array(state.ledger.suffix(recentLedgerWindow).reversed().filter { $0.msisdn == msisdn }.prefix(max(0, limit)))
+        }
+
+        func forgetSubscriber(_ msisdn: MSISDN, bills: Bool) throws {
+            state.pins[msisdn] = PINRecord(hash: nil)
+            state.settings[msisdn] = nil
+            state.subscriptions[msisdn] = nil
+            state.counters = state.counters.filter { $0.key.msisdn != msisdn }
+            if bills { state.bills[msisdn] = nil }
         }
 
         func account(named name: String) throws -> Account? { state.accounts[name] }

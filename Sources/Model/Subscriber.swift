@@ -15,6 +15,9 @@ public enum Product: String, Sendable, CaseIterable, Codable {
 public enum SubscriberStatus: String, Sendable, CaseIterable, Codable {
     case active
     case suspended
+    /// Ended by the operator (`SUB END`): kept for the ledger and the audit, refused
+    /// everywhere else, its number free for a new subscriber after the quarantine.
+    case terminated
 }
 
 /// Language of the replies (1412 map 2.9: a subscriber may switch to English).
@@ -208,5 +211,41 @@ public struct PINRecord: Hashable, Sendable {
         self.hash = hash
         self.failures = failures
         self.lockedUntil = lockedUntil
+    }
+}
+
+/// What an operator changes of a subscriber: any of language, status, birth date,
+/// product and Mix allowance (`nil`: as it is). A product change and an allowance move
+/// money through the ledger; a top-up is ``Command/topUp(_:amount:)``.
+public struct ProfileChange: Hashable, Sendable {
+    public var language: Language?
+    public var status: SubscriberStatus?
+    public var birthDate: CalendarDate?
+    /// A product change: its money moves through the ledger (docs/OPERATIONS.md).
+    public var product: Product?
+    /// Mix: what is left of this month's allowance, forints.
+    public var allowance: Int64?
+
+    public init(language: Language? = nil, status: SubscriberStatus? = nil, birthDate: CalendarDate? = nil,
+                product: Product? = nil, allowance: Int64? = nil) {
+        self.language = language
+        self.status = status
+        self.birthDate = birthDate
+        self.product = product
+        self.allowance = allowance
+    }
+
+    public var isEmpty: Bool { language == nil && status == nil && birthDate == nil && product == nil && allowance == nil }
+
+    /// `lang=en status=suspended birth=2001-02-03 product=mix allowance=5000`: the options as `SUB SET` writes them,
+    /// for the audit row.
+    public var options: String {
+        var words: [String] = []
+        if let language { words.append("lang=\(language.rawValue)") }
+        if let status { words.append("status=\(status.rawValue)") }
+        if let birthDate { words.append("birth=\(birthDate.iso)") }
+        if let product { words.append("product=\(product.rawValue)") }
+        if let allowance { words.append("allowance=\(allowance)") }
+        return words.joined(separator: " ")
     }
 }

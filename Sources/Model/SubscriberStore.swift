@@ -5,6 +5,9 @@ import Numbering
 /// The durable implementation is `Store.SQLiteStore`; ``InMemoryStore`` is its twin for
 /// unit tests. Every method runs inside ``SubscriberStore/write(_:)``: either all the
 /// changes of the transaction are kept, or none.
+/// How many of the newest ledger rows ``StoreTransaction/recentLedger(of:limit:)`` looks at.
+public let recentLedgerWindow = 100_000
+
 public protocol StoreTransaction {
     /// The subscriber with that number, or `nil`.
     func subscriber(_ msisdn: MSISDN) throws -> Subscriber?
@@ -18,8 +21,16 @@ public protocol StoreTransaction {
     func lastBill(of msisdn: MSISDN) throws -> Bill?
     /// The subscribers `query` shows, in number order.
     func subscribers(matching query: SubscriberQuery) throws -> [Subscriber]
-    /// Adds a closed bill (operators, demo data).
+    /// Adds a closed bill (operators, demo data); one for the same period is replaced.
     func addBill(_ bill: Bill, of msisdn: MSISDN) throws
+    /// The subscriber's latest ledger rows, newest first, among the store's last
+    /// ``recentLedgerWindow`` rows (the ledger has no index by number: it is written by
+    /// every charge, and an operator's look at one subscriber does not pay for that).
+    func recentLedger(of msisdn: MSISDN, limit: Int) throws -> [LedgerEntry]
+    /// Deletes what a subscriber holds besides its row and its ledger: PIN, settings,
+    /// subscriptions, counters, and with `bills` its closed bills (a terminated number
+    /// given to someone new).
+    func forgetSubscriber(_ msisdn: MSISDN, bills: Bool) throws
     /// The account with that login name, or `nil`.
     func account(named name: String) throws -> Account?
     /// Creates or replaces an account.

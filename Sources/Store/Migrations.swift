@@ -370,6 +370,37 @@ public enum Migrations {
                 """)
         }
 
+        // Issue 18: a subscriber can be `terminated` (status 2) and the ledger knows
+        // why money moved for bills, allowances, product changes and terminations.
+        // Both only WIDEN a CHECK, which every stored row already meets, so the table
+        // text is edited in place by SQLite's documented procedure for removing or
+        // relaxing a constraint (sqlite.org/lang_altertable.html, "making other kinds
+        // of table schema changes"): no copy of a ledger of millions of rows. The
+        // schema version goes up so every connection reads the new text.
+        migrator.registerMigration("v10-subscriber-lifecycle") { db in
+            let edits: [(table: String, old: String, new: String)] = [
+                ("subscribers", "CHECK (status = 0 OR status = 1)", "CHECK (status = 0 OR status = 1 OR status = 2)"),
+                ("ledger", "OR kind = 'charge')",
+                 "OR kind = 'charge'\n                                   OR kind = 'bill' OR kind = 'allowance' OR kind = 'transfer' OR kind = 'writeoff')"),
+            ]
+            let version = try Int.fetchOne(db, sql: "PRAGMA schema_version") ?? 0
+            try db.execute(sql: "PRAGMA writable_schema = ON")
+            for edit in edits {
+                let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?",
+                                              arguments: [edit.table]) ?? ""
+                // Exactly one occurrence, or this is not the table v3 made: stop rather than guess.
+                guard sql.components(separatedBy: edit.old).count == 2 else {
+                    throw StoreFailure.corruptRow("schema of \(edit.table): expected \(edit.old)")
+                }
+                try db.execute(sql: "UPDATE sqlite_schema SET sql = ? WHERE type = 'table' AND name = ?",
+                               arguments: [sql.replacingOccurrences(of: edit.old, with: edit.new), edit.table])
+            }
+            try db.execute(sql: "PRAGMA schema_version = \(version + 1)")
+            try db.execute(sql: "PRAGMA writable_schema = OFF")
+            let check = try String.fetchAll(db, sql: "PRAGMA quick_check")
+            guard check == ["ok"] else { throw StoreFailure.corruptRow("after v10: \(check.joined(separator: "; "))") }
+        }
+
         return migrator
     }
 }

@@ -20,6 +20,7 @@ extension SQLiteTransaction {
         case enqueue, pendingOutbox, pendingOutboxTo, pendingOutboxCount, markDelivered, auditEntries
         case awaitReceipt, takeReceipt, recordReceipt, failedOutboxCount
         case idempotencyRecord, saveIdempotencyRecord, pruneIdempotency, rememberMO, lastRememberedSeq, rememberedMOs
+        case recentLedger, forgetPIN, forgetSettings, forgetSubscriptions, forgetCounters, forgetBills
 
         var text: String {
             switch self {
@@ -208,6 +209,19 @@ extension SQLiteTransaction {
                 return "SELECT coalesce(max(seq), 0) FROM smpp_recent"
             case .rememberedMOs:
                 return "SELECT scope, key, at, replies FROM smpp_recent WHERE at >= ?1 ORDER BY seq"
+            case .recentLedger:
+                // A walk down the rowid from the newest row, bounded by the window:
+                // the ledger has no index by number (see recentLedgerWindow).
+                return """
+                    SELECT at, bucket, amount, kind, ref FROM ledger
+                    WHERE id > (SELECT coalesce(max(id), 0) FROM ledger) - ?3 AND msisdn = ?1
+                    ORDER BY id DESC LIMIT ?2
+                    """
+            case .forgetPIN: return "DELETE FROM pins WHERE msisdn = ?1"
+            case .forgetSettings: return "DELETE FROM settings WHERE msisdn = ?1"
+            case .forgetSubscriptions: return "DELETE FROM subscriptions WHERE msisdn = ?1"
+            case .forgetCounters: return "DELETE FROM counters WHERE msisdn = ?1"
+            case .forgetBills: return "DELETE FROM bills WHERE msisdn = ?1"
             case .failedOutboxCount:
                 // Served by the partial index outbox_failed.
                 return "SELECT count(*) FROM outbox WHERE failed = 1"

@@ -160,9 +160,11 @@ final class SQLiteTransaction: StoreTransaction {
         return Self.purchase(at: sqlite3_column_int64(s, 0), ledgerAmount: sqlite3_column_int64(s, 1))
     }
 
-    /// Purchases are posted negative; Int64.min has no positive twin, so it saturates.
+    /// A purchase's ledger amount is negative in `balance` and `universal` and positive in
+    /// `unbilled` (usage adds to the bill): what was paid is its size. Int64.min has no
+    /// positive twin, so it saturates.
     static func purchase(at: Int64, ledgerAmount amount: Int64) -> Purchase {
-        Purchase(at: at, amount: amount == .min ? .max : -amount)
+        Purchase(at: at, amount: amount == .min ? .max : abs(amount))
     }
 
     func lastBill(of msisdn: MSISDN) throws -> Bill? {
@@ -180,6 +182,35 @@ final class SQLiteTransaction: StoreTransaction {
         bind(s, 2, bill.period)
         sqlite3_bind_int64(s, 3, bill.amount)
         _ = try step(s)
+    }
+
+    func recentLedger(of msisdn: MSISDN, limit: Int) throws -> [LedgerEntry] {
+        let s = try prepared(.recentLedger)
+        defer { sqlite3_reset(s) }
+        bind(s, 1, msisdn.digits)
+        sqlite3_bind_int64(s, 2, Int64(max(0, limit)))
+        sqlite3_bind_int64(s, 3, Int64(recentLedgerWindow))
+        var rows: [LedgerEntry] = []
+        while try step(s) {
+            let bucketText = text(s, 1), kindText = text(s, 3)
+            guard let bucket = Bucket(rawValue: bucketText), let kind = LedgerKind(rawValue: kindText) else {
+                throw StoreFailure.corruptRow("ledger of \(msisdn.digits): \(bucketText) \(kindText)")
+            }
+            rows.append(LedgerEntry(msisdn: msisdn, bucket: bucket, amount: sqlite3_column_int64(s, 2), kind: kind,
+                                    reference: optionalText(s, 4), at: sqlite3_column_int64(s, 0)))
+        }
+        return rows
+    }
+
+    func forgetSubscriber(_ msisdn: MSISDN, bills: Bool) throws {
+        var tables: [SQL] = [.forgetPIN, .forgetSettings, .forgetSubscriptions, .forgetCounters]
+        if bills { tables.append(.forgetBills) }
+        for table in tables {
+            let s = try prepared(table)
+            defer { sqlite3_reset(s) }
+            bind(s, 1, msisdn.digits)
+            _ = try step(s)
+        }
     }
 
     func account(named name: String) throws -> Account? {

@@ -24,12 +24,19 @@ extension Product {
 }
 
 extension SubscriberStatus {
-    var storeCode: Int64 { self == .active ? 0 : 1 }
+    var storeCode: Int64 {
+        switch self {
+        case .active: return 0
+        case .suspended: return 1
+        case .terminated: return 2
+        }
+    }
 
     init?(storeCode: Int64) {
         switch storeCode {
         case 0: self = .active
         case 1: self = .suspended
+        case 2: self = .terminated
         default: return nil
         }
     }

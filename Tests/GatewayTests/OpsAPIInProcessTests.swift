@@ -364,4 +364,43 @@ struct OpsAPIInProcessTests {
         #expect(audit.filter { !$0.request.hasPrefix("AUTH") }.isEmpty, "\(audit.map(\.request))")
         #expect(audit.filter { $0.outcome == "refused: authentication failed" }.count == 1)
     }
+
+    /// Issue 18: a product change, the Mix allowance, a month's bills a page at a time and
+    /// the end of a subscriber, over the API; refusals are 4xx and change nothing.
+    @Test func productsBillsAndTheEndOverTheAPI() throws {
+        let app = try TestGateway { line, _ in line.shutdownGrace = 0.3 }
+        let c = try app.httpClient()
+        let store = { try app.openStore().write { tx in
+            try ["36301111111", "36302222222", "36303333333"].map { try tx.subscriber(MSISDN(canonical: $0)) }
+        } }
+        let before = try store()
+        try expectError(try send(c, "PATCH", "/api/subscribers/36301111111", #"{"allowance": 100}"#), 409, "refused")
+        try expectError(try send(c, "PATCH", "/api/subscribers/36309999999", #"{"product": "mix"}"#), 404, "unknown_subscriber")
+        try expectError(try send(c, "POST", "/api/bills/close", #"{"period": "2999-01"}"#), 400, "invalid")
+        try expectError(try send(c, "POST", "/api/bills/close", #"{"period": "last", "msisdn": "36301111111"}"#), 409, "refused")
+        try expectError(try send(c, "POST", "/api/subscribers/36309999999/end", nil), 404, "unknown_subscriber")
+        #expect(try store() == before)
+
+        let mix = try send(c, "PATCH", "/api/subscribers/36302222222", #"{"product": "mix", "allowance": 3000}"#)
+        let mixBody = try parse(mix)
+        #expect(mix.status == 200 && mixBody["product"] as? String == "mix", "\(mix.text)")
+        #expect(try store()[1].map { ($0.unbilled, $0.allowance) } ?? (1, 1) == (0, 3000))
+        // The one postpaid left is the demo's: its last month was closed by the demo data.
+        let run = try parse(try send(c, "POST", "/api/bills/close", #"{"period": "last", "limit": 1}"#))
+        #expect((run["result"] as? String)?.hasPrefix("closed 0 bills of ") == true, "\(run)")
+        #expect(run["after"] is NSNull && (run["skipped"] as? [Any])?.isEmpty == true)
+
+        let ended = try send(c, "POST", "/api/subscribers/36303333333/end", nil)
+        let endedBody = try parse(ended)
+        #expect(ended.status == 200 && endedBody["status"] as? String == "terminated", "\(ended.text)")
+        #expect((endedBody["result"] as? String)?.contains("balance 1500 written off, allowance 2600 written off") == true)
+        try expectError(try send(c, "POST", "/api/subscribers/36303333333/end", "{}"), 409, "refused")
+        let list = try parse(try send(c, "GET", "/api/subscribers?status=terminated", nil))
+        #expect((list["subscribers"] as? [[String: Any]])?.map { $0["msisdn"] as? String } == ["36303333333"])
+        app.stop()
+        let audit = try app.openStore().auditEntries(msisdn: nil).map(\.request)
+        #expect(audit.contains("SUB SET 36302222222 product=mix allowance=3000") && audit.contains("SUB END 36303333333")
+                && audit.contains("BILL CLOSE last limit=1"), "\(audit.suffix(8))")
+        #expect(try app.openStore().ledgerDiscrepancies().isEmpty)
+    }
 }

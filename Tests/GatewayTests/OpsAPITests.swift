@@ -69,6 +69,9 @@ struct OpsAPIRequestTests {
         #expect(HTTPRoute.match(method: "GET", path: "/api/subscribers") == .success(.apiSubscribers))
         #expect(HTTPRoute.match(method: "DELETE", path: "/api/subscribers") == .failure(.methodNotAllowed(["GET", "HEAD", "POST"])))
         #expect(HTTPRoute.match(method: "POST", path: "/api/subscribers/36301111111/pin") == .success(.apiPIN))
+        #expect(HTTPRoute.match(method: "POST", path: "/api/subscribers/36301111111/end") == .success(.apiSubscriberEnd))
+        #expect(HTTPRoute.match(method: "GET", path: "/api/subscribers/36301111111/end") == .failure(.methodNotAllowed(["POST"])))
+        #expect(HTTPRoute.match(method: "POST", path: "/api/bills/close") == .success(.apiBillsClose))
         for path in ["/api/rates/", "/api/rates/0690/x", "/api", "/api/subscribers//topup", "/api/audit/"] {
             #expect(HTTPRoute.match(method: "GET", path: path) == .failure(.notFound), "\(path)")
         }
@@ -93,6 +96,14 @@ struct OpsAPIRequestTests {
             == .success(.updateSubscriber(MSISDN(canonical: "36301111111"), ProfileChange(status: .suspended))))
         #expect(call("POST", "/api/subscribers/36301111111/topup", #"{"amount": 10000000}"#)
             == .success(.topUp(MSISDN(canonical: "36301111111"), amount: 10_000_000)))
+        #expect(call("PATCH", "/api/subscribers/36303333333", #"{"product": "Mix", "allowance": 5000}"#)
+            == .success(.updateSubscriber(MSISDN(canonical: "36303333333"), ProfileChange(product: .mix, allowance: 5000))))
+        #expect(call("POST", "/api/subscribers/06303333333/end", "{}") == .success(.endSubscriber(MSISDN(canonical: "36303333333"))))
+        #expect(call("POST", "/api/bills/close", #"{"period": "2026-10"}"#) == .success(.closeBills(BillRun(period: "2026-10"))))
+        #expect(call("POST", "/api/bills/close", #"{"period": "last", "msisdn": "06302222222"}"#)
+            == .success(.closeBills(BillRun(period: "last", msisdn: MSISDN(canonical: "36302222222")))))
+        #expect(call("POST", "/api/bills/close", #"{"period": "2026-10", "after": "36302222222", "limit": 10}"#)
+            == .success(.closeBills(BillRun(period: "2026-10", after: "36302222222", limit: 10))))
         #expect(call("GET", "/api/audit") == .success(.audit(msisdn: nil, since: nil, limit: 100)))
         #expect(call("GET", "/api/audit?msisdn=06301111111&since=1700000000&limit=5")
             == .success(.audit(msisdn: "36301111111", since: 1_700_000_000, limit: 5)))
@@ -120,7 +131,16 @@ struct OpsAPIRequestTests {
             ("POST", "/api/subscribers", #"{"msisdn": "36306666666", "product": "prepaid", "pin": "1234"}"#, "400 bad_field: pin: must be 5 digits, as a string"),
             ("POST", "/api/subscribers", #"{"msisdn": "36306666666", "product": "prepaid", "birth": "2012-02-30"}"#, "400 bad_field: birth: must be a date as YYYY-MM-DD"),
             ("POST", "/api/subscribers", #"{"product": "prepaid"}"#, "400 bad_field: msisdn: missing"),
-            ("PATCH", "/api/subscribers/36301111111", "{}", "400 bad_field: body: give at least one of lang, status, birth"),
+            ("PATCH", "/api/subscribers/36301111111", "{}", "400 bad_field: body: give at least one of lang, status, birth, product, allowance"),
+            ("PATCH", "/api/subscribers/36301111111", #"{"allowance": -1}"#, "400 bad_field: allowance: must be a whole number from 0 to 1000000 Ft"),
+            ("PATCH", "/api/subscribers/36301111111", #"{"allowance": "5"}"#, "400 bad_field: allowance: must be a whole number from 0 to 1000000 Ft, not a string"),
+            ("PATCH", "/api/subscribers/36301111111", #"{"status": "terminated"}"#, "400 bad_field: status: a subscriber is ended with POST /api/subscribers/{msisdn}/end"),
+            ("PATCH", "/api/subscribers/36301111111", #"{"product": "gold"}"#, "400 bad_field: product: must be one of \"prepaid\", \"postpaid\", \"mix\""),
+            ("POST", "/api/subscribers/36301111111/end", #"{"now": true}"#, "400 unknown_field: unknown field \"now\": this endpoint takes no fields"),
+            ("POST", "/api/bills/close", "{}", "400 bad_field: period: missing"),
+            ("POST", "/api/bills/close", #"{"period": "2026-13"}"#, "400 bad_field: period: a month, YYYY-MM (2026-10), or \"last\""),
+            ("POST", "/api/bills/close", #"{"period": "2026-10", "msisdn": "36302222222", "limit": 5}"#, "400 bad_field: msisdn: after and limit page a run over all subscribers, not one"),
+            ("POST", "/api/bills/close", #"{"period": "2026-10", "limit": 0}"#, "400 bad_field: limit: must be a whole number from 1 to 10000 subscribers"),
             ("PATCH", "/api/subscribers/36301111111", #"{"lang": "de"}"#, "400 bad_field: lang: must be one of \"hu\", \"en\""),
             ("GET", "/api/subscribers/1730", nil, "400 bad_parameter: malformed number: msisdn"),
             ("POST", "/api/subscribers/36301111111/topup", #"{"amount": 0}"#, "400 bad_field: amount: must be a whole number from 1 to 10000000 Ft"),

@@ -153,7 +153,7 @@ struct CommandLineTests {
 
     @Test func versionSaysTheReleaseAndTheSchema() throws {
         let (status, output) = try runSelfcare(["--version"])
-        #expect(status == 0 && output.hasPrefix("selfcare 0.1.0 (store schema v9-smpp-recent-slots)"), "\(output)")
+        #expect(status == 0 && output.hasPrefix("selfcare 0.1.0 (store schema v10-subscriber-lifecycle)"), "\(output)")
     }
 
     @Test func dbCheckOnARealStoreStillWorks() throws {

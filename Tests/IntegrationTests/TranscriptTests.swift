@@ -162,7 +162,7 @@ struct HTTPTranscriptTests {
 
     /// Each `<!-- transcript: NAME -->` in the docs is followed by that transcript, as it is
     /// in the file the tests replay: the docs cannot drift from what the server does.
-    @Test(arguments: ["docs/PROTOCOL.md", "README.md"])
+    @Test(arguments: ["docs/PROTOCOL.md", "README.md", "docs/OPERATIONS.md"])
     func docsShowTranscriptsAsTheyAre(doc: String) throws {
         let text = try String(contentsOfFile: repositoryRoot + "/" + doc, encoding: .utf8)
         let lines = text.components(separatedBy: "\n")

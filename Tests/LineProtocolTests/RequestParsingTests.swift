@@ -285,7 +285,7 @@ struct RequestParsingTests {
     @Test("verbs: name, role, usage")
     func verbs() {
         #expect(Request.Verb.allCases.map(\.name)
-            == ["AUTH", "SMS", "TOPUP", "MT", "OUTBOX", "USSD", "RELEASE", "RATE", "SUB", "PIN", "RELOAD", "PING", "HELP", "QUIT"])
+            == ["AUTH", "SMS", "TOPUP", "MT", "OUTBOX", "USSD", "RELEASE", "RATE", "SUB", "PIN", "BILL", "RELOAD", "PING", "HELP", "QUIT"])
         #expect(Request.Verb.mt.role == .network && Request.Verb.outbox.role == .network)
         #expect(Request.Verb.rate.role == .operator && Request.Verb.sub.role == .operator && Request.Verb.reload.role == .operator)
         #expect(Request.Verb.rate.usageLines.count == 3)
@@ -314,7 +314,7 @@ struct RequestParsingTests {
             #expect(verb.usageLines.allSatisfy { $0.hasPrefix(verb.name) }, "\(verb)")
         }
         let inStore = Request.Verb.allCases.filter(\.usesStore).map(\.name)
-        #expect(inStore == ["AUTH", "SMS", "TOPUP", "MT", "OUTBOX", "USSD", "RATE", "SUB", "PIN"])
+        #expect(inStore == ["AUTH", "SMS", "TOPUP", "MT", "OUTBOX", "USSD", "RATE", "SUB", "PIN", "BILL"])
     }
 
     @Test("PIN: set, reset, unlock; the PIN never in the description", arguments: [
@@ -344,11 +344,55 @@ struct RequestParsingTests {
         ("SUB LIST limit=0", "501 invalid limit: 1 to 1000"),
         ("SUB LIST limit=x", "501 invalid limit: 1 to 1000"),
         ("SUB LIST product=gold", "501 unknown product: prepaid, postpaid or mix"),
-        ("SUB LIST status=gone", "501 unknown status: active or suspended"),
+        ("SUB LIST status=gone", "501 unknown status: active, suspended or terminated"),
         ("SUB LIST after=12", "501 malformed number: after"),
         ("SUB LIST limit=5 limit=6", "501 limit= given twice"),
     ])
     func subListRefusals(line: String, answer: String) {
+        #expect(parse(line).error?.description == answer)
+    }
+
+    @Test("SUB SET, SUB END, BILL CLOSE: what they parse to and how they are described", arguments: [
+        ("SUB SET 06-30-111-1111 product=Postpaid", Request.subSet(MSISDN(canonical: "36301111111"), ProfileChange(product: .postpaid)),
+         "SUB SET 36301111111 product=postpaid"),
+        ("sub set 36303333333 allowance=5000 lang=en status=active birth=2001-02-03",
+         .subSet(MSISDN(canonical: "36303333333"), ProfileChange(language: .en, status: .active,
+                                                                 birthDate: CalendarDate(year: 2001, month: 2, day: 3), allowance: 5000)),
+         "SUB SET 36303333333 lang=en status=active birth=2001-02-03 allowance=5000"),
+        ("SUB END +36301111111", .subEnd(MSISDN(canonical: "36301111111")), "SUB END 36301111111"),
+        ("BILL CLOSE 2026-10", .billClose(BillRun(period: "2026-10")), "BILL CLOSE 2026-10"),
+        ("bill close LAST 06302222222", .billClose(BillRun(period: "last", msisdn: MSISDN(canonical: "36302222222"))),
+         "BILL CLOSE last 36302222222"),
+        ("BILL CLOSE 2026-10 after=36302222222 limit=500", .billClose(BillRun(period: "2026-10", after: "36302222222", limit: 500)),
+         "BILL CLOSE 2026-10 after=36302222222 limit=500"),
+    ])
+    func lifecycleVerbs(line: String, request: Request, description: String) throws {
+        let parsed = try parse(line).get()
+        #expect(parsed == request)
+        #expect(parsed.description == description)
+    }
+
+    @Test("SUB SET, SUB END, BILL CLOSE refusals", arguments: [
+        ("SUB SET 36301111111", "501 Usage: " + Request.Verb.sub.usage),
+        ("SUB SET 36301111111 product=gold", "501 unknown product: prepaid, postpaid or mix"),
+        ("SUB SET 36301111111 allowance=-1", "501 invalid allowance: forints, digits only"),
+        ("SUB SET 36301111111 allowance=99999999999999999999", "501 invalid allowance: forints, digits only"),
+        ("SUB SET 36301111111 status=terminated", "501 unknown status: active or suspended (SUB END terminates)"),
+        ("SUB SET 36301111111 colour=red", "501 unknown option colour=: product, allowance, lang, status or birth"),
+        ("SUB SET 36301111111 lang=en lang=hu", "501 lang= given twice"),
+        ("SUB SET 36301111111 en", "501 Usage: " + Request.Verb.sub.usage),
+        ("SUB END 36301111111 now", "501 Usage: " + Request.Verb.sub.usage),
+        ("BILL CLOSE", "501 Usage: " + Request.Verb.bill.usage),
+        ("BILL OPEN 2026-10", "501 Usage: " + Request.Verb.bill.usage),
+        ("BILL CLOSE 2026-13", "501 malformed month: YYYY-MM (2026-10) or last"),
+        ("BILL CLOSE 26-10", "501 malformed month: YYYY-MM (2026-10) or last"),
+        ("BILL CLOSE 2026-10 abc", "501 malformed number: msisdn"),
+        ("BILL CLOSE 2026-10 36301111111 limit=5", "501 after= and limit= page a run over all subscribers, not one"),
+        ("BILL CLOSE 2026-10 limit=10001", "501 invalid limit: 1 to 10000"),
+        ("BILL CLOSE 2026-10 after=1", "501 malformed number: after"),
+        ("BILL CLOSE 2026-10 when=now", "501 Usage: " + Request.Verb.bill.usage),
+    ])
+    func lifecycleRefusals(line: String, answer: String) {
         #expect(parse(line).error?.description == answer)
     }
 

@@ -41,9 +41,9 @@ struct SubscriberTests {
     /// The stored spellings of the enums are part of the database format.
     @Test func storedNames() {
         #expect(Bucket.allCases.map(\.rawValue) == ["balance", "universal", "unbilled", "allowance"])
-        #expect(LedgerKind.allCases.map(\.rawValue) == ["opening", "topup", "purchase", "charge"])
+        #expect(LedgerKind.allCases.map(\.rawValue) == ["opening", "topup", "purchase", "charge", "bill", "allowance", "transfer", "writeoff"])
         #expect(Product.allCases.map(\.rawValue) == ["prepaid", "postpaid", "mix"])
-        #expect(SubscriberStatus.allCases.map(\.rawValue) == ["active", "suspended"])
+        #expect(SubscriberStatus.allCases.map(\.rawValue) == ["active", "suspended", "terminated"])
         #expect(Language.allCases.map(\.rawValue) == ["hu", "en"])
         #expect(Role.allCases.map(\.rawValue) == ["network", "operator"])
     }

@@ -31,7 +31,8 @@ import Testing
         #expect(try store.appliedMigrations() == Migrations.names)
         #expect(Migrations.names == ["v1-subscribers", "v1-accounts", "v1-ledger", "v1-audit", "v1-bills",
                                      "v2-rates", "v2-subscriptions", "v2-settings", "v2-counters", "v2-outbox",
-                                     "v3-hot-rows", "v4-outbox-receipts", "v5-outbox-secrets", "v6-meta", "v7-idempotency", "v8-smpp-recent", "v9-smpp-recent-slots"])
+                                     "v3-hot-rows", "v4-outbox-receipts", "v5-outbox-secrets", "v6-meta", "v7-idempotency", "v8-smpp-recent", "v9-smpp-recent-slots",
+                                     "v10-subscriber-lifecycle"])
         try store.addPrepaid("36301234567", balance: 100)
         try store.close()
 

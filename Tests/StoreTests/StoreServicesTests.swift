@@ -505,6 +505,36 @@ import Testing
 }
 
 /// SQLite only: schema, migration and query plans.
+@Suite struct StoreLifecycleTests {
+    /// What SUB SHOW lists and what a terminated number leaves behind.
+    @Test func recentLedgerIsNewestFirstAndForgettingKeepsTheRowAndTheLedger() throws {
+        let dir = try TempDir()
+        let store = try SQLiteStore(path: dir.db())
+        let a = MSISDN(canonical: "36301234567"), b = MSISDN(canonical: "36307654321")
+        try store.write { tx throws in
+            for m in [a, b] { try tx.addSubscriber(Subscriber(msisdn: m, product: .postpaid), pin: PINRecord(hash: "x")) }
+            for i in 1...5 {
+                try tx.post(LedgerEntry(msisdn: i % 2 == 0 ? b : a, bucket: .unbilled, amount: Int64(i), kind: .charge,
+                                        reference: "r\(i)", at: Int64(i)))
+            }
+            #expect(try tx.recentLedger(of: a, limit: 2).map(\.amount) == [5, 3])
+            #expect(try tx.recentLedger(of: b, limit: 10).map(\.reference) == ["r4", "r2"])
+            try tx.addBill(Bill(period: "2026-10", amount: 9), of: a)
+            try tx.addBill(Bill(period: "2026-10", amount: 10), of: a)  // replaces
+            #expect(try tx.lastBill(of: a) == Bill(period: "2026-10", amount: 10))
+            try tx.setSetting("clir", to: "on", of: a)
+            _ = try tx.addSubscription(Subscription(service: "horoscope", fee: 600, startedAt: 1), of: a)
+            _ = try tx.incrementCounter("topups", period: "2026-01", of: a)
+            try tx.forgetSubscriber(a, bills: false)
+            #expect(try tx.lastBill(of: a) != nil && tx.settings(of: a).isEmpty && tx.subscriptions(of: a).isEmpty)
+            #expect(try tx.pin(of: a)?.hash == nil && tx.counter("topups", period: "2026-01", of: a) == 0)
+            try tx.forgetSubscriber(a, bills: true)
+            #expect(try tx.lastBill(of: a) == nil && tx.subscriber(a)?.unbilled == 9)
+            #expect(try tx.recentLedger(of: a, limit: 10).count == 3 && tx.pin(of: b)?.hash == "x")
+        }
+    }
+}
+
 @Suite struct StoreServicesSchemaTests {
     @Test func aVersion1DatabaseMigratesAndKeepsItsData() throws {
         let dir = try TempDir()
@@ -518,7 +548,8 @@ import Testing
         #expect(try store.appliedMigrations() == Migrations.names)
         #expect(Array(Migrations.names.prefix(v1.count)) == v1)
         #expect(Migrations.names.dropFirst(v1.count)
-                == ["v2-rates", "v2-subscriptions", "v2-settings", "v2-counters", "v2-outbox", "v3-hot-rows", "v4-outbox-receipts", "v5-outbox-secrets", "v6-meta", "v7-idempotency", "v8-smpp-recent", "v9-smpp-recent-slots"])
+                == ["v2-rates", "v2-subscriptions", "v2-settings", "v2-counters", "v2-outbox", "v3-hot-rows", "v4-outbox-receipts", "v5-outbox-secrets", "v6-meta", "v7-idempotency", "v8-smpp-recent", "v9-smpp-recent-slots",
+                   "v10-subscriber-lifecycle"])
         #expect(try store.subscriber("36301234567")?.balance == 700)
         #expect(try store.ledgerDiscrepancies().isEmpty)
         let number = msisdn("36301234567")
@@ -529,6 +560,13 @@ import Testing
             try tx.setSetting("clir", to: "on", of: number)
             #expect(try tx.incrementCounter("topups", period: "2026-01", of: number) == 1)
             #expect(try tx.enqueue(OutgoingSMS(sender: "1430", recipient: number, text: "hi", at: 1)) == 1)
+            // v10 widened two CHECKs in place: a terminated status and the new ledger kinds go in.
+            try tx.post(LedgerEntry(msisdn: number, bucket: .balance, amount: -700, kind: .writeoff, at: 2))
+            var ended = try #require(try tx.subscriber(number))
+            ended.status = .terminated
+            try tx.updateProfile(ended)
+            #expect(try tx.subscriber(number)?.status == .terminated)
+            #expect(try tx.recentLedger(of: number, limit: 1).map(\.kind) == [.writeoff])
         }
         try store.close()
         let reopened = try SQLiteStore(path: dir.db())
@@ -558,7 +596,7 @@ import Testing
                 (4, '36301234567', 'balance', 0, 'topup');
             """)
         let store = try SQLiteStore(path: dir.db())
-        #expect(try store.appliedMigrations().last == "v9-smpp-recent-slots")
+        #expect(try store.appliedMigrations().last == "v10-subscriber-lifecycle")
         #expect(try store.ledgerDiscrepancies().isEmpty)
         try store.write { tx throws in
             let mix = try #require(try tx.subscriber(msisdn("36303333333")))
