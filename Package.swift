@@ -76,6 +76,9 @@ let package = Package(
         .target(name: "Engine", dependencies: ["Model", "Numbering", "Grammar", "MMI", "Menus", "SMSText"], swiftSettings: crossModule),
         // JSON as the ops API reads and writes it: a strict RFC 8259 parser, ordered objects.
         .target(name: "JSON", swiftSettings: crossModule),
+        // CSV as pure code (a byte-level record decoder), and the import files read with it.
+        .target(name: "CSV", swiftSettings: crossModule),
+        .target(name: "Import", dependencies: ["CSV", "Model", "Numbering"], swiftSettings: crossModule),
         // SMPP 3.4 as pure code: PDUs, the framing state machine, data codings, the
         // user data header. No sockets.
         .target(name: "SMPP", dependencies: ["SMSText"], swiftSettings: crossModule),
@@ -102,7 +105,7 @@ let package = Package(
                                                     "SMPP", "HTTP", "JSON", "SMSText"]),
         .executableTarget(name: "SelfcareFuzz", dependencies: ["FuzzTargets"]),
         .executableTarget(name: "SelfcareCLI", dependencies: [
-            "CSystem", "Gateway", "Store", "Model", "Engine", "Grammar", "Numbering", "LineProtocol", "LineClient",
+            "CSystem", "Gateway", "Store", "Model", "Engine", "Grammar", "Numbering", "LineProtocol", "LineClient", "CSV", "Import",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ],
@@ -119,6 +122,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "Model"]),
         .testTarget(name: "GrammarTests", dependencies: ["TestSupport", "Grammar", "Model", "Numbering"]),
         .testTarget(name: "SMSTextTests", dependencies: ["TestSupport", "SMSText"]),
+        .testTarget(name: "CSVTests", dependencies: ["TestSupport", "CSV", "Import", "Model", "Numbering"]),
         .testTarget(name: "SMPPTests", dependencies: ["SMPP", "SMSText"]),
         .testTarget(name: "MMITests", dependencies: ["TestSupport", "MMI", "Grammar"]),
         .testTarget(name: "MenusTests", dependencies: ["TestSupport", "Menus", "SMSText", "Model", "Grammar"]),

@@ -23,6 +23,10 @@ fetched at the start) and the exit status is 2; 3 if even that failed (the scrip
 what to repair). The server is --url (default $SELFCARE_API or http://127.0.0.1:8080),
 the operator account --user / --password (default $SELFCARE_ACCOUNT / $SELFCARE_PASSWORD,
 else ops / ops). Only the Python standard library is used.
+
+On the gateway's own machine, `selfcare import rates FILE.csv [--prune] [--apply]` reads
+the same file and applies it in one store transaction (docs/OPERATIONS.md "Imports");
+this script is the remote way, through the ops JSON API.
 """
 
 import argparse

@@ -32,6 +32,7 @@ extension Engine {
             case .alreadyClosed(let amount):
                 return .ok(nil, result: "bill \(msisdn.digits) \(run.period) \(amount), closed before")
             case .refused(let reason): return .refused(nil, reason: reason)
+            case .joinedLater(let month): return .refused(nil, reason: "a subscriber since \(month): nothing of \(run.period) to bill")
             }
         }
         guard (1...BillRun.maximumLimit).contains(run.limit) else { return .invalid("limit: 1 to \(BillRun.maximumLimit)") }
@@ -40,17 +41,18 @@ extension Engine {
         var page = try tx.subscribers(matching: query)
         let more = page.count > run.limit
         if more { page.removeLast() }
-        var closed = 0, before = 0, skipped: [String] = [], total: Int64 = 0
+        var closed = 0, before = 0, later = 0, skipped: [String] = [], total: Int64 = 0
         for s in page {
             switch try closeBill(of: s, run.period, context, tx) {
             case .closed(let amount):
                 closed += 1
                 total += amount
             case .alreadyClosed: before += 1
+            case .joinedLater: later += 1
             case .refused(let reason): skipped.append("\(s.msisdn.digits) \(reason)")
             }
         }
-        var result = "closed \(closed) bill\(closed == 1 ? "" : "s") of \(run.period), \(total) Ft; \(before) closed before; \(skipped.count) skipped"
+        var result = "closed \(closed) bill\(closed == 1 ? "" : "s") of \(run.period), \(total) Ft; \(before) closed before; \(later) joined later; \(skipped.count) skipped"
         if more, let last = page.last { result += ", more: after=\(last.msisdn.digits)" }
         return .ok(nil, result: result, lines: skipped)
     }
@@ -58,6 +60,8 @@ extension Engine {
     enum BillClosing: Equatable {
         case closed(Int64)
         case alreadyClosed(Int64)
+        /// A subscriber since a later month: nothing of this month to bill.
+        case joinedLater(String)
         case refused(String)
     }
 
@@ -69,6 +73,10 @@ extension Engine {
         guard s.status != .terminated else { return .refused("terminated") }
         guard s.product == .postpaid else { return .refused("not postpaid") }
         if let last, last.period > period { return .refused("\(last.period) is closed already") }
+        if let since = try tx.setting(Engine.sinceSetting, of: s.msisdn).flatMap({ Int64($0) }) {
+            let joined = String(CivilTime.budapestDate(since).iso.prefix(7))
+            if joined > period { return .joinedLater(joined) }
+        }
         try bill(s, s.unbilled, period: period, reference: "BILL \(period)", context, tx)
         return .closed(s.unbilled)
     }

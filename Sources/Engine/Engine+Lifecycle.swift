@@ -22,7 +22,7 @@ extension Engine {
     }
 
     /// The highest Mix allowance an operator may set, forints.
-    public static let maximumAllowance: Int64 = 1_000_000
+    public static let maximumAllowance = Limits.maximumAllowance
 
     /// A product change, through the ledger, described for the audit row:
     /// - to `postpaid`: the prepaid/Mix balance goes to the universal balance

@@ -13,6 +13,12 @@ public enum CivilTime {
         return date(days: floorDiv(unixTime + offset, 86_400))
     }
 
+    /// The Unix time of Budapest's midnight starting `date`.
+    public static func budapestMidnight(_ date: CalendarDate) -> Int64 {
+        let utcMidnight = days(year: date.year, month: date.month, day: date.day) * 86_400
+        return utcMidnight - budapestOffset(utcMidnight - 3600)
+    }
+
     /// Seconds Budapest is ahead of UTC at `unixTime` (3600 or 7200).
     public static func budapestOffset(_ unixTime: Int64) -> Int64 {
         let utc = date(days: floorDiv(unixTime, 86_400))

@@ -10,6 +10,9 @@ public enum Limits {
     /// top-up limit.
     public static let maximumPrice: Int64 = 100_000
 
+    /// The largest Mix allowance an operator sets: 1 000 000 Ft a month.
+    public static let maximumAllowance: Int64 = 1_000_000
+
     /// The most outbox messages one collection hands over; the rest wait for the next.
     public static let outboxBatch = 100
 

@@ -8,7 +8,7 @@ struct Selfcare: ParsableCommand {
         commandName: "selfcare",
         abstract: "Self-service USSD/SMS command gateway.",
         version: "selfcare 0.1.0 (store schema \(Migrations.names.last ?? "-"))",
-        subcommands: [Serve.self, Database.self, AccountCommand.self, Send.self, Phone.self, GrammarCommand.self, Bills.self]
+        subcommands: [Serve.self, Database.self, AccountCommand.self, Send.self, Phone.self, GrammarCommand.self, Bills.self, ImportCommand.self, Op.self]
     )
 }
 

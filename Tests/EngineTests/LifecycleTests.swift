@@ -27,7 +27,8 @@ struct LifecycleTests {
         let desk = try Desk()
         // `now` is 2026-11-21: October has a bill; a new postpaid subscriber's October closes.
         let fresh = MSISDN(canonical: "36309990002")
-        try run(desk, .addSubscriber(Subscriber(msisdn: fresh, product: .postpaid), pin: nil))
+        // A subscriber since September: October is its to bill.
+        try run(desk, .addSubscriber(Subscriber(msisdn: fresh, product: .postpaid), pin: nil), at: now - 70 * 86_400)
         #expect(try desk.sms(fresh, "06901234567", "VOTE").result == "charged 300")
         let closed = try run(desk, .closeBills(BillRun(period: BillRun.lastMonth, msisdn: fresh)))
         #expect(closed.status == .ok && closed.result == "bill 36309990002 2026-10 300")
@@ -41,6 +42,18 @@ struct LifecycleTests {
         let before = unaudited(desk)
         let again = try run(desk, .closeBills(BillRun(period: "2026-10", msisdn: fresh)))
         #expect(again.result == "bill 36309990002 2026-10 300, closed before")
+        #expect(unaudited(desk) == before)
+    }
+
+    @Test func aSubscriberSinceALaterMonthHasNoBillOfIt() throws {
+        let desk = try Desk()
+        let fresh = MSISDN(canonical: "36309990003")
+        try run(desk, .addSubscriber(Subscriber(msisdn: fresh, product: .postpaid), pin: nil))
+        let before = unaudited(desk)
+        let one = try run(desk, .closeBills(BillRun(period: "2026-10", msisdn: fresh)))
+        #expect(one.status == .refused && one.result == "a subscriber since 2026-11: nothing of 2026-10 to bill")
+        let all = try run(desk, .closeBills(BillRun(period: "2026-10")))
+        #expect(all.result == "closed 0 bills of 2026-10, 0 Ft; 1 closed before; 1 joined later; 0 skipped")
         #expect(unaudited(desk) == before)
     }
 
@@ -91,7 +104,7 @@ struct LifecycleTests {
         // A run stopped half-way and run again closes nothing twice.
         let before = unaudited(desk)
         let again = try run(desk, .closeBills(BillRun(period: "2026-10")))
-        #expect(again.result == "closed 0 bills of 2026-10, 0 Ft; 21 closed before; 0 skipped")
+        #expect(again.result == "closed 0 bills of 2026-10, 0 Ft; 21 closed before; 0 joined later; 0 skipped")
         #expect(unaudited(desk) == before)
     }
 
