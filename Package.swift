@@ -89,7 +89,7 @@ let package = Package(
         // The transports on the event loop over one pipeline (a batch of every transport's
         // requests per store transaction) and the store executor (the store's own thread).
         .target(name: "Gateway", dependencies: [
-            "EventLoop", "HTTP", "JSON", "LineProtocol", "SMPP", "Engine", "Grammar", "Model", "Store", "SMSText",
+            "EventLoop", "HTTP", "JSON", "LineProtocol", "SMPP", "Engine", "Grammar", "Model", "Store", "SMSText", "Import",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: crossModule),
@@ -102,7 +102,7 @@ let package = Package(
         // The parsers a peer reaches, as functions of arbitrary bytes, for libFuzzer and
         // for the corpus replay in the tests; and the executable `make fuzz` builds.
         .target(name: "FuzzTargets", dependencies: ["LineProtocol", "MMI", "Grammar", "Menus", "Model", "Numbering",
-                                                    "SMPP", "HTTP", "JSON", "SMSText"]),
+                                                    "SMPP", "HTTP", "JSON", "SMSText", "CSV", "Import"]),
         .executableTarget(name: "SelfcareFuzz", dependencies: ["FuzzTargets"]),
         .executableTarget(name: "SelfcareCLI", dependencies: [
             "CSystem", "Gateway", "Store", "Model", "Engine", "Grammar", "Numbering", "LineProtocol", "LineClient", "CSV", "Import",

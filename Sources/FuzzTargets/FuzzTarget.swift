@@ -1,8 +1,10 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSV
 import Grammar
 import HTTP
+import Import
 import JSON
 import LineProtocol
 import MMI
@@ -37,6 +39,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case json
     /// The GSM 03.38 7-bit codec: septets decoded, text encoded and decoded back.
     case gsm7
+    /// An import file (the ops API's `text/csv` body): the CSV decoder in uneven chunks,
+    /// agreeing with itself fed whole, and the subscriber rows read from it.
+    case csv
 
     /// The repository's Grammars folder (the grammar, MMI and menu targets load it once):
     /// `SELFCARE_GRAMMARS`, else `Grammars` in the working folder.
@@ -59,6 +64,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .http: Self.http(data)
         case .json: Self.json(data)
         case .gsm7: Self.gsm7(data)
+        case .csv: Self.csv(data)
         }
     }
 
@@ -166,5 +172,23 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         }
         guard GSM7.septets(text) == septets.count else { fatalError("septet count disagrees with the encoding") }
         guard GSM7.decode(septets) == text else { fatalError("GSM 7-bit round trip failed") }
+    }
+
+    static func csv(_ data: [UInt8]) {
+        var whole = CSVDecoder()
+        let expected = try? whole.feed(data) + whole.finish()
+        var chunked = CSVDecoder()
+        var got: [CSVDecoder.Record] = []
+        var failed = false
+        var start = 0
+        while start < data.count, !failed {
+            let end = min(data.count, start + 1 + Int(data[start] % 13))
+            if let records = try? chunked.feed(data[start..<end]) { got += records } else { failed = true }
+            start = end
+        }
+        if !failed, let last = try? chunked.finish() { got += last } else { failed = true }
+        guard (failed ? nil : got) == expected else { fatalError("CSV records depend on where the reads end") }
+        let body = ImportBody(data, columns: SubscriberCSV.columns, required: SubscriberCSV.required, row: SubscriberCSV.row)
+        guard body.rows.count == body.lines.count else { fatalError("a row without its line") }
     }
 }

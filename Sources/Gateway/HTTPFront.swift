@@ -439,6 +439,7 @@ extension HTTPRoute {
         case .apiRates, .apiRate: return "rate"
         case .apiSubscribers, .apiSubscriber, .apiSubscriberEnd: return "sub"
         case .apiBillsClose: return "bill"
+        case .apiImportSubscribers, .apiImportRates: return "import"
         case .apiTopUp: return "topup"
         case .apiPIN: return "pin"
         case .apiAudit: return "audit"

@@ -23,6 +23,8 @@ public enum HTTPRoute: String, Sendable, CaseIterable {
     case apiPIN = "api_pin"
     case apiSubscriberEnd = "api_subscriber_end"
     case apiBillsClose = "api_bills_close"
+    case apiImportSubscribers = "api_import_subscribers"
+    case apiImportRates = "api_import_rates"
     case apiAudit = "api_audit"
 
     /// The path this endpoint answers; a `{name}` segment stands for any one segment.
@@ -40,6 +42,8 @@ public enum HTTPRoute: String, Sendable, CaseIterable {
         case .apiPIN: return "/api/subscribers/{msisdn}/pin"
         case .apiSubscriberEnd: return "/api/subscribers/{msisdn}/end"
         case .apiBillsClose: return "/api/bills/close"
+        case .apiImportSubscribers: return "/api/import/subscribers"
+        case .apiImportRates: return "/api/import/rates"
         case .apiAudit: return "/api/audit"
         }
     }
@@ -52,7 +56,7 @@ public enum HTTPRoute: String, Sendable, CaseIterable {
         case .kannelSMS: return ["GET", "POST"]
         case .apiRates, .apiAudit: return ["GET", "HEAD"]
         case .apiRate: return ["GET", "HEAD", "PUT", "DELETE"]
-        case .ussd, .apiTopUp, .apiPIN, .apiSubscriberEnd, .apiBillsClose: return ["POST"]
+        case .ussd, .apiTopUp, .apiPIN, .apiSubscriberEnd, .apiBillsClose, .apiImportSubscribers, .apiImportRates: return ["POST"]
         case .apiSubscribers: return ["GET", "HEAD", "POST"]
         case .apiSubscriber: return ["GET", "HEAD", "PATCH"]
         }

@@ -1,6 +1,7 @@
 import Engine
 import EventLoop
 import HTTP
+import Import
 import JSON
 import Model
 import Numbering
@@ -123,10 +124,70 @@ extension OpsAPI {
                                       "skipped": .array(outcome.lines.map { .string($0) }),
                                       "after": next.map { .string($0) } ?? .null]), outcome)
 
+        case .importSubscribers(let body, let apply):
+            var seen = Set<String>()
+            return try runImport("subscribers", body, apply: apply, engine, account: account, now: now, tx) { row, context in
+                guard seen.insert(row.msisdn.digits).inserted else { return .refused("\(row.msisdn.digits) is on an earlier line too") }
+                return try engine.importSubscriber(row, context, tx)
+            } finish: { [] }
+
+        case .importRates(let body, let apply, let prune):
+            var kept = Set<String>()
+            return try runImport("rates", body, apply: apply, engine, account: account, now: now, tx) { change, _ in
+                guard kept.insert(Engine.rateKey(change.prefix, change.kind)).inserted else {
+                    return .refused("\(Engine.rateKey(change.prefix, change.kind)) is on an earlier line too")
+                }
+                return try engine.importRate(change, tx)
+            } finish: {
+                prune ? try engine.pruneRates(keeping: kept, tx) : []
+            }
+
         case .audit(let msisdn, let since, let limit):
             let entries = try tx.auditEntries(msisdn: msisdn, since: since, limit: limit)
             return Answer(.json(200, ["entries": .array(entries.map(json))]), nil)
         }
+    }
+
+    /// An import over the API: every row in a savepoint of the batch's transaction, kept
+    /// only when `apply` and no row was refused (the rest of the batch is untouched
+    /// either way). `400 bad_csv` for lines that do not parse (no store work),
+    /// `409 refused` for rows a rule refuses; each with every line's problem.
+    static func runImport<Row>(_ what: String, _ body: ImportBody<Row>, apply: Bool, _ engine: Engine, account: String,
+                               now: Int64, _ tx: any StoreTransaction,
+                               row: (Row, RequestContext) throws -> ImportEffect,
+                               finish: () throws -> [String]) throws -> Answer {
+        func errors(_ list: [ImportLineError]) -> JSONValue {
+            .array(list.map { ["line": .integer(Int64($0.line)), "message": .string($0.message)] })
+        }
+        guard body.errors.isEmpty else {
+            return Answer(.json(400, ["error": "bad_csv", "message": .string("\(body.errors.count) bad lines: nothing applied"),
+                                      "errors": errors(body.errors)]), nil)
+        }
+        let context = RequestContext(channel: "http", account: account, now: now)
+        var changes: [JSONValue] = [], refused: [ImportLineError] = []
+        var added = 0, changed = 0, unchanged = 0
+        try tx.tentatively {
+            for (item, number) in zip(body.rows, body.lines) {
+                switch try row(item, context) {
+                case .added(let text): added += 1; changes.append(["line": .integer(Int64(number)), "change": .string("+ " + text)])
+                case .changed(let text): changed += 1; changes.append(["line": .integer(Int64(number)), "change": .string("~ " + text)])
+                case .unchanged: unchanged += 1
+                case .refused(let why): refused.append(ImportLineError(line: number, why))
+                }
+            }
+            guard refused.isEmpty else { return false }
+            for text in try finish() { changes.append(["line": .null, "change": .string("- " + text)]) }
+            return apply
+        }
+        guard refused.isEmpty else {
+            return Answer(.json(409, ["error": "refused", "message": .string("\(refused.count) rows refused: nothing applied"),
+                                      "errors": errors(refused)]), nil)
+        }
+        let summary = "\(body.rows.count) rows: \(added) added, \(changed) changed, \(unchanged) unchanged"
+        if apply { try engine.auditImport(what, file: "(ops API)", summary: summary, context, tx) }
+        return Answer(.json(200, ["applied": .bool(apply), "rows": .integer(Int64(body.rows.count)), "added": .integer(Int64(added)),
+                                  "changed": .integer(Int64(changed)), "unchanged": .integer(Int64(unchanged)),
+                                  "changes": .array(changes)]), nil)
     }
 
     /// The rates of exactly `prefix` (of one kind, or all).

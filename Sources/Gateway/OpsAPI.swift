@@ -1,6 +1,7 @@
 import Engine
 import EventLoop
 import HTTP
+import Import
 import Model
 import Numbering
 
@@ -39,6 +40,10 @@ public enum OpsAPI {
         case endSubscriber(MSISDN)
         /// `POST /api/bills/close` `{"period": "2026-10", "msisdn"?, "after"?, "limit"?}` (`BILL CLOSE`).
         case closeBills(BillRun)
+        /// `POST /api/import/subscribers[?apply=true]`, a `text/csv` body (`selfcare import subscribers`).
+        case importSubscribers(ImportBody<SubscriberImportRow>, apply: Bool)
+        /// `POST /api/import/rates[?apply=true][&prune=true]`, a `text/csv` body (`selfcare import rates`).
+        case importRates(ImportBody<RateChange>, apply: Bool, prune: Bool)
         /// `POST /api/subscribers/{msisdn}/topup` (`TOPUP`).
         case topUp(MSISDN, amount: Int64)
         /// `GET /api/subscribers?prefix=&product=&status=&after=&limit=`
@@ -185,6 +190,16 @@ public enum OpsAPI {
             default:
                 throw .badField("action", "one of set, reset, unlock")
             }
+        case (.apiImportSubscribers, _), (.apiImportRates, _):
+            let query = try queryParameters(request, allowed: route == .apiImportRates ? ["apply", "prune"] : ["apply"])
+            let apply = try flag(query["apply"], "apply"), prune = try flag(query["prune"], "prune")
+            if let refusal = HTTPError.requireContentType(request, csvType) { throw refusal }
+            if route == .apiImportRates {
+                return .importRates(ImportBody(request.body, columns: RateCSV.columns, required: RateCSV.required, row: RateCSV.row),
+                                    apply: apply, prune: prune)
+            }
+            return .importSubscribers(ImportBody(request.body, columns: SubscriberCSV.columns, required: SubscriberCSV.required,
+                                                 row: SubscriberCSV.row), apply: apply)
         case (.apiAudit, _):
             let query = try queryParameters(request, allowed: ["msisdn", "since", "limit"])
             var since: Int64?
@@ -196,6 +211,17 @@ public enum OpsAPI {
             return .audit(msisdn: number, since: since, limit: limit)
         default:
             throw .notFound(request.path ?? "?")
+        }
+    }
+
+    public static let csvType = "text/csv"
+
+    /// `true` / `false` (absent: `false`).
+    static func flag(_ text: String?, _ name: String) throws(HTTPError) -> Bool {
+        switch text {
+        case nil, "false": return false
+        case "true": return true
+        default: throw .badParameter("\(name) must be true or false")
         }
     }
 

@@ -145,3 +145,46 @@ public enum RateCSV {
         return change
     }
 }
+
+/// A whole import file in memory (the ops API's body, at most the HTTP body limit): its
+/// rows, checked, and every line's problem. The command line reads files of any size
+/// record by record instead.
+public struct ImportBody<Row: Sendable>: Sendable {
+    public var rows: [Row] = []
+    /// The file's line of each row.
+    public var lines: [Int] = []
+    public var errors: [ImportLineError] = []
+
+    /// `columns` known, `required` needed; `row` checks one data record.
+    public init(_ bytes: [UInt8], columns: [String], required: [String],
+                row: (CSVDecoder.Record, ImportHeader) throws(ImportLineError) -> Row) {
+        var decoder = CSVDecoder()
+        let records: [CSVDecoder.Record]
+        do {
+            records = try decoder.feed(bytes) + decoder.finish()
+        } catch {
+            let line = switch error {
+            case .strayQuote(let l), .unterminatedQuote(let l), .recordTooLong(let l), .notUTF8(let l): l
+            }
+            errors = [ImportLineError(line: line, String(error.description.drop { $0 != ":" }.dropFirst(2)))]
+            return
+        }
+        var header: ImportHeader?
+        for record in records where record.fields.first?.hasPrefix("#") != true {
+            do {
+                guard let fileHeader = header else {
+                    header = try ImportHeader(record, known: columns, required: required)
+                    continue
+                }
+                rows.append(try row(record, fileHeader))
+                lines.append(record.line)
+            } catch {
+                errors.append(error)
+                if header == nil { return }
+            }
+        }
+        if header == nil, errors.isEmpty { errors.append(ImportLineError(line: 1, "the file is empty: it needs a header row")) }
+    }
+}
+
+extension ImportBody: Equatable where Row: Equatable {}

@@ -112,6 +112,11 @@ public final class InMemoryStore: SubscriberStore, @unchecked Sendable {
             Array(state.ledger.suffix(recentLedgerWindow).reversed().filter { $0.msisdn == msisdn }.prefix(max(0, limit)))
         }
 
+        func tentatively(_ body: () throws -> Bool) throws {
+            let saved = state
+            if try !body() { state = saved }
+        }
+
         func forgetSubscriber(_ msisdn: MSISDN, bills: Bool) throws {
             state.pins[msisdn] = PINRecord(hash: nil)
             state.settings[msisdn] = nil

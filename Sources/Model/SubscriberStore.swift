@@ -31,6 +31,11 @@ public protocol StoreTransaction {
     /// subscriptions, counters, and with `bills` its closed bills (a terminated number
     /// given to someone new).
     func forgetSubscriber(_ msisdn: MSISDN, bills: Bool) throws
+    /// Runs `body` in a savepoint: its changes stay when it returns `true`; otherwise
+    /// they are undone and the rest of the transaction (other clients' requests of the
+    /// same batch) goes on untouched. An import's dry run and its all-or-nothing over the
+    /// ops API. `body` must not audit (audit rows are queued apart from the savepoint).
+    func tentatively(_ body: () throws -> Bool) throws
     /// The account with that login name, or `nil`.
     func account(named name: String) throws -> Account?
     /// Creates or replaces an account.

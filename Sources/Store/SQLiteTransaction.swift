@@ -202,6 +202,18 @@ final class SQLiteTransaction: StoreTransaction {
         return rows
     }
 
+    func tentatively(_ body: () throws -> Bool) throws {
+        var keep = false
+        defer {
+            // The cached row may hold what was undone.
+            if !keep { lastRead = nil }
+        }
+        try db.inSavepoint {
+            keep = try body()
+            return keep ? .commit : .rollback
+        }
+    }
+
     func forgetSubscriber(_ msisdn: MSISDN, bills: Bool) throws {
         var tables: [SQL] = [.forgetPIN, .forgetSettings, .forgetSubscriptions, .forgetCounters]
         if bills { tables.append(.forgetBills) }

@@ -403,4 +403,47 @@ struct OpsAPIInProcessTests {
                 && audit.contains("BILL CLOSE last limit=1"), "\(audit.suffix(8))")
         #expect(try app.openStore().ledgerDiscrepancies().isEmpty)
     }
+
+    /// The ops API's import: a text/csv body, a dry run unless `apply=true`, all or nothing
+    /// in a savepoint of the batch, every bad line named.
+    @Test func importsOverTheAPIAreDryRunsUntilAppliedAndAllOrNothing() throws {
+        let app = try TestGateway { line, _ in line.shutdownGrace = 0.3 }
+        let c = try app.httpClient()
+        let csv = [("Content-Type", "text/csv")] + Self.json.filter { $0.0 != "Content-Type" }
+        let count = { try app.openStore().subscriberCount() }
+        let file = "msisdn,product,balance,since\n36309000001,prepaid,100,2024-01-01\n# a comment\n36301111111,mix,,\n"
+
+        let dry = try send(c, "POST", "/api/import/subscribers", file, headers: csv)
+        let dryBody = try parse(dry)
+        #expect(dry.status == 200 && dryBody["applied"] as? Bool == false && dryBody["added"] as? Int == 1, "\(dry.text)")
+        let changes = (dryBody["changes"] as? [[String: Any]])?.map { "\($0["line"] ?? "") \($0["change"] ?? "")" }
+        #expect(changes == ["2 + subscriber 36309000001 added prepaid lang=hu since=2024-01-01 balance=100",
+                            "4 ~ subscriber 36301111111 product prepaid -> mix"], "\(dry.text)")
+        #expect(try count() == 5)
+
+        let bad = try send(c, "POST", "/api/import/subscribers?apply=true", "msisdn,product\n1234,prepaid\n36309000002,gold\n", headers: csv)
+        let badBody = try parse(bad)
+        #expect(bad.status == 400 && badBody["error"] as? String == "bad_csv", "\(bad.text)")
+        #expect((badBody["errors"] as? [[String: Any]])?.compactMap { $0["line"] as? Int } == [2, 3])
+        let refused = try send(c, "POST", "/api/import/subscribers?apply=true",
+                               "msisdn,product,balance\n36309000003,prepaid,\n36301111111,prepaid,1\n", headers: csv)
+        let refusedBody = try parse(refused)
+        #expect(refused.status == 409 && (refusedBody["errors"] as? [[String: Any]])?.first?["line"] as? Int == 3, "\(refused.text)")
+        #expect(try count() == 5)
+        try expectError(try send(c, "POST", "/api/import/subscribers", file), 415, "unsupported_media_type")
+        try expectError(try send(c, "POST", "/api/import/subscribers?apply=yes", file, headers: csv), 400, "bad_parameter")
+
+        let applied = try parse(try send(c, "POST", "/api/import/subscribers?apply=true", file, headers: csv))
+        #expect(applied["applied"] as? Bool == true && applied["changed"] as? Int == 1)
+        let rates = try parse(try send(c, "POST", "/api/import/rates?apply=true&prune=true",
+                                       "prefix,price,kind\n0690,350,premium\n", headers: csv))
+        #expect((rates["changes"] as? [[String: Any]])?.first?["change"] as? String == "~ rate 3690 premium 300 -> 350", "\(rates)")
+        app.stop()
+        let store = try app.openStore()
+        #expect(try store.subscriberCount() == 6)
+        #expect(try store.write { try $0.rates(prefix: nil) }.map(\.prefix) == ["3690"])
+        let audit = try store.auditEntries(msisdn: nil).map(\.request)
+        #expect(audit.filter { $0.hasPrefix("IMPORT") } == ["IMPORT subscribers (ops API)", "IMPORT rates (ops API)"], "\(audit)")
+        #expect(try store.ledgerDiscrepancies().isEmpty)
+    }
 }

@@ -506,6 +506,32 @@ import Testing
 
 /// SQLite only: schema, migration and query plans.
 @Suite struct StoreLifecycleTests {
+    /// A savepoint inside a write: undone alone, or kept, the rest of the write stays.
+    @Test func tentativeChangesAreUndoneAloneOrKept() throws {
+        let dir = try TempDir()
+        let store = try SQLiteStore(path: dir.db())
+        let a = MSISDN(canonical: "36301234567"), b = MSISDN(canonical: "36307654321")
+        try store.write { tx throws in
+            try tx.addSubscriber(Subscriber(msisdn: a, product: .prepaid), pin: PINRecord(hash: nil))
+            try tx.post(LedgerEntry(msisdn: a, bucket: .balance, amount: 100, kind: .topup, at: 1))
+            try tx.tentatively {
+                try tx.addSubscriber(Subscriber(msisdn: b, product: .prepaid), pin: PINRecord(hash: nil))
+                try tx.post(LedgerEntry(msisdn: a, bucket: .balance, amount: 50, kind: .topup, at: 2))
+                return false
+            }
+            #expect(try tx.subscriber(b) == nil && tx.subscriber(a)?.balance == 100)
+            try tx.post(LedgerEntry(msisdn: a, bucket: .balance, amount: 1, kind: .topup, at: 3))
+            try tx.tentatively {
+                try tx.setRate(Rate(prefix: "3690", price: 5, kind: .premium))
+                return true
+            }
+        }
+        #expect(try store.write { try $0.subscriber(a)?.balance } == 101)
+        #expect(try store.subscriberCount() == 1 && store.ledgerCount() == 2)
+        #expect(try store.write { try $0.rate(for: "36901234", kind: .premium)?.price } == 5)
+        #expect(try store.ledgerDiscrepancies().isEmpty)
+    }
+
     /// What SUB SHOW lists and what a terminated number leaves behind.
     @Test func recentLedgerIsNewestFirstAndForgettingKeepsTheRowAndTheLedger() throws {
         let dir = try TempDir()
