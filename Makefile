@@ -21,9 +21,12 @@ FAULT_PKGS := util-linux e2fsprogs
 # ceiling of ../shared/tools links it for its PostgreSQL modes (make bench only).
 BENCH_PKGS := wrk libpq-dev
 BIN        := .build/debug/selfcare
+# The build make install and make deb ship: optimised, Swift's runtime linked in (the
+# package depends on Debian's libraries only), apart from the debug build.
+PACKAGE_BUILD = $(SWIFT) build -c release --product selfcare --static-swift-stdlib --scratch-path .build/package
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps test-deps bench-deps build run test bench fuzz release clean
+.PHONY: deps test-deps bench-deps build run test bench fuzz release package-build install deb clean
 
 # install_missing PACKAGES: apt-get install those of PACKAGES that are not installed yet.
 install_missing = missing=""; for p in $(1); do \
@@ -60,9 +63,12 @@ run: build
 	@if [ ! -f "$(DB)" ]; then $(BIN) db init --demo --db "$(DB)"; fi
 	$(BIN) serve --db "$(DB)" --listen "$(LISTEN)" --http "$(HTTP)"
 
-## test: unit and integration tests (the integration tests start the real server).
+## test: unit and integration tests (the integration tests start the real server). The release
+## build of the package is made first, so that the packaging test's `make deb` does not
+## compile while timing-sensitive tests run.
 test: test-deps
 	$(SWIFT) build --build-tests
+	$(PACKAGE_BUILD)
 	$(SWIFT) test --skip-build
 
 ## release: optimised build, for benchmarks.
@@ -79,6 +85,19 @@ FUZZ_SECONDS ?= 60
 fuzz: deps
 	$(SWIFT) build --product selfcare-fuzz --scratch-path .build/fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
 	bash scripts/fuzz.sh $(FUZZ_SECONDS)
+
+## install: the release build (Swift's runtime linked in) under $(DESTDIR)$(PREFIX): bin, share/selfcare/Grammars,
+## share/doc/selfcare, lib/systemd/system/selfcare.service, /etc/default/selfcare.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+package-build: deps
+	$(PACKAGE_BUILD)
+install: package-build
+	PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" bash scripts/package.sh install
+
+## deb: a Debian package of the same, .build/selfcare_VERSION_ARCH.deb (dpkg-deb).
+deb: package-build
+	bash scripts/package.sh deb
 
 clean:
 	rm -rf .build

@@ -238,6 +238,7 @@ enum ProcessEnvironment {
 }
 
 /// Where the grammar folder is when not given: `$SELFCARE_GRAMMARS`, else `./Grammars`,
+/// else the installed one (`PREFIX/share/selfcare/Grammars` beside `PREFIX/bin/selfcare`),
 /// else the `Grammars` of the checkout the executable was built in (so a binary run
 /// from another folder still finds the shipped grammar).
 enum GrammarLocation {
@@ -249,6 +250,10 @@ enum GrammarLocation {
         let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         if n > 0 {
             var dir = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if let bin = dir.lastIndex(of: "/"), let prefix = dir[..<bin].lastIndex(of: "/") {
+                let installed = String(dir[..<prefix]) + "/share/selfcare/Grammars"
+                if access(installed + "/messages.hu", R_OK) == 0 { return installed }
+            }
             for _ in 0..<5 {
                 guard let slash = dir.lastIndex(of: "/") else { break }
                 dir = String(dir[..<slash])
