@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // libevent 2.1 from the system (apt: libevent-dev).
@@ -108,6 +109,7 @@ let package = Package(
             "CSystem", "Gateway", "Store", "Model", "Engine", "Grammar", "Numbering", "LineProtocol", "LineClient", "CSV", "Import",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "TOMLKit", package: "TOMLKit"),
         ],
             swiftSettings: crossModule),
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # make install / make deb (docs/OPERATIONS.md "Running it as a service"): the release
 # build (.build/package, Swift's runtime linked in) laid out under PREFIX in DESTDIR —
-# bin/selfcare, share/selfcare/Grammars, share/doc/selfcare, the systemd unit, and
-# /etc/default/selfcare (kept if there is one) — or, for a .deb, under /usr in a staging
+# bin/selfcare, share/selfcare/Grammars, share/doc/selfcare, the systemd unit,
+# /etc/selfcare/selfcare.toml and /etc/default/selfcare (each kept if there is one) —
+# or, for a .deb, under /usr in a staging
 # root turned into .build/selfcare_VERSION_ARCH.deb by dpkg-deb.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +25,9 @@ stage() {  # stage DESTDIR PREFIX UNITDIR
     chmod 0644 "$dest$unitdir/selfcare.service"
     if [ ! -e "$dest/etc/default/selfcare" ]; then
         install -D -m 0644 packaging/selfcare.default "$dest/etc/default/selfcare"
+    fi
+    if [ ! -e "$dest/etc/selfcare/selfcare.toml" ]; then
+        install -D -m 0644 packaging/selfcare.toml "$dest/etc/selfcare/selfcare.toml"
     fi
 }
 

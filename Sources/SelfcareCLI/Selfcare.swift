@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Store
 
 /// `selfcare`: the gateway and its tools.
@@ -10,6 +11,22 @@ struct Selfcare: ParsableCommand {
         version: "selfcare 0.1.0 (store schema \(Migrations.names.last ?? "-"))",
         subcommands: [Serve.self, Database.self, AccountCommand.self, Send.self, Phone.self, GrammarCommand.self, Bills.self, ImportCommand.self, Op.self]
     )
+
+    /// `serve` reads its configuration file and the environment first (``ServeConfig``):
+    /// their options go before the command line's, which win.
+    static func main() {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "serve" {
+            do {
+                arguments = ["serve"] + (try ServeConfig.arguments(Array(arguments.dropFirst()),
+                                                                   environment: ProcessInfo.processInfo.environment))
+            } catch {
+                FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+                Foundation.exit(64)
+            }
+        }
+        main(arguments)
+    }
 }
 
 /// Options every command that opens the store shares.

@@ -16,6 +16,11 @@ struct Serve: ParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
+    @Option(help: ArgumentHelp(
+        "A TOML file of these options (db = \"…\", listen = \"…\", smsc = [\"…\"], sendsms_url_file = \"…\" …); SELFCARE_CONFIG names one too. The environment (SELFCARE_LISTEN …) overrides it, the command line both.",
+        valueName: "path"))
+    var config: String?
+
     @Option(help: "HOST:PORT of the line protocol (port 0: any free port).")
     var listen: String = "127.0.0.1:7777"
 

@@ -20,7 +20,7 @@ struct PackagingTests {
         defer { try? FileManager.default.removeItem(atPath: root) }
         #expect(try runProgram("/usr/bin/dpkg-deb", ["-x", deb, root]).0 == 0)
         for path in ["/usr/bin/selfcare", "/usr/share/selfcare/Grammars/sms.grammar", "/usr/share/doc/selfcare/OPERATIONS.md",
-                     "/lib/systemd/system/selfcare.service", "/etc/default/selfcare"] {
+                     "/lib/systemd/system/selfcare.service", "/etc/default/selfcare", "/etc/selfcare/selfcare.toml"] {
             #expect(FileManager.default.fileExists(atPath: root + path), "\(path)")
         }
         // No Swift runtime from the build machine: only what the Depends line names.
@@ -29,25 +29,29 @@ struct PackagingTests {
 
         // The unit, with its binary where it was unpacked, passes systemd's own check.
         let unit = try String(contentsOfFile: root + "/lib/systemd/system/selfcare.service", encoding: .utf8)
-        #expect(unit.contains("ExecStart=/usr/bin/selfcare serve --db /var/lib/selfcare/selfcare.sqlite $SELFCARE_OPTS"))
+        #expect(unit.contains("ExecStart=/usr/bin/selfcare serve --config /etc/selfcare/selfcare.toml"))
+        let (conffiles, listed) = try runProgram("/usr/bin/dpkg-deb", ["-I", deb, "conffiles"])
+        #expect(conffiles == 0 && listed.contains("/etc/selfcare/selfcare.toml") && listed.contains("/etc/default/selfcare"), "\(listed)")
         let check = root + "/check/selfcare.service"
         try FileManager.default.createDirectory(atPath: root + "/check", withIntermediateDirectories: true)
         try unit.replacingOccurrences(of: "/usr/bin/selfcare", with: root + "/usr/bin/selfcare").write(toFile: check, atomically: true, encoding: .utf8)
         let (verified, verdict) = try runProgram("/usr/bin/systemd-analyze", ["verify", check])
         #expect(verified == 0 && verdict.isEmpty, "\(verdict)")
 
-        // As the unit starts it: db init (ExecStartPre), then serve from another folder,
-        // finding the grammar it was installed with.
+        // As the unit starts it: db init (ExecStartPre), then serve from another folder
+        // with the shipped configuration (its store and port moved by the command line,
+        // which wins), finding the grammar it was installed with.
         let state = root + "/var/lib/selfcare"
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
         let binary = root + "/usr/bin/selfcare"
         #expect(try runProgram(binary, ["db", "init", "--demo", "--db", state + "/selfcare.sqlite"]).0 == 0)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["serve", "--db", state + "/selfcare.sqlite", "--listen", "127.0.0.1:0", "--http", "off"]
+        process.arguments = ["serve", "--config", root + "/etc/selfcare/selfcare.toml",
+                             "--db", state + "/selfcare.sqlite", "--listen", "127.0.0.1:0", "--http", "off"]
         process.currentDirectoryURL = URL(fileURLWithPath: "/")
         var environment = ProcessInfo.processInfo.environment
-        environment["SELFCARE_GRAMMARS"] = nil
+        environment = environment.filter { !$0.key.hasPrefix("SELFCARE_") }
         process.environment = environment
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
@@ -81,6 +85,7 @@ struct PackagingTests {
             #expect(FileManager.default.fileExists(atPath: dest + path), "\(path)")
         }
         let unit = try String(contentsOfFile: dest + "/opt/selfcare/lib/systemd/system/selfcare.service", encoding: .utf8)
-        #expect(unit.contains("ExecStart=/opt/selfcare/bin/selfcare serve"))
+        #expect(unit.contains("ExecStart=/opt/selfcare/bin/selfcare serve --config /etc/selfcare/selfcare.toml"))
+        #expect(FileManager.default.fileExists(atPath: dest + "/etc/selfcare/selfcare.toml"))
     }
 }
