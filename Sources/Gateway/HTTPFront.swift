@@ -25,6 +25,8 @@ public struct HTTPConfig: Sendable {
     public var maxConnections = 1_000
     /// Seconds a request has, from its first byte, to arrive whole (`408` after).
     public var requestTimeout: Double = 30
+    /// `selfcare_build_info`'s labels: `version`, `schema`.
+    public var buildInfo: [(String, String)] = []
 
     public init() {}
 }
@@ -396,6 +398,8 @@ public final class HTTPFront {
         gauges.smppLinks = smscLinks.map { ($0.config.name, $0.state == .bound, $0.stats) }
         if let smppServer { gauges.smppServer = (smppServer.openConnections, smppServer.stats) }
         gauges.store = pipeline.stats
+        gauges.build = config.buildInfo
+        gauges.process = ProcessFacts.current()
         return metrics.render(gauges)
     }
 

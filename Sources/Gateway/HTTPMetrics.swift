@@ -75,6 +75,10 @@ public struct HTTPMetrics: Sendable {
         public var logins: LoginThrottle.Stats?
         /// The `--smpp` server, when it runs: open connections, counters.
         public var smppServer: (connections: Int, stats: SMPPServer.Stats)?
+        /// `selfcare_build_info`'s labels (version, store schema).
+        public var build: [(String, String)] = []
+        /// The `process_*` family, when /proc could be read.
+        public var process: ProcessFacts?
 
         public init() {}
     }
@@ -181,6 +185,25 @@ public struct HTTPMetrics: Sendable {
             sample("selfcare_line_connections", [], String(gauges.lineConnections))
             family("selfcare_line_requests_total", "counter", "Line-protocol requests answered.")
             sample("selfcare_line_requests_total", [], String(line.requests))
+        }
+        if !gauges.build.isEmpty {
+            family("selfcare_build_info", "gauge", "The running release and the store schema it migrates to (always 1).")
+            sample("selfcare_build_info", gauges.build, "1")
+        }
+        if let p = gauges.process {
+            // The names and units of the Prometheus client libraries' process collector.
+            family("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.")
+            sample("process_cpu_seconds_total", [], HTTPMetrics.number(p.cpuSeconds))
+            family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.")
+            sample("process_resident_memory_bytes", [], String(p.residentBytes))
+            family("process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.")
+            sample("process_virtual_memory_bytes", [], String(p.virtualBytes))
+            family("process_open_fds", "gauge", "Number of open file descriptors.")
+            sample("process_open_fds", [], String(p.openFileDescriptors))
+            family("process_max_fds", "gauge", "Maximum number of open file descriptors.")
+            sample("process_max_fds", [], String(p.maxFileDescriptors))
+            family("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.")
+            sample("process_start_time_seconds", [], HTTPMetrics.number(p.startTime))
         }
         return out
     }

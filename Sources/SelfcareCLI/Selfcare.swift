@@ -8,9 +8,12 @@ struct Selfcare: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "selfcare",
         abstract: "Self-service USSD/SMS command gateway.",
-        version: "selfcare 0.1.0 (store schema \(Migrations.names.last ?? "-"))",
+        version: "selfcare \(release) (store schema \(Migrations.names.last ?? "-"))",
         subcommands: [Serve.self, Database.self, AccountCommand.self, Send.self, Phone.self, GrammarCommand.self, Bills.self, ImportCommand.self, Op.self]
     )
+
+    /// The release (`--version`, `selfcare_build_info`, the .deb's version).
+    static let release = "0.1.0"
 
     /// `serve` reads its configuration file and the environment first (``ServeConfig``):
     /// their options go before the command line's, which win.

@@ -184,6 +184,7 @@ struct Serve: ParsableCommand {
             h.maxConnections = budget.http
             h.requestTimeout = lineTimeout
             h.tls = tls
+            h.buildInfo = [("version", Selfcare.release), ("schema", Migrations.names.last ?? "-")]
             httpConfig = h
         }
         let loop = try EventLoop()

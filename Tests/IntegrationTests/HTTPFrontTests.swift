@@ -156,9 +156,21 @@ struct HTTPFrontTests {
             "selfcare_http_requests_in_flight 1",
             "selfcare_line_connections 1",
             "selfcare_http_connections 1",
+            "selfcare_build_info{version=\"0.1.0\",schema=\"v10-subscriber-lifecycle\"} 1",
         ] {
             #expect(lines.contains(expected), "missing: \(expected)")
         }
+        // The process collector's families, read from /proc at the scrape.
+        func value(_ name: String) -> Double? {
+            lines.first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ")[1]) }
+        }
+        let (status, version) = try runSelfcare(["--version"])
+        #expect(status == 0 && version.contains("selfcare 0.1.0 (store schema v10-subscriber-lifecycle)"))
+        #expect((value("process_resident_memory_bytes") ?? 0) > 1_000_000)
+        #expect((value("process_open_fds") ?? 0) >= 3 && (value("process_max_fds") ?? 0) >= (value("process_open_fds") ?? 0))
+        let started = value("process_start_time_seconds") ?? 0
+        #expect(abs(started - Date().timeIntervalSince1970) < 600, "\(started)")
+        #expect(value("process_cpu_seconds_total") != nil && value("process_virtual_memory_bytes") != nil)
     }
 
     @Test func aFailedCommitAnswers503AndKeepsNothing() throws {
