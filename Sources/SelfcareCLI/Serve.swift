@@ -127,6 +127,7 @@ struct Serve: ParsableCommand {
             return handler
         }
         let logger = Logger(label: "selfcare")
+        logger.info("configuration: \(effectiveConfiguration)")
 
         let failEvery = ProcessEnvironment.get("SELFCARE_FAIL_COMMIT").flatMap(Int.init)
         let sqlite = try store.openExisting(failEveryNthCommit: failEvery)
@@ -240,6 +241,42 @@ enum ProcessEnvironment {
     static func get(_ name: String) -> String? {
         guard let value = getenv(name) else { return nil }
         return String(cString: value)
+    }
+}
+
+extension Serve {
+    /// Every option as it took effect (file, environment and command line merged), one
+    /// `name=value` each, passwords shown as `***`: the start-up log line.
+    var effectiveConfiguration: String {
+        var words = ["config=\(config ?? "-")", "db=\(store.db)", "listen=\(listen)", "http=\(http)", "smpp=\(smpp)"]
+        if let sendsmsURL { words.append("sendsms_url=\(Serve.redacted(sendsmsURL))") }
+        words += smsc.map { "smsc=\(Serve.redacted($0))" }
+        words += [
+            "grammars=\(GrammarLocation.resolve(grammars))", "idle_timeout=\(idleTimeout)", "auth_timeout=\(authTimeout)",
+            "line_timeout=\(lineTimeout)", "lock_address_after=\(lockAddressAfter)", "lock_account_after=\(lockAccountAfter)",
+            "tls=\(tlsCert == nil ? "off" : "on")", "idempotency_hours=\(idempotencyHours)", "ussd_timeout=\(ussdTimeout)",
+            "ussd_max_dialogues=\(ussdMaxDialogues)", "batch_gather=\(batchGather)", "max_connections=\(maxConnections)",
+            "http_max_connections=\(httpMaxConnections)", "shutdown_grace=\(shutdownGrace)", "log_level=\(logLevel)",
+        ]
+        return words.joined(separator: " ")
+    }
+
+    /// A URL with its password (`user:PASSWORD@`, `password=…`, `pass=…`) as `***`.
+    static func redacted(_ url: String) -> String {
+        var text = url
+        if let scheme = text.range(of: "://"), let at = text[scheme.upperBound...].firstIndex(of: "@"),
+           let colon = text[scheme.upperBound..<at].firstIndex(of: ":") {
+            text.replaceSubrange(text.index(after: colon)..<at, with: "***")
+        }
+        for key in ["password=", "pass=", "pwd="] {
+            var searchFrom = text.startIndex
+            while let found = text.range(of: key, options: .caseInsensitive, range: searchFrom..<text.endIndex) {
+                let end = text[found.upperBound...].firstIndex(of: "&") ?? text.endIndex
+                text.replaceSubrange(found.upperBound..<end, with: "***")
+                searchFrom = text.index(found.upperBound, offsetBy: 3, limitedBy: text.endIndex) ?? text.endIndex
+            }
+        }
+        return text
     }
 }
 

@@ -92,6 +92,7 @@ struct ServeConfigTests {
             listen = "127.0.0.1:0"
             http = "off"
             sendsms_url_file = "\(secret)"
+            smsc = ["smpp://selfcare:tomlpw1@127.0.0.1:9"]
             """, config)
         let refused = try start(["--config", config])
         #expect(refused.port == nil)
@@ -106,7 +107,11 @@ struct ServeConfigTests {
         let commandLine = try String(contentsOfFile: "/proc/\(server.process.processIdentifier)/cmdline", encoding: .utf8)
         #expect(!commandLine.contains("s3cret"), "\(commandLine)")
         let log = server.stop()
-        #expect(!log.contains("s3cret"))
+        #expect(!log.contains("s3cret") && !log.contains("tomlpw1"))
+        #expect(log.contains(" smsc=smpp://selfcare:***@127.0.0.1:9 "), "\(log)")
+        // The start-up line says what took effect, the password masked.
+        #expect(log.contains("configuration: config=\(config) db=\(store.path) listen=127.0.0.1:0 http=off smpp=off "
+                             + "sendsms_url=http://127.0.0.1:9/cgi-bin/sendsms?username=selfcare&password=*** "), "\(log)")
     }
 
     @Test(arguments: [
