@@ -5,13 +5,26 @@ import Numbering
 /// through the rules of its verb (`SUB ADD`, `SUB SET`, `RATE SET`) inside one
 /// transaction that the caller commits only when every row went through and the operator
 /// asked for it (a dry run rolls back: the diff is exactly what applying would do).
+/// What one import has taken so far: a row that repeats a number (or a rate's prefix
+/// and kind) is refused, and `--prune` keeps the rates it saw. Numbers as integers: a
+/// million of them stay a few megabytes.
+public struct ImportMemory: Sendable {
+    var numbers = Set<UInt64>()
+    var rates = Set<String>()
+
+    public init() {}
+}
+
 extension Engine {
     /// One subscriber row: a new subscriber (its amounts as `opening` ledger rows), or a
     /// change of one the store has (through ``updateSubscriber(_:_:_:_:)``: product
     /// changes and the Mix allowance move money by its rules). An existing subscriber's
     /// balances are not set by a file: given, they must match the store.
-    public func importSubscriber(_ row: SubscriberImportRow, _ context: RequestContext,
+    public func importSubscriber(_ row: SubscriberImportRow, _ memory: inout ImportMemory, _ context: RequestContext,
                                  _ tx: any StoreTransaction) throws -> ImportEffect {
+        guard memory.numbers.insert(UInt64(row.msisdn.digits) ?? 0).inserted else {
+            return .refused("\(row.msisdn.digits) is on an earlier line too")
+        }
         if let problem = Engine.birthDateProblem(row.birthDate, now: context.now) { return .refused(problem) }
         if let since = row.since, since > CivilTime.budapestDate(context.now) { return .refused("since \(since.iso) is in the future") }
         guard let stored = try tx.subscriber(row.msisdn) else { return try importNewSubscriber(row, context, tx) }
@@ -76,7 +89,9 @@ extension Engine {
     }
 
     /// One rate row, by `RATE SET`'s rules.
-    public func importRate(_ change: RateChange, _ tx: any StoreTransaction) throws -> ImportEffect {
+    public func importRate(_ change: RateChange, _ memory: inout ImportMemory, _ tx: any StoreTransaction) throws -> ImportEffect {
+        let key = Engine.rateKey(change.prefix, change.kind)
+        guard memory.rates.insert(key).inserted else { return .refused("\(key) is on an earlier line too") }
         let stored = try tx.rates(prefix: change.prefix).first { $0.prefix == change.prefix && $0.kind == change.kind }
         if let stored, change.applied(to: stored) == stored { return .unchanged }
         let outcome = try setRate(change, tx)
@@ -85,9 +100,9 @@ extension Engine {
     }
 
     /// `--prune`: the rates whose prefix and kind the file does not have are deleted.
-    public func pruneRates(keeping kept: Set<String>, _ tx: any StoreTransaction) throws -> [String] {
+    public func pruneRates(keeping memory: ImportMemory, _ tx: any StoreTransaction) throws -> [String] {
         var deleted: [String] = []
-        for rate in try tx.rates(prefix: nil) where !kept.contains(Engine.rateKey(rate.prefix, rate.kind)) {
+        for rate in try tx.rates(prefix: nil) where !memory.rates.contains(Engine.rateKey(rate.prefix, rate.kind)) {
             try tx.deleteRates(prefix: rate.prefix, kind: rate.kind)
             deleted.append("deleted " + Engine.describe(rate))
         }
@@ -95,7 +110,7 @@ extension Engine {
     }
 
     /// `3690 premium`: a rate's identity in a file.
-    public static func rateKey(_ prefix: String, _ kind: RateKind) -> String { "\(prefix) \(kind.rawValue)" }
+    static func rateKey(_ prefix: String, _ kind: RateKind) -> String { "\(prefix) \(kind.rawValue)" }
 
     /// The import's one audit row: who, which file, what it did.
     public func auditImport(_ what: String, file: String, summary: String, _ context: RequestContext,

@@ -125,21 +125,17 @@ extension OpsAPI {
                                       "after": next.map { .string($0) } ?? .null]), outcome)
 
         case .importSubscribers(let body, let apply):
-            var seen = Set<String>()
+            var memory = ImportMemory()
             return try runImport("subscribers", body, apply: apply, engine, account: account, now: now, tx) { row, context in
-                guard seen.insert(row.msisdn.digits).inserted else { return .refused("\(row.msisdn.digits) is on an earlier line too") }
-                return try engine.importSubscriber(row, context, tx)
+                try engine.importSubscriber(row, &memory, context, tx)
             } finish: { [] }
 
         case .importRates(let body, let apply, let prune):
-            var kept = Set<String>()
+            var memory = ImportMemory()
             return try runImport("rates", body, apply: apply, engine, account: account, now: now, tx) { change, _ in
-                guard kept.insert(Engine.rateKey(change.prefix, change.kind)).inserted else {
-                    return .refused("\(Engine.rateKey(change.prefix, change.kind)) is on an earlier line too")
-                }
-                return try engine.importRate(change, tx)
+                try engine.importRate(change, &memory, tx)
             } finish: {
-                prune ? try engine.pruneRates(keeping: kept, tx) : []
+                prune ? try engine.pruneRates(keeping: memory, tx) : []
             }
 
         case .audit(let msisdn, let since, let limit):

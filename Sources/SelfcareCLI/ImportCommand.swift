@@ -54,14 +54,10 @@ struct ImportCommand: ParsableCommand {
         @OptionGroup var options: Options
 
         func run() throws {
-            var seen = Set<UInt64>()
+            var memory = ImportMemory()
             try ImportRun(options, what: "subscribers", columns: SubscriberCSV.columns, required: SubscriberCSV.required)
                 .run { record, header, engine, context, tx throws in
-                    let row = try SubscriberCSV.row(record, header)
-                    guard seen.insert(UInt64(row.msisdn.digits) ?? 0).inserted else {
-                        return .refused("\(row.msisdn.digits) is on an earlier line too")
-                    }
-                    return try engine.importSubscriber(row, context, tx)
+                    try engine.importSubscriber(try SubscriberCSV.row(record, header), &memory, context, tx)
                 } finish: { _, _, _ in [] }
         }
     }
@@ -77,16 +73,12 @@ struct ImportCommand: ParsableCommand {
         var prune = false
 
         func run() throws {
-            var kept = Set<String>()
+            var memory = ImportMemory()
             try ImportRun(options, what: "rates", columns: RateCSV.columns, required: RateCSV.required)
                 .run { record, header, engine, _, tx throws in
-                    let change = try RateCSV.row(record, header)
-                    guard kept.insert(Engine.rateKey(change.prefix, change.kind)).inserted else {
-                        return .refused("\(Engine.rateKey(change.prefix, change.kind)) is on an earlier line too")
-                    }
-                    return try engine.importRate(change, tx)
+                    try engine.importRate(try RateCSV.row(record, header), &memory, tx)
                 } finish: { engine, _, tx in
-                    prune ? try engine.pruneRates(keeping: kept, tx) : []
+                    prune ? try engine.pruneRates(keeping: memory, tx) : []
                 }
         }
     }
