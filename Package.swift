@@ -83,6 +83,9 @@ let package = Package(
         // SMPP 3.4 as pure code: PDUs, the framing state machine, data codings, the
         // user data header. No sockets.
         .target(name: "SMPP", dependencies: ["SMSText"], swiftSettings: crossModule),
+        // Log lines as logfmt or JSON (pure rendering), the swift-log handler and its
+        // sink (stderr, written once per loop pass), the rate limit of repeated warnings.
+        .target(name: "LogFormat", dependencies: ["Model", .product(name: "Logging", package: "swift-log")], swiftSettings: crossModule),
         // The line protocol as pure code: a byte-level line decoder and the request parser.
         .target(name: "LineProtocol", dependencies: ["Numbering", "Model"], swiftSettings: crossModule),
         // A small blocking client of the line protocol: `selfcare send`, tests, examples.
@@ -90,7 +93,7 @@ let package = Package(
         // The transports on the event loop over one pipeline (a batch of every transport's
         // requests per store transaction) and the store executor (the store's own thread).
         .target(name: "Gateway", dependencies: [
-            "EventLoop", "HTTP", "JSON", "LineProtocol", "SMPP", "Engine", "Grammar", "Model", "Store", "SMSText", "Import",
+            "EventLoop", "HTTP", "JSON", "LineProtocol", "SMPP", "Engine", "Grammar", "Model", "Store", "SMSText", "Import", "LogFormat",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: crossModule),
@@ -106,7 +109,7 @@ let package = Package(
                                                     "SMPP", "HTTP", "JSON", "SMSText", "CSV", "Import"]),
         .executableTarget(name: "SelfcareFuzz", dependencies: ["FuzzTargets"]),
         .executableTarget(name: "SelfcareCLI", dependencies: [
-            "CSystem", "Gateway", "Store", "Model", "Engine", "Grammar", "Numbering", "LineProtocol", "LineClient", "CSV", "Import",
+            "CSystem", "Gateway", "Store", "Model", "Engine", "Grammar", "Numbering", "LineProtocol", "LineClient", "CSV", "Import", "LogFormat",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),
@@ -124,6 +127,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "Model"]),
         .testTarget(name: "GrammarTests", dependencies: ["TestSupport", "Grammar", "Model", "Numbering"]),
         .testTarget(name: "SMSTextTests", dependencies: ["TestSupport", "SMSText"]),
+        .testTarget(name: "LogFormatTests", dependencies: ["LogFormat", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "CSVTests", dependencies: ["TestSupport", "CSV", "Import", "Model", "Numbering"]),
         .testTarget(name: "SMPPTests", dependencies: ["SMPP", "SMSText"]),
         .testTarget(name: "MMITests", dependencies: ["TestSupport", "MMI", "Grammar"]),

@@ -1,4 +1,5 @@
 import Engine
+import Logging
 import Model
 
 /// Failed logins, counted per source (the client's address) and second, and audited as
@@ -47,8 +48,12 @@ public final class AuthFailures {
     /// The counts across connections and transports, and their locks.
     public private(set) var throttle: LoginThrottle
 
-    public init(throttle policy: LoginThrottle.Policy = .init()) {
+    /// Where failed and locked logins are told (rate limited).
+    public let warnings: RateLimitedWarnings?
+
+    public init(throttle policy: LoginThrottle.Policy = .init(), warnings: RateLimitedWarnings? = nil) {
         throttle = LoginThrottle(policy: policy)
+        self.warnings = warnings
     }
 
     public var isEmpty: Bool { pending.isEmpty }
@@ -63,12 +68,19 @@ public final class AuthFailures {
     public func record(source: String, now: Double, name: String, channel: String) {
         count(source: source, second: Int64(now), name: name, channel: channel)
         throttle.failed(source: source, account: name, now: now)
+        warnings?.warn("login_failed", "login failed", AuthFailures.fields(source, name, channel), now: now)
     }
 
     /// A login refused because a lock was on: audited like a failure.
     public func recordLocked(source: String, now: Double, name: String, channel: String) {
         count(source: source, second: Int64(now), name: name, channel: channel)
         throttle.refusedWhileLocked(source: source, now: now)
+        warnings?.warn("login_locked", "login refused: locked after failures", AuthFailures.fields(source, name, channel), now: now)
+    }
+
+    /// The name as tried, cut to what the audit keeps (the log escapes the rest).
+    static func fields(_ source: String, _ name: String, _ channel: String) -> Logger.Metadata {
+        ["channel": .string(channel), "source": .string(source), "account": .string(String(name.prefix(Engine.auditedNameLength)))]
     }
 
     /// A login succeeded: its address's and account's counts start again.

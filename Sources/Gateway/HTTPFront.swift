@@ -45,6 +45,8 @@ public final class HTTPFront {
     let pipeline: Pipeline
     let config: HTTPConfig
     let logger: Logger
+    /// Whether every answered request gets an `info` line.
+    let logsRequests: Bool
     private var server: HTTPServer?
     private var credentials: CredentialCache
     private var counters = HTTPMetrics()
@@ -75,6 +77,7 @@ public final class HTTPFront {
         self.pipeline = pipeline
         self.config = config
         self.logger = logger
+        logsRequests = logger.logLevel <= .info
         credentials = CredentialCache(lifetime: config.credentialLifetime)
         server = try HTTPServer(loop: loop, address: config.listen, maxBodySize: config.maxBodyBytes,
                                 idleTimeout: config.idleTimeout, maxConnections: config.maxConnections) { [unowned self] request in
@@ -364,7 +367,7 @@ public final class HTTPFront {
                 counters.record(outcome: outcome)
                 if let service = reply.service { counters.commands.record(service: service, outcome: outcome) }
             }
-            answer(request, label: route.label, reply.response)
+            answer(request, label: route.label, reply.response, account: reply.unauthorized ? nil : who.name, reply: reply)
         case .failed:
             counters.failedRequests += 1
             answer(request, label: route.label, route.answer(.commitFailed))
@@ -373,9 +376,29 @@ public final class HTTPFront {
         }
     }
 
-    /// Answers now and counts it.
-    private func answer(_ request: HTTPRequest, label: String, _ response: HTTPResponse) {
-        counters.record(endpoint: label, status: response.status, seconds: HTTPServer.monotonicNow() - request.receivedAt)
+    /// Answers now, counts it and logs it (`info`: a line per request, as the line
+    /// protocol has one per command).
+    private func answer(_ request: HTTPRequest, label: String, _ response: HTTPResponse, account: String? = nil,
+                        reply: Reply? = nil) {
+        let seconds = HTTPServer.monotonicNow() - request.receivedAt
+        counters.record(endpoint: label, status: response.status, seconds: seconds)
+        if logsRequests {
+            // The path only: a Kannel query carries the password.
+            var metadata: Logger.Metadata = [
+                "method": .string(String(request.method.prefix(16))),
+                "path": .string(String((request.path ?? "?").prefix(200))),
+                "status": .stringConvertible(response.status),
+                "ms": .stringConvertible(CommandTelemetry.milliseconds(seconds)),
+                "source": .string(Connection.host(of: request.peer)),
+            ]
+            if let account { metadata["account"] = .string(String(account.prefix(65))) }
+            if let reply, let outcome = reply.outcome {
+                metadata["outcome"] = .string(HTTPMetrics.label(outcome))
+                if let service = reply.service { metadata["service"] = .string(service) }
+            }
+            if reply != nil { metadata["batch"] = .stringConvertible(pipeline.batchNumber) }
+            logger.info("http", metadata: metadata)
+        }
         server?.respond(to: request.id, with: response)
     }
 

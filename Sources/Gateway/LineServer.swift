@@ -65,7 +65,7 @@ public final class LineServer {
         self.loop = loop
         self.pipeline = pipeline
         self.config = config
-        authFailures = AuthFailures(throttle: config.loginThrottle)
+        authFailures = AuthFailures(throttle: config.loginThrottle, warnings: RateLimitedWarnings(logger: logger))
         self.logger = logger
         touched.reserveCapacity(1024)
         auditTick = LoopTimer(loop: loop) {}
@@ -124,6 +124,11 @@ public final class LineServer {
         let waiting = unauthenticatedConnections >= config.maxUnauthenticated
         guard !isStopping, sessions.count + lingering.count < config.maxConnections, !waiting else {
             counters.refusedConnections += 1
+            if !isStopping {
+                authFailures.warnings?.warn("connection_refused", waiting ? "connection refused: too many waiting to log in"
+                                                : "connection refused: --max-connections reached",
+                                            ["channel": "line", "connections": .stringConvertible(sessions.count)], now: loop.now)
+            }
             let text = isStopping ? "421 Shutting down\r\n"
                 : waiting ? "421 Too many connections waiting to log in, try again later\r\n"
                 : "421 Too many connections, try again later\r\n"
@@ -562,6 +567,8 @@ public final class LineServer {
             session.account = account
             session.authFailures = 0
             authFailures.succeeded(source: session.connection.peerHost, name: name)
+            logger.info("login", metadata: ["channel": "line", "account": .string(account.name),
+                                            "source": .string(session.connection.peerHost)])
             session.out.line(.authenticated, "Authenticated as \(account.name) (\(account.role.rawValue))")
         case .committed:
             counters.engineCommands += 1
@@ -592,7 +599,8 @@ public final class LineServer {
         session.finished = true
         // What was read after it is not run.
         session.held.removeAll()
-        logger.warning("closing \(session.connection.peer) after \(session.authFailures) failed AUTH")
+        authFailures.warnings?.warn("login_closed", "closing after \(session.authFailures) failed AUTH",
+                                    ["channel": "line", "source": .string(session.connection.peerHost)], now: loop.now)
         return true
     }
 

@@ -4,6 +4,7 @@ import Engine
 import EventLoop
 import Gateway
 import Grammar
+import LogFormat
 import Logging
 import Store
 #if canImport(Glibc)
@@ -89,8 +90,11 @@ struct Serve: ParsableCommand {
     @Option(help: "Seconds a SIGTERM waits for the answers owed to go out and the connections to close.")
     var shutdownGrace: Double = 5
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: String = "info"
+    @Option(help: "Log level: trace, debug, info (adds a line per command and HTTP request), notice (start, stop, links), warning, error, critical.")
+    var logLevel: String = "notice"
+
+    @Option(help: "Log lines as logfmt (ts=… level=… msg=… key=value) or json (one object a line); to stderr either way.")
+    var logFormat: String = "logfmt"
 
     func validate() throws {
         guard idleTimeout >= 0 else { throw ValidationError("--idle-timeout must be 0 or more") }
@@ -107,6 +111,7 @@ struct Serve: ParsableCommand {
         guard maxConnections > 0 else { throw ValidationError("--max-connections must be positive") }
         guard httpMaxConnections > 0 else { throw ValidationError("--http-max-connections must be positive") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        guard LogFormat(rawValue: logFormat) != nil else { throw ValidationError("unknown --log-format \(logFormat): logfmt or json") }
         for url in smsc {
             do { _ = try SMPPLinkConfig(url: url) } catch { throw ValidationError("--smsc: \(error)") }
         }
@@ -121,13 +126,10 @@ struct Serve: ParsableCommand {
         mallopt(M_TOP_PAD, 16 << 20)
         mallopt(M_MMAP_THRESHOLD, 32 << 20)
         let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        let format = LogFormat(rawValue: logFormat) ?? .logfmt
+        LoggingSystem.bootstrap { _ in LineLogHandler(format: format, level: level) }
         let logger = Logger(label: "selfcare")
-        logger.info("configuration: \(effectiveConfiguration)")
+        logger.notice("configuration: \(effectiveConfiguration)")
 
         let failEvery = ProcessEnvironment.get("SELFCARE_FAIL_COMMIT").flatMap(Int.init)
         let sqlite = try store.openExisting(failEveryNthCommit: failEvery)
@@ -135,7 +137,7 @@ struct Serve: ParsableCommand {
         guard try sqlite.accountCount() > 0 else {
             throw CLIError("the store \(store.db) has no accounts, so nobody could log in: add one with `selfcare account set NAME network|operator --db \(store.db)`, or start from the demo data with `selfcare db init --demo --db \(store.db)`")
         }
-        logger.info("store \(store.db): journal_mode=\(sqlite.journalMode) synchronous=\(sqlite.synchronous)\(sqlite.synchronous == 2 ? " (FULL)" : "") sqlite_multithread=\(SQLiteStore.processConfigured)")
+        logger.notice("store \(store.db): journal_mode=\(sqlite.journalMode) synchronous=\(sqlite.synchronous)\(sqlite.synchronous == 2 ? " (FULL)" : "") sqlite_multithread=\(SQLiteStore.processConfigured)")
         if let failEvery { logger.warning("SELFCARE_FAIL_COMMIT=\(failEvery): every \(failEvery)th commit fails (test hook)") }
 
         let folder = GrammarLocation.resolve(grammars)
@@ -145,7 +147,7 @@ struct Serve: ParsableCommand {
         } catch {
             throw CLIError("grammar refused: \(error)")
         }
-        logger.info("grammar loaded from \(folder)")
+        logger.notice("grammar loaded from \(folder)")
 
         let budget: ConnectionBudget
         do {
@@ -155,7 +157,7 @@ struct Serve: ParsableCommand {
             throw CLIError("\(error)")
         }
         for warning in budget.warnings { logger.warning("\(warning)") }
-        logger.info("\(budget.summary)")
+        logger.notice("\(budget.summary)")
 
         var config = GatewayConfig()
         config.listen = listen
@@ -199,13 +201,13 @@ struct Serve: ParsableCommand {
             throw CLIError("\(error)")
         }
         for link in gateway.smscLinks {
-            logger.info("smpp \(link.config.name): linking to \(link.config.redacted) (profile \(link.profile.name))")
+            logger.notice("smpp \(link.config.name): linking to \(link.config.redacted) (profile \(link.profile.name))")
         }
         if let pusher = gateway.pusher {
             if let kannel = pusher.carrier as? SendSMSCarrier {
-                logger.info("pushing the outbox to \(kannel.target.host):\(kannel.target.port)")
+                logger.notice("pushing the outbox to \(kannel.target.host):\(kannel.target.port)")
             } else {
-                logger.info("the outbox goes out through \(pusher.carrier.name)")
+                logger.notice("the outbox goes out through \(pusher.carrier.name)")
             }
         }
         // A file-size limit (`ulimit -f`, a unit's LimitFSIZE) then makes a store write fail
@@ -214,7 +216,7 @@ struct Serve: ParsableCommand {
         var stopping = false
         for signal in [SIGTERM, SIGINT] {
             try loop.onSignal(signal) {
-                logger.info("signal \(signal): finishing what was read, then stopping")
+                logger.notice("signal \(signal): finishing what was read, then stopping")
                 stopping = true
                 gateway.beginShutdown()
             }
@@ -229,11 +231,15 @@ struct Serve: ParsableCommand {
         if let server = gateway.smppServer { print("selfcare: smpp on \(server.boundAddress)") }
         fflush(nil)
 
+        // Info lines (one per command) are written once per loop pass, not one write each.
+        LogSink.standardError.hold(true)
+        gateway.pipeline.afterPass.append { LogSink.standardError.flush() }
         while !stopping {
             gateway.runPass()
         }
         gateway.shutdown()
         for line in gateway.stopLines { logger.notice("\(line)") }
+        LogSink.standardError.hold(false)
     }
 }
 
@@ -256,7 +262,7 @@ extension Serve {
             "line_timeout=\(lineTimeout)", "lock_address_after=\(lockAddressAfter)", "lock_account_after=\(lockAccountAfter)",
             "tls=\(tlsCert == nil ? "off" : "on")", "idempotency_hours=\(idempotencyHours)", "ussd_timeout=\(ussdTimeout)",
             "ussd_max_dialogues=\(ussdMaxDialogues)", "batch_gather=\(batchGather)", "max_connections=\(maxConnections)",
-            "http_max_connections=\(httpMaxConnections)", "shutdown_grace=\(shutdownGrace)", "log_level=\(logLevel)",
+            "http_max_connections=\(httpMaxConnections)", "shutdown_grace=\(shutdownGrace)", "log_level=\(logLevel)", "log_format=\(logFormat)",
         ]
         return words.joined(separator: " ")
     }

@@ -25,6 +25,7 @@ enum ServeConfig {
         "lock_address_after": .value, "lock_account_after": .value, "tls_cert": .value, "tls_key": .value,
         "idempotency_hours": .value, "ussd_timeout": .value, "ussd_max_dialogues": .value, "batch_gather": .value,
         "max_connections": .value, "http_max_connections": .value, "shutdown_grace": .value, "log_level": .value,
+        "log_format": .value,
     ]
 
     /// Options whose value may come from a file (`<name>_file`): they carry passwords.

@@ -70,14 +70,19 @@ struct ServeConfigTests {
 
         // SELFCARE_CONFIG names the file; SELFCARE_LOG_LEVEL over the file's notice; the
         // command line's --log-level over both.
+        // At info a line per command; at notice and above none.
         server = try start([], environment: ["SELFCARE_CONFIG": config, "SELFCARE_LOG_LEVEL": "info"])
-        #expect(server.port != nil)
+        var line = try LineClient(port: try #require(server.port, "\(server.ready)"))
+        #expect(try line.send("AUTH simulator simulator").first?.hasPrefix("235") == true)
+        #expect(try line.send("SMS 36301111111 1730 EGYENLEG").last == "250 OK balance")
         var log = server.stop()
-        #expect(log.contains("info selfcare:"), "\(log)")
+        #expect(log.contains(" level=info msg=command channel=line account=simulator service=balance outcome=ok ms="), "\(log)")
         server = try start(["--log-level", "warning"], environment: ["SELFCARE_CONFIG": config, "SELFCARE_LOG_LEVEL": "info"])
-        #expect(server.port != nil)
+        line = try LineClient(port: try #require(server.port, "\(server.ready)"))
+        _ = try line.send("AUTH simulator simulator")
+        _ = try line.send("SMS 36301111111 1730 EGYENLEG")
         log = server.stop()
-        #expect(!log.contains(" info ") && !log.contains(" notice "), "\(log)")
+        #expect(!log.contains("level=info") && !log.contains("level=notice"), "\(log)")
     }
 
     @Test func aSecretComesFromItsOwnFileOnlyIfOthersCannotReadIt() throws {

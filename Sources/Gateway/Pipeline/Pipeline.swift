@@ -50,6 +50,9 @@ public final class Pipeline {
     struct Job {
         let transport: Transport
         let hasWork: Bool
+        /// Monotonic seconds at submission (the command's latency runs from here; the
+        /// loop's cached clock is too coarse: libevent reads it with a 4 ms tick).
+        let submitted: Double
         let done: (JobResult) -> Void
     }
 
@@ -69,7 +72,13 @@ public final class Pipeline {
     /// The works of ``building``, in order.
     private var buildingList: [StoreWork] = []
     private var inFlight: [Job] = []
+    /// The works of ``inFlight``, kept for the per-command log and metrics.
+    private var inFlightWorks: [StoreWork] = []
     private var busy = false
+    /// The number of the last batch shipped (1, 2, …): the `batch` of the log lines.
+    public private(set) var batchNumber = 0
+    /// What the pipeline tells of every committed command: a log line, the metrics.
+    public var telemetry: CommandTelemetry
     /// When the batch in flight was shipped (monotonic seconds).
     private var shippedAt = 0.0
     /// After a completion: the next batch waits (until ``gatherUntil``) for this many
@@ -139,6 +148,7 @@ public final class Pipeline {
         self.engine = engine
         self.logger = logger
         self.dialogues = dialogues
+        telemetry = CommandTelemetry(logger: logger)
         callbackSessions = USSDCallback.Sessions(timeout: dialogues.timeout)
         building.reserveCapacity(4096)
         inFlight.reserveCapacity(4096)
@@ -147,7 +157,7 @@ public final class Pipeline {
     /// Queues a job for the next batch. `done` runs on the loop: after the batch's commit
     /// when `work` is given, else in its turn among the batch's completions.
     public func submit(_ transport: Transport, work: StoreWork?, done: @escaping (JobResult) -> Void) {
-        building.append(Job(transport: transport, hasWork: work != nil, done: done))
+        building.append(Job(transport: transport, hasWork: work != nil, submitted: Pipeline.monotonicNow(), done: done))
         if let work {
             buildingList.append(work)
             buildingWorks += 1
@@ -232,6 +242,8 @@ public final class Pipeline {
         }
         var list: [StoreWork] = []
         swap(&list, &buildingList)
+        batchNumber += 1
+        inFlightWorks = list
         let batch = StoreBatch(engine: engine, now: Int64(loop.now), clock: loop.now,
                                dialogues: dialogues.snapshot(), callbackSessions: callbackSessions.snapshot(),
                                works: list)
@@ -270,6 +282,7 @@ public final class Pipeline {
             for t in Transport.allCases where seen[t.rawValue] { stats.commitsBy[t.rawValue] += 1 }
             if !dialogueChanges.isEmpty { dialogues.apply(dialogueChanges, now: loop.now) }
             if !sessionChanges.isEmpty { callbackSessions.apply(sessionChanges, now: loop.now) }
+            if telemetry.wanted { telemetry.committed(inFlight, works: inFlightWorks, replies: replies, batch: batchNumber, now: Pipeline.monotonicNow()) }
             var next = 0
             completeInFlight { job in
                 guard job.hasWork else { return .turn }
@@ -288,6 +301,7 @@ public final class Pipeline {
             }
             completeInFlight { job in job.hasWork ? .failed(error) : .turn }
         }
+        inFlightWorks = []
     }
 
     private func completeInFlight(_ result: (Job) -> JobResult) {

@@ -96,6 +96,10 @@ public final class SMPPServer {
     private func accept(_ fd: Int32) {
         guard !stopping, sessions.count < config.maxConnections else {
             stats.refusedConnections += 1
+            if !stopping {
+                authFailures.warnings?.warn("connection_refused", "connection refused: the SMPP server's connection limit reached",
+                                            ["channel": "smpp", "connections": .stringConvertible(sessions.count)], now: loop.now)
+            }
             // A generic_nack with ESME_RSYSERR, then the close: the ESME logs why.
             Listener.refuse(fd, with: PDU.genericNack(.systemError, sequence: 0).encoded())
             return
