@@ -30,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // libevent 2.1 from the system (apt: libevent-dev).
@@ -96,6 +98,9 @@ let package = Package(
             "EventLoop", "HTTP", "JSON", "LineProtocol", "SMPP", "Engine", "Grammar", "Model", "Store", "SMSText", "Import", "LogFormat",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
+            // /metrics: swift-metrics instruments on a swift-prometheus registry.
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ], swiftSettings: crossModule),
         // The in-process test driver: the gateway built as `serve` builds it, on a
         // temporary store, with socket-pair clients and the loop run by the test.

@@ -275,7 +275,7 @@ run_http() {
   sent=$(printf '%s\n%s\n' "$warm" "$sres" | field requests | awk '{ s += $1 } END { print s + 0 }')
   answered=$(metric 'selfcare_http_requests_total{endpoint="kannel_sms"')
   ok200=$(metric 'selfcare_http_requests_total{endpoint="kannel_sms",status="200"}')
-  engine=$(metric 'selfcare_engine_commands_total{channel="http"')
+  engine=$(metric 'selfcare_commands_total{transport="http"')
   inflight=$(metric 'selfcare_http_requests_in_flight')
   failed=$(metric 'selfcare_failed_requests_total{transport="http"}')
   if [ "$inflight" != 1 ] || [ "$failed" != 0 ] || [ "$ok200" != "$answered" ] \

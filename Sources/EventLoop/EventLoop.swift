@@ -24,7 +24,13 @@ public final class EventLoop {
     public init() throws {
         // Broken pipes are reported as write errors on the connection, not as a signal.
         signal(SIGPIPE, SIG_IGN)
-        guard let base = event_base_new() else { throw EventLoopError.libevent("event_base_new failed") }
+        // A precise clock (CLOCK_MONOTONIC, one vDSO read a pass) instead of libevent's
+        // default coarse one (4 ms ticks): ``now`` then times each request to the commit
+        // without a clock read of its own.
+        guard let config = event_config_new() else { throw EventLoopError.libevent("event_config_new failed") }
+        defer { event_config_free(config) }
+        event_config_set_flag(config, Int32(EVENT_BASE_FLAG_PRECISE_TIMER.rawValue))
+        guard let base = event_base_new_with_config(config) else { throw EventLoopError.libevent("event_base_new failed") }
         self.base = base
     }
 
@@ -49,7 +55,8 @@ public final class EventLoop {
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
-    /// Seconds and microseconds of the loop's cached clock (cheap; refreshed every pass).
+    /// Seconds and microseconds of the loop's cached clock (cheap; refreshed every pass,
+    /// to the microsecond).
     public var now: Double {
         var tv = timeval()
         event_base_gettimeofday_cached(base, &tv)

@@ -18,8 +18,8 @@ public struct GatewayStats: Sendable, CustomStringConvertible {
     public var refusedConnections = 0
     /// Accepts that failed for want of a descriptor or memory (the listener paused).
     public var failedAccepts = 0
-    /// Engine commands committed, by service and outcome.
-    public var commands = CommandCounts()
+
+    public init() {}
 
     public var averageGroup: Double { commits == 0 ? 0 : Double(engineCommands) / Double(commits + failedCommits) }
 

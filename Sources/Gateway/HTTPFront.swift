@@ -86,6 +86,10 @@ public final class HTTPFront {
         server?.headCheck = { [unowned self] head in self.checkHead(head) }
         server?.tls = config.tls
         server?.requestTimeout = config.requestTimeout
+        server?.onRefused = { [unowned self] open in
+            self.authFailures.warnings?.warn("connection_refused", "connection refused: --http-max-connections reached",
+                                             ["channel": "http", "connections": .stringConvertible(open)], now: self.loop.now)
+        }
         server?.onAcceptShortage = { [unowned self] error, count in
             self.logger.warning("http accept failed \(count) times: \(String(cString: strerror(error))); pausing accepts for 0.1 s")
         }
@@ -125,7 +129,7 @@ public final class HTTPFront {
                 }
             }
         }()
-        if let response { counters.record(endpoint: label, status: response.status, seconds: 0) }
+        if let response { pipeline.telemetry.metrics.httpRequest(endpoint: label, status: response.status, seconds: 0) }
         return response
     }
 
@@ -176,13 +180,15 @@ public final class HTTPFront {
             // The outbox depth is the store's: read in the next batch (a `system` job, so
             // the scrape is not counted as HTTP work).
             pipeline.submit(.system, work: { batch in
-                .counts([try batch.tx.pendingOutboxCount(), try batch.tx.failedOutboxCount()])
+                // The oldest waiting message: the first of the outbox_pending index.
+                let oldest = try batch.tx.pendingOutbox(recipient: nil, limit: 1).first.map { batch.now - $0.at } ?? 0
+                return .counts([try batch.tx.pendingOutboxCount(), try batch.tx.failedOutboxCount(), Int(oldest)])
             }) { [unowned self] result in
-                var depth: Int?, failed: Int?
-                if case .committed(.counts(let n)) = result, n.count == 2 { (depth, failed) = (n[0], n[1]) }
+                var depth: Int?, failed: Int?, age: Double?
+                if case .committed(.counts(let n)) = result, n.count == 3 { (depth, failed, age) = (n[0], n[1], Double(max(0, n[2]))) }
                 self.answer(request, label: route.label, HTTPResponse(
                     status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],
-                    body: Array(self.metricsText(outboxDepth: depth, outboxFailed: failed).utf8)))
+                    body: Array(self.metricsText(outboxDepth: depth, outboxFailed: failed, outboxOldestAge: age).utf8)))
             }
         case .kannelSMS:
             enqueueForm(request, route) { KannelAdapter.sms($0).map(Work.sms) }
@@ -363,10 +369,6 @@ public final class HTTPFront {
             if reply.unauthorized {
                 authFailures.record(source: Connection.host(of: peer), now: loop.now, name: who.name, channel: "http")
             }
-            if let outcome = reply.outcome {
-                counters.record(outcome: outcome)
-                if let service = reply.service { counters.commands.record(service: service, outcome: outcome) }
-            }
             answer(request, label: route.label, reply.response, account: reply.unauthorized ? nil : who.name, reply: reply)
         case .failed:
             counters.failedRequests += 1
@@ -381,7 +383,7 @@ public final class HTTPFront {
     private func answer(_ request: HTTPRequest, label: String, _ response: HTTPResponse, account: String? = nil,
                         reply: Reply? = nil) {
         let seconds = HTTPServer.monotonicNow() - request.receivedAt
-        counters.record(endpoint: label, status: response.status, seconds: seconds)
+        pipeline.telemetry.metrics.httpRequest(endpoint: label, status: response.status, seconds: seconds)
         if logsRequests {
             // The path only: a Kannel query carries the password.
             var metadata: Logger.Metadata = [
@@ -404,26 +406,30 @@ public final class HTTPFront {
 
     // MARK: Metrics
 
-    func metricsText(outboxDepth: Int?, outboxFailed: Int? = nil) -> String {
-        var gauges = HTTPMetrics.Gauges()
+    func metricsText(outboxDepth: Int?, outboxFailed: Int? = nil, outboxOldestAge: Double? = nil) -> String {
+        var s = GatewayMetrics.Snapshot()
         // This request itself is in flight while the text is made.
-        gauges.httpInFlight = server?.inFlight ?? 0
-        gauges.httpConnections = server?.openConnections ?? 0
+        s.httpInFlight = server?.inFlight ?? 0
+        s.httpConnections = server?.openConnections ?? 0
+        s.httpFailedRequests = counters.failedRequests
         if let lineServer {
-            gauges.line = lineServer.stats
-            gauges.lineConnections = lineServer.openConnections
+            s.line = lineServer.stats
+            s.lineConnections = lineServer.openConnections
         }
-        gauges.openDialogues = pipeline.dialogues.count
-        gauges.evictedDialogues = pipeline.dialogues.evicted
-        gauges.outboxDepth = outboxDepth
-        gauges.outboxFailed = outboxFailed
-        gauges.logins = authFailures.throttle.stats
-        gauges.smppLinks = smscLinks.map { ($0.config.name, $0.state == .bound, $0.stats) }
-        if let smppServer { gauges.smppServer = (smppServer.openConnections, smppServer.stats) }
-        gauges.store = pipeline.stats
-        gauges.build = config.buildInfo
-        gauges.process = ProcessFacts.current()
-        return metrics.render(gauges)
+        s.openDialogues = pipeline.dialogues.count
+        s.evictedDialogues = pipeline.dialogues.evicted
+        s.outboxDepth = outboxDepth
+        s.outboxFailed = outboxFailed
+        s.outboxOldestAge = outboxOldestAge
+        s.logins = authFailures.throttle.stats
+        s.smppLinks = smscLinks.map { ($0.config.name, $0.state == .bound, $0.stats, $0.inFlight, $0.config.window) }
+        if let smppServer { s.smppServer = (smppServer.openConnections, smppServer.stats) }
+        s.store = pipeline.stats
+        s.build = config.buildInfo
+        s.process = ProcessFacts.current()
+        let metrics = pipeline.telemetry.metrics
+        metrics.update(s)
+        return metrics.exposition()
     }
 
     // MARK: Shutdown

@@ -431,7 +431,6 @@ public final class LineServer {
         switch result {
         case .committed(.outcome(let outcome)):
             counters.engineCommands += 1
-            counters.commands.record(service: ussd ? "ussd" : outcome.service, outcome: outcome.status)
             guard !session.finished else { return }
             if ussd { writeUSSD(outcome, to: &session.out) } else { write(outcome, to: &session.out) }
         case .failed:

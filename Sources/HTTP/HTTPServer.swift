@@ -48,6 +48,9 @@ public final class HTTPServer {
         set { listener?.onShortage = newValue }
     }
 
+    /// Told of each connection refused for want of room (the count of open ones).
+    public var onRefused: ((Int) -> Void)?
+
     public static let methods: Set<String> = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
 
     let loop: EventLoop
@@ -186,6 +189,7 @@ public final class HTTPServer {
     private func accept(_ fd: Int32) {
         guard connections.count + lingering.count < maxConnections else {
             refusedConnections += 1
+            onRefused?(connections.count)
             let busy = HTTPResponseEncoder.encode(
                 .text(503, "too many connections, try again later\n", headers: [("Retry-After", "1")]),
                 headOnly: false, close: true)

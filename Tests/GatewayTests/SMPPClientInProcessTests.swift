@@ -516,7 +516,7 @@ struct SMPPOutboxInProcessTests {
         #expect(try outboxReceipts(app) == ["UNDELIV 1"])
         #expect(app.gateway.smscLinks[0].stats.receiptsFailed == 1)
         let metrics = try app.http("GET", "/metrics").text
-        #expect(metrics.contains("selfcare_outbox_failed 1\n"))
+        #expect(metrics.contains("selfcare_outbox_failed 1.0\n"))
         #expect(metrics.contains("selfcare_smpp_receipts_total{link=\"test-smsc\",state=\"failed\"} 1\n"))
         // A receipt without a state, and one for nobody's message: answered, nothing changes.
         var bare = ShortMessage(source: .international("36302222222"), destination: .international("36301111111"),

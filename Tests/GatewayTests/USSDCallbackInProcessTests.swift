@@ -129,13 +129,15 @@ struct USSDCallbackInProcessTests {
         for _ in 0..<2 { #expect(try line.send("SMS 36301111111 1430 HIVJ 06302222222").last?.hasPrefix("250 ") == true) }
         let lines = Set(try c.request("GET", "/metrics").text.split(separator: "\n").map(String.init))
         for expected in [
-            "selfcare_commands_total{service=\"balance\",outcome=\"ok\"} 2",
-            "selfcare_commands_total{service=\"unknown\",outcome=\"refused\"} 1",
-            "selfcare_commands_total{service=\"ussd\",outcome=\"ok\"} 2",
-            "selfcare_commands_total{service=\"ussd\",outcome=\"unknown_subscriber\"} 1",
-            "selfcare_commands_total{service=\"selfservice\",outcome=\"ok\"} 2",
-            "selfcare_ussd_dialogues_open 2",
-            "selfcare_outbox_pending 2",
+            "selfcare_commands_total{transport=\"http\",service=\"balance\",outcome=\"ok\"} 1",
+            "selfcare_commands_total{transport=\"line\",service=\"balance\",outcome=\"ok\"} 1",
+            "selfcare_commands_total{transport=\"line\",service=\"unknown\",outcome=\"refused\"} 1",
+            "selfcare_commands_total{transport=\"http\",service=\"ussd\",outcome=\"ok\"} 1",
+            "selfcare_commands_total{transport=\"line\",service=\"ussd\",outcome=\"ok\"} 1",
+            "selfcare_commands_total{transport=\"http\",service=\"ussd\",outcome=\"unknown_subscriber\"} 1",
+            "selfcare_commands_total{transport=\"line\",service=\"selfservice\",outcome=\"ok\"} 2",
+            "selfcare_ussd_dialogues_open 2.0",
+            "selfcare_outbox_pending 2.0",
         ] {
             #expect(lines.contains(expected), "missing: \(expected)")
         }

@@ -148,15 +148,17 @@ struct HTTPFrontTests {
             "selfcare_http_requests_total{endpoint=\"other\",status=\"404\"} 1",
             "selfcare_http_request_duration_seconds_count{endpoint=\"kannel_sms\"} 3",
             "selfcare_http_request_duration_seconds_bucket{endpoint=\"kannel_sms\",le=\"+Inf\"} 3",
-            "selfcare_engine_commands_total{channel=\"http\",status=\"ok\"} 1",
-            "selfcare_engine_commands_total{channel=\"http\",status=\"unknown_subscriber\"} 1",
-            "selfcare_engine_commands_total{channel=\"line\",status=\"any\"} 2",
+            "selfcare_commands_total{transport=\"http\",service=\"balance\",outcome=\"ok\"} 1",
+            "selfcare_commands_total{transport=\"http\",service=\"balance\",outcome=\"unknown_subscriber\"} 1",
+            "selfcare_commands_total{transport=\"line\",service=\"balance\",outcome=\"ok\"} 1",
+            "selfcare_request_duration_seconds_count{transport=\"http\"} 2",
+            "selfcare_request_duration_seconds_count{transport=\"line\"} 2",
             "selfcare_commits_total{transport=\"http\"} 2",
             "selfcare_failed_commits_total{transport=\"http\"} 0",
-            "selfcare_http_requests_in_flight 1",
-            "selfcare_line_connections 1",
-            "selfcare_http_connections 1",
-            "selfcare_build_info{version=\"0.1.0\",schema=\"v10-subscriber-lifecycle\"} 1",
+            "selfcare_http_requests_in_flight 1.0",
+            "selfcare_connections{transport=\"line\"} 1.0",
+            "selfcare_connections{transport=\"http\"} 1.0",
+            "selfcare_build_info{version=\"0.1.0\",schema=\"v10-subscriber-lifecycle\"} 1.0",
         ] {
             #expect(lines.contains(expected), "missing: \(expected)")
         }
@@ -217,5 +219,35 @@ struct HTTPFrontTests {
         #expect(server.log.contains("http stopped: commits"))
         let texts = try store.open().auditEntries(msisdn: "36301111111").map(\.request).filter { $0.contains(" last") }
         #expect(texts.sorted() == ran.sorted())
+    }
+}
+
+/// Examples/grafana-dashboard.json against a real scrape: a panel asking for a series the
+/// gateway does not have shows "No data" forever, and nobody notices until an incident.
+@Suite("Grafana dashboard")
+struct GrafanaDashboardTests {
+    @Test func everySeriesTheDashboardAsksForIsInAScrape() throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: repositoryRoot + "/Examples/grafana-dashboard.json"))
+        let dashboard = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let panels = try #require(dashboard["panels"] as? [[String: Any]])
+        let expressions = panels.flatMap { ($0["targets"] as? [[String: Any]] ?? []).compactMap { $0["expr"] as? String } }
+        #expect(expressions.count >= 16)
+        let pattern = try NSRegularExpression(pattern: "\\b(selfcare|process)_[a-z_]+")
+        var names = Set<String>()
+        for e in expressions {
+            for m in pattern.matches(in: e, range: NSRange(e.startIndex..., in: e)) { names.insert(String(e[Range(m.range, in: e)!])) }
+        }
+        // A link that cannot connect still has its series (bound 0); one command, one HTTP request.
+        let server = try ServerProcess(store: TemporaryStore(), arguments: ["--smsc", "smpp://a:b@127.0.0.1:9"], smpp: true)
+        _ = try server.network().send("SMS 36301111111 1730 x")
+        let c = try HTTPTestClient(port: server.httpPort)
+        #expect(try c.request("GET", "/healthz").status == 200)
+        let scrape = try c.request("GET", "/metrics").text
+        let families = Set(scrape.split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }.map { String($0.split(separator: " ")[2]) })
+        for name in names.sorted() {
+            let family = ["_bucket", "_sum", "_count"].reduce(name) { $0.hasSuffix($1) ? String($0.dropLast($1.count)) : $0 }
+            #expect(families.contains(family), "the dashboard asks for \(name); /metrics has no \(family)")
+        }
+        #expect(names.count >= 15)
     }
 }

@@ -50,8 +50,7 @@ public final class Pipeline {
     struct Job {
         let transport: Transport
         let hasWork: Bool
-        /// Monotonic seconds at submission (the command's latency runs from here; the
-        /// loop's cached clock is too coarse: libevent reads it with a 4 ms tick).
+        /// The loop's clock when the request was read (its latency runs from here).
         let submitted: Double
         let done: (JobResult) -> Void
     }
@@ -123,6 +122,8 @@ public final class Pipeline {
         public var commitsBy = [Int](repeating: 0, count: Transport.allCases.count)
         public var failedCommitsBy = [Int](repeating: 0, count: Transport.allCases.count)
 
+        public init() {}
+
         public var averageBatch: Double {
             commits + failedCommits == 0 ? 0 : Double(works + failedWorks) / Double(commits + failedCommits)
         }
@@ -148,7 +149,7 @@ public final class Pipeline {
         self.engine = engine
         self.logger = logger
         self.dialogues = dialogues
-        telemetry = CommandTelemetry(logger: logger)
+        telemetry = CommandTelemetry(logger: logger, metrics: GatewayMetrics())
         callbackSessions = USSDCallback.Sessions(timeout: dialogues.timeout)
         building.reserveCapacity(4096)
         inFlight.reserveCapacity(4096)
@@ -157,7 +158,7 @@ public final class Pipeline {
     /// Queues a job for the next batch. `done` runs on the loop: after the batch's commit
     /// when `work` is given, else in its turn among the batch's completions.
     public func submit(_ transport: Transport, work: StoreWork?, done: @escaping (JobResult) -> Void) {
-        building.append(Job(transport: transport, hasWork: work != nil, submitted: Pipeline.monotonicNow(), done: done))
+        building.append(Job(transport: transport, hasWork: work != nil, submitted: loop.now, done: done))
         if let work {
             buildingList.append(work)
             buildingWorks += 1
@@ -268,6 +269,8 @@ public final class Pipeline {
     }
 
     private func completed(_ result: StoreBatchResult, works: Int) {
+        let now = Pipeline.monotonicNow()
+        telemetry.metrics.batch(requests: works, seconds: now - shippedAt)
         var seen = [Bool](repeating: false, count: Transport.allCases.count)
         var counts = [Int](repeating: 0, count: Transport.allCases.count)
         for i in inFlight.indices where inFlight[i].hasWork {
@@ -282,7 +285,7 @@ public final class Pipeline {
             for t in Transport.allCases where seen[t.rawValue] { stats.commitsBy[t.rawValue] += 1 }
             if !dialogueChanges.isEmpty { dialogues.apply(dialogueChanges, now: loop.now) }
             if !sessionChanges.isEmpty { callbackSessions.apply(sessionChanges, now: loop.now) }
-            if telemetry.wanted { telemetry.committed(inFlight, works: inFlightWorks, replies: replies, batch: batchNumber, now: Pipeline.monotonicNow()) }
+            telemetry.committed(inFlight, works: inFlightWorks, replies: replies, batch: batchNumber, now: loop.now)
             var next = 0
             completeInFlight { job in
                 guard job.hasWork else { return .turn }

@@ -58,6 +58,8 @@ public final class SMPPClientLink: ConnectionHandler {
     public private(set) var stats = Stats()
     /// `submit_sm` waiting for a window slot.
     public var queued: Int { window.queued }
+    /// `submit_sm` sent and not answered yet (at most the window).
+    public var inFlight: Int { window.outstanding.count }
 
     private let loop: EventLoop
     private let pipeline: Pipeline
