@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
@@ -47,7 +48,9 @@ let package = Package(
         .target(name: "EventLoop", dependencies: ["CLibevent"], swiftSettings: crossModule),
         // HTTP/1.1 on the loop: the request decoder (a pure state machine), the server on
         // EventLoop's connections, the response encoder, and a small client (libevent's).
-        .target(name: "HTTP", dependencies: ["EventLoop", "CLibevent"], swiftSettings: crossModule),
+        // Header fields and status reason phrases are swift-http-types'.
+        .target(name: "HTTP", dependencies: ["EventLoop", "CLibevent", .product(name: "HTTPTypes", package: "swift-http-types")],
+                swiftSettings: crossModule),
         // Phone-number normalisation (+36…, 0036…, 06…, 36…, spaces and dashes).
         .target(name: "Numbering", swiftSettings: crossModule),
         // Domain records and the storage protocol the engine talks to, with an

@@ -29,7 +29,7 @@ public enum HTTPAuth {
     /// The credentials of `request`: its `Authorization: Basic` header first, else the
     /// `user` and `pass` of `parameters`.
     public static func credentials(_ request: HTTPRequest, parameters: HTTPParameters) -> Result<Credentials, Failure> {
-        if let header = request.headers["Authorization"] {
+        if let header = request.headers[.authorization] {
             return parseBasic(header).map(Result.success) ?? .failure(.malformed)
         }
         if let name = parameters["user"], let password = parameters["pass"], !name.isEmpty {

@@ -1,3 +1,4 @@
+import HTTPTypes
 /// An HTTP request as ``HTTPServer`` hands it over: everything already copied out of
 /// the connection's buffer, so it can be queued and looked at after the callback returned.
 ///
@@ -48,7 +49,7 @@ public struct HTTPRequest: Sendable {
     /// The media type of the body without parameters, lower-cased
     /// (`application/x-www-form-urlencoded; charset=utf-8` → `application/x-www-form-urlencoded`).
     public var mediaType: String? {
-        guard let value = headers["Content-Type"] else { return nil }
+        guard let value = headers[.contentType] else { return nil }
         let type = value.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false)[0]
         return type.trimmingSpaces.lowercased()
     }
@@ -85,51 +86,44 @@ public struct HTTPResponse: Sendable, Equatable {
 
     /// The reason phrase of the status line.
     public static func reason(_ status: Int) -> String {
-        switch status {
-        case 200: return "OK"
-        case 201: return "Created"
-        case 202: return "Accepted"
-        case 204: return "No Content"
-        case 400: return "Bad Request"
-        case 401: return "Unauthorized"
-        case 403: return "Forbidden"
-        case 404: return "Not Found"
-        case 405: return "Method Not Allowed"
-        case 408: return "Request Timeout"
-        case 409: return "Conflict"
-        case 413: return "Payload Too Large"
-        case 415: return "Unsupported Media Type"
-        case 417: return "Expectation Failed"
-        case 431: return "Request Header Fields Too Large"
-        case 500: return "Internal Server Error"
-        case 501: return "Not Implemented"
-        case 503: return "Service Unavailable"
-        case 505: return "HTTP Version Not Supported"
-        default: return "Status \(status)"
+        HTTPResponse.known[status]?.reasonPhrase ?? "Status \(status)"
+    }
+
+    /// The statuses this server answers, with swift-http-types' reason phrases (RFC 9110's:
+    /// `413 Content Too Large`).
+    static let known: [Int: HTTPTypes.HTTPResponse.Status] = Dictionary(uniqueKeysWithValues: [
+        HTTPTypes.HTTPResponse.Status.ok, .created, .accepted, .noContent, .badRequest, .unauthorized, .forbidden, .notFound,
+        .methodNotAllowed, .requestTimeout, .conflict, .contentTooLarge, .unsupportedMediaType, .expectationFailed,
+        .tooManyRequests, .requestHeaderFieldsTooLarge, .internalServerError, .notImplemented, .serviceUnavailable,
+        .httpVersionNotSupported,
+    ].map { ($0.code, $0) })
+}
+
+/// Request header fields: swift-http-types' `HTTPFields` (arrival order kept, names
+/// compared case-insensitively). A name of its own so that a file importing `HTTP` sees
+/// no second `HTTPRequest` / `HTTPResponse` (those of swift-http-types).
+public typealias HTTPHeaders = HTTPTypes.HTTPFields
+
+extension HTTPTypes.HTTPFields {
+    /// Fields from `(name, value)` pairs; a pair whose name is not an RFC 9110 token is
+    /// left out (the decoder refuses such a request before it gets here).
+    public init(_ pairs: [(String, String)]) {
+        self.init()
+        for (name, value) in pairs {
+            if let field = HTTPTypes.HTTPField.Name(name) { append(HTTPTypes.HTTPField(name: field, value: value)) }
         }
+    }
+
+    /// The first value of `name` (any case); `nil` for a name that cannot be a field's.
+    public subscript(_ name: String) -> String? {
+        guard let field = HTTPTypes.HTTPField.Name(name) else { return nil }
+        return self[field]
     }
 }
 
-/// Request headers in arrival order; names compare case-insensitively.
-public struct HTTPHeaders: Sendable, Sequence {
-    public private(set) var fields: [(name: String, value: String)]
-
-    public init(_ fields: [(String, String)] = []) {
-        self.fields = fields.map { (name: $0.0, value: $0.1) }
-    }
-
-    /// The first value of `name` (ASCII case-insensitive, compared without copies).
-    public subscript(name: String) -> String? {
-        fields.first { HTTPHeaders.sameName($0.name, name) }?.value
-    }
-
-    static func sameName(_ a: String, _ b: String) -> Bool {
-        a.utf8.count == b.utf8.count && a.utf8.elementsEqual(b.utf8) { x, y in
-            (x >= 0x41 && x <= 0x5A ? x | 0x20 : x) == (y >= 0x41 && y <= 0x5A ? y | 0x20 : y)
-        }
-    }
-
-    public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { fields.makeIterator() }
+extension HTTPTypes.HTTPField.Name {
+    /// The ops API's retry key (`Idempotency-Key: …`).
+    public static var idempotencyKey: Self { Self("Idempotency-Key")! }
 }
 
 /// Decoded `name=value` pairs of a query string or a form body, in order; a name may repeat.

@@ -88,6 +88,10 @@ struct HTTPAuthTests {
         #expect(HTTPAuth.credentials(plain, parameters: HTTPParameters(decodingForm: "user=kannel")) == .failure(.missing))
         let broken = HTTPRequest(id: 1, method: "GET", uri: "/", headers: HTTPHeaders([("Authorization", "Basic ???")]))
         #expect(HTTPAuth.credentials(broken, parameters: params) == .failure(.malformed))
+        // Two sets of credentials: neither is taken.
+        let twice = HTTPRequest(id: 1, method: "GET", uri: "/", headers: HTTPHeaders([("Authorization", "Basic b3BzOm9wcw=="),
+                                                                                     ("authorization", "Basic eDp5")]))
+        #expect(HTTPAuth.credentials(twice, parameters: params) == .failure(.malformed))
     }
 
     @Test func theCacheKeepsSuccessesForALimitedTimeAndExactPairsOnly() {

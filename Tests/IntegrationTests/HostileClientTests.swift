@@ -149,7 +149,7 @@ struct HostileClientTests {
         let store = try TemporaryStore()
         let server = try ServerProcess(store: store)
         let start = server.residentMB
-        for (size, expected) in [(1_000_000, "HTTP/1.1 413 Payload Too Large"), (60_000, "HTTP/1.1 401 Unauthorized")] {
+        for (size, expected) in [(1_000_000, "HTTP/1.1 413 Content Too Large"), (60_000, "HTTP/1.1 401 Unauthorized")] {
             var sockets: [RawSocket] = []
             for _ in 0..<400 {
                 guard let s = RawSocket(port: server.httpPort) else { continue }
