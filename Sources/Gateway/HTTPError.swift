@@ -88,6 +88,6 @@ public struct HTTPError: Error, Sendable, Equatable {
     /// `nil` when the request's body is of `mediaType` (parameters such as `charset`
     /// ignored); otherwise the `415` to answer.
     public static func requireContentType(_ request: HTTPRequest, _ mediaType: String) -> HTTPError? {
-        request.mediaType == mediaType.lowercased() ? nil : .unsupportedMediaType(request.headers[.contentType], expected: mediaType)
+        request.mediaType == mediaType.lowercased() ? nil : .unsupportedMediaType(request.headers["Content-Type"], expected: mediaType)
     }
 }

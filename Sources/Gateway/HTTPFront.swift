@@ -230,7 +230,7 @@ public final class HTTPFront {
             // An ops API call that changes something may carry an idempotency key.
             var key: String?
             if case .success(.api) = work, !["GET", "HEAD"].contains(request.method),
-               let given = request.headers[.idempotencyKey] {
+               let given = request.headers["Idempotency-Key"] {
                 guard Idempotency.isValid(given) else {
                     return answer(request, label: route.label, route.answer(
                         .badRequest("malformed Idempotency-Key: 1 to \(Idempotency.maximumKey) printable ASCII characters")))

@@ -49,7 +49,7 @@ public struct HTTPRequest: Sendable {
     /// The media type of the body without parameters, lower-cased
     /// (`application/x-www-form-urlencoded; charset=utf-8` → `application/x-www-form-urlencoded`).
     public var mediaType: String? {
-        guard let value = headers[.contentType] else { return nil }
+        guard let value = headers["Content-Type"] else { return nil }
         let type = value.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false)[0]
         return type.trimmingSpaces.lowercased()
     }
@@ -99,31 +99,35 @@ public struct HTTPResponse: Sendable, Equatable {
     ].map { ($0.code, $0) })
 }
 
-/// Request header fields: swift-http-types' `HTTPFields` (arrival order kept, names
-/// compared case-insensitively). A name of its own so that a file importing `HTTP` sees
-/// no second `HTTPRequest` / `HTTPResponse` (those of swift-http-types).
-public typealias HTTPHeaders = HTTPTypes.HTTPFields
+/// Request headers in arrival order; names compare case-insensitively.
+///
+/// Our own, not swift-http-types' `HTTPFields`: on the Kannel path (BENCHMARKS.md
+/// "2026-12-03 (late night)") `HTTPFields` cost ~2 % of the CPU in one `Authorization`
+/// lookup (unspecialised generics), where this is a scan of a few pairs.
+public struct HTTPHeaders: Sendable, Sequence {
+    public private(set) var fields: [(name: String, value: String)]
 
-extension HTTPTypes.HTTPFields {
-    /// Fields from `(name, value)` pairs; a pair whose name is not an RFC 9110 token is
-    /// left out (the decoder refuses such a request before it gets here).
-    public init(_ pairs: [(String, String)]) {
-        self.init()
-        for (name, value) in pairs {
-            if let field = HTTPTypes.HTTPField.Name(name) { append(HTTPTypes.HTTPField(name: field, value: value)) }
+    public init(_ fields: [(String, String)] = []) {
+        self.fields = fields.map { (name: $0.0, value: $0.1) }
+    }
+
+    /// The first value of `name` (ASCII case-insensitive, compared without copies).
+    public subscript(name: String) -> String? {
+        fields.first { HTTPHeaders.sameName($0.name, name) }?.value
+    }
+
+    /// How many fields are named `name`.
+    public func count(of name: String) -> Int {
+        fields.reduce(0) { $0 + (HTTPHeaders.sameName($1.name, name) ? 1 : 0) }
+    }
+
+    static func sameName(_ a: String, _ b: String) -> Bool {
+        a.utf8.count == b.utf8.count && a.utf8.elementsEqual(b.utf8) { x, y in
+            (x >= 0x41 && x <= 0x5A ? x | 0x20 : x) == (y >= 0x41 && y <= 0x5A ? y | 0x20 : y)
         }
     }
 
-    /// The first value of `name` (any case); `nil` for a name that cannot be a field's.
-    public subscript(_ name: String) -> String? {
-        guard let field = HTTPTypes.HTTPField.Name(name) else { return nil }
-        return self[field]
-    }
-}
-
-extension HTTPTypes.HTTPField.Name {
-    /// The ops API's retry key (`Idempotency-Key: …`).
-    public static var idempotencyKey: Self { Self("Idempotency-Key")! }
+    public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { fields.makeIterator() }
 }
 
 /// Decoded `name=value` pairs of a query string or a form body, in order; a name may repeat.
