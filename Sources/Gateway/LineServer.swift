@@ -65,7 +65,7 @@ public final class LineServer {
         self.loop = loop
         self.pipeline = pipeline
         self.config = config
-        authFailures = AuthFailures(throttle: config.loginThrottle, warnings: RateLimitedWarnings(logger: logger))
+        authFailures = AuthFailures(throttle: config.loginThrottle, warnings: pipeline.warnings)
         self.logger = logger
         touched.reserveCapacity(1024)
         auditTick = LoopTimer(loop: loop) {}

@@ -176,13 +176,16 @@ public final class OutboxPusher {
             failuresInARow += 1
             let wait = backOff(failuresInARow)
             pausedUntil = max(pausedUntil, loop.now + wait)
-            logger.warning("\(carrier.name): message \(message.id) to \(message.recipient): \(what); sending again in \(wait) s")
+            pipeline.warnings.warn("outbox_retry", "\(carrier.name): message \(message.id) to \(message.recipient): \(what); sending again in \(wait) s",
+                                   now: loop.now)
         case .refused(let what):
             stats.failures += 1
             let attempts = (refused[message.id]?.attempts ?? 0) + 1
             let wait = backOff(attempts)
             refused[message.id] = Retry(attempts: attempts, notBefore: loop.now + wait)
-            logger.warning("\(carrier.name): \(carrier.peer) refused message \(message.id) to \(message.recipient): \(what); trying it again in \(wait) s")
+            pipeline.warnings.warn("outbox_refused",
+                                   "\(carrier.name): \(carrier.peer) refused message \(message.id) to \(message.recipient): \(what); trying it again in \(wait) s",
+                                   now: loop.now)
         }
     }
 

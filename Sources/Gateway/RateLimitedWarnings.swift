@@ -2,7 +2,8 @@ import LogFormat
 import Logging
 
 /// The gateway's warnings about what peers do wrong (failed logins, locked accounts,
-/// connections refused for want of room): each kind at most 10 lines per 10 s, the next
+/// connections refused for want of room, malformed PDUs, refused or retried messages):
+/// each kind at most 10 lines per 10 s, the next
 /// one after that telling how many were left out (`suppressed=N`). A flood of bad logins
 /// is visible in the log without filling the disk. Loop thread only.
 ///
@@ -18,11 +19,11 @@ public final class RateLimitedWarnings {
         self.logger = logger
     }
 
-    public func warn(_ kind: String, _ message: @autoclosure () -> String, _ metadata: @autoclosure () -> Logger.Metadata,
-                     now: Double) {
-        guard logger.logLevel <= .warning, let suppressed = limiter.admit(kind, now: now) else { return }
+    public func warn(_ kind: String, _ message: @autoclosure () -> String, _ metadata: @autoclosure () -> Logger.Metadata = [:],
+                     level: Logger.Level = .warning, now: Double) {
+        guard logger.logLevel <= level, let suppressed = limiter.admit(kind, now: now) else { return }
         var fields = metadata()
         if suppressed > 0 { fields["suppressed"] = .stringConvertible(suppressed) }
-        logger.warning("\(message())", metadata: fields)
+        logger.log(level: level, "\(message())", metadata: fields)
     }
 }

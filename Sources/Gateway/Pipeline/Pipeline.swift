@@ -78,6 +78,9 @@ public final class Pipeline {
     public private(set) var batchNumber = 0
     /// What the pipeline tells of every committed command: a log line, the metrics.
     public var telemetry: CommandTelemetry
+    /// The rate-limited warnings every transport shares (a peer's flood of bad logins,
+    /// malformed PDUs or refused messages writes at most 10 lines of a kind per 10 s).
+    public let warnings: RateLimitedWarnings
     /// When the batch in flight was shipped (monotonic seconds).
     private var shippedAt = 0.0
     /// After a completion: the next batch waits (until ``gatherUntil``) for this many
@@ -150,6 +153,7 @@ public final class Pipeline {
         self.logger = logger
         self.dialogues = dialogues
         telemetry = CommandTelemetry(logger: logger, metrics: GatewayMetrics())
+        warnings = RateLimitedWarnings(logger: logger)
         callbackSessions = USSDCallback.Sessions(timeout: dialogues.timeout)
         building.reserveCapacity(4096)
         inFlight.reserveCapacity(4096)

@@ -182,7 +182,7 @@ public final class SMPPClientLink: ConnectionHandler {
 
     private func malformed(_ command: CommandID, _ sequence: UInt32, _ error: PDUError) {
         stats.pdusMalformed += 1
-        logger.warning("smpp \(config.name): \(command) #\(sequence) refused: \(error)")
+        pipeline.warnings.warn("smpp_malformed", "smpp \(config.name): \(command) #\(sequence) refused: \(error)", now: loop.now)
         if command.isResponse {
             // A response we cannot read frees its request's slot all the same.
             if let request = window.answered(sequence) { failed(request, .unknownError) }
@@ -272,7 +272,8 @@ public final class SMPPClientLink: ConnectionHandler {
         guard request.command == .submitSM else { return }
         stats.submitFailures += 1
         if case .message(let m)? = request.pdu?.body {
-            logger.error("smpp \(config.name): reply to \(m.destination.value) refused by the SMSC: \(status)")
+            pipeline.warnings.warn("smpp_reply_refused", "smpp \(config.name): reply to \(m.destination.value) refused by the SMSC: \(status)",
+                                   level: .error, now: loop.now)
         }
     }
 
