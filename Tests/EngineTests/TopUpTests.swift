@@ -82,7 +82,9 @@ struct TopUpTests {
             knownTimes.append(try time("kannel"))
             unknownTimes.append(try time("nobody"))
         }
-        let known = knownTimes.sorted()[7], unknown = unknownTimes.sorted()[7]
+        // The fastest of each: load only ever adds time, so the minimum is the cost itself
+        // (medians failed twice while the fuzzers ran beside the suite).
+        let known = knownTimes.min()!, unknown = unknownTimes.min()!
         // Without the dummy hash an unknown name answers ~50 times faster.
         #expect(unknown > known * 0.5 && unknown < known * 2, "known \(known) s, unknown \(unknown) s")
     }

@@ -249,5 +249,8 @@ struct GrafanaDashboardTests {
             #expect(families.contains(family), "the dashboard asks for \(name); /metrics has no \(family)")
         }
         #expect(names.count >= 15)
+        // Every family says what it is.
+        let helped = Set(scrape.split(separator: "\n").filter { $0.hasPrefix("# HELP ") }.map { String($0.split(separator: " ")[2]) })
+        #expect(families.subtracting(helped).isEmpty, "no HELP for \(families.subtracting(helped).sorted())")
     }
 }

@@ -189,7 +189,8 @@ public final class GatewayMetrics {
     }
 
     /// The text of `GET /metrics`: the registry's, its families sorted by name (the
-    /// registry keeps them in a hash table; a person reading a scrape wants an order).
+    /// registry keeps them in a hash table; a person reading a scrape wants an order),
+    /// each with its `# HELP` line.
     public func exposition() -> String {
         var families: [(name: Substring, lines: [Substring])] = []
         for line in registry.emitToString().split(separator: "\n") {
@@ -202,6 +203,7 @@ public final class GatewayMetrics {
         families.sort { $0.name < $1.name }
         var text = ""
         for family in families {
+            if let help = GatewayMetrics.help[String(family.name)] { text += "# HELP \(family.name) \(help)\n" }
             for line in family.lines {
                 text += line
                 text += "\n"
