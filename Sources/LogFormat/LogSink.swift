@@ -13,12 +13,22 @@ import Darwin
 /// written at once, after what was held, so the order stays. Held lines are also written
 /// when 64 KiB are waiting, and at ``flush()`` on shutdown; a crash loses at most one
 /// pass's info lines (the audit rows are the record of what was done).
+///
+/// The loop writes these lines, and the loop must not wait: after ``neverBlock()`` a pipe or
+/// socket (journald's) that is full drops what does not fit, and the next line that gets
+/// through is preceded by a warning saying how many were lost.
 public final class LogSink: @unchecked Sendable {
     private let fd: Int32
     private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private var buffer: [UInt8] = []
     /// Whether info lines wait for ``flush()``.
     private var holding = false
+    /// Lines dropped since the last write that got through, and whether the last write
+    /// stopped inside a line (the next starts on a new one).
+    public private(set) var dropped = 0
+    private var cutMidLine = false
+    /// The format of the line that reports dropped lines.
+    public var format: LogFormat = .logfmt
 
     public static let standardError = LogSink(fd: 2)
 
@@ -31,6 +41,19 @@ public final class LogSink: @unchecked Sendable {
     deinit {
         pthread_mutex_destroy(lock)
         lock.deallocate()
+    }
+
+    /// Makes the descriptor non-blocking when it is a pipe or a socket (journald, `| tee`);
+    /// a terminal or a file is left as it is (their writes do not wait on a reader).
+    /// Whether it did.
+    @discardableResult
+    public func neverBlock() -> Bool {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return false }
+        let kind = info.st_mode & S_IFMT
+        guard kind == S_IFIFO || kind == S_IFSOCK else { return false }
+        let flags = fcntl(fd, F_GETFL)
+        return flags >= 0 && fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0
     }
 
     /// From now on lines below `warning` wait for ``flush()`` (or are written at once).
@@ -58,6 +81,17 @@ public final class LogSink: @unchecked Sendable {
 
     /// Under the lock.
     private func drain() {
+        var headCount = 0
+        if dropped > 0 || cutMidLine {
+            // Say what was lost before what comes now (if this gets through).
+            var head: [UInt8] = cutMidLine ? [0x0A] : []
+            if dropped > 0 {
+                format.render(time: .now(), level: .warning, message: "log stream full: lines dropped",
+                              metadata: ["dropped": .stringConvertible(dropped)], into: &head)
+            }
+            headCount = head.count
+            buffer.insert(contentsOf: head, at: 0)
+        }
         var offset = 0
         buffer.withUnsafeBytes { bytes in
             while offset < bytes.count {
@@ -67,10 +101,20 @@ public final class LogSink: @unchecked Sendable {
                 } else if n < 0 && errno == EINTR {
                     continue
                 } else {
-                    // A closed or full log stream must not stop the gateway: the lines go.
+                    // A full (non-blocking) or closed log stream must not stop the
+                    // gateway: the rest goes, counted.
                     break
                 }
             }
+        }
+        if offset == buffer.count {
+            dropped = 0
+            cutMidLine = false
+        } else {
+            let lost = buffer[max(offset, headCount)...].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+            // The report itself not through: what it reported is still owed.
+            dropped = (offset < headCount ? dropped : 0) + lost
+            if offset > 0 { cutMidLine = buffer[offset - 1] != 0x0A }
         }
         buffer.removeAll(keepingCapacity: true)
     }

@@ -127,6 +127,9 @@ struct Serve: ParsableCommand {
         mallopt(M_MMAP_THRESHOLD, 32 << 20)
         let level = Logger.Level(rawValue: logLevel) ?? .info
         let format = LogFormat(rawValue: logFormat) ?? .logfmt
+        // The loop writes the log: a stalled journald must cost lines, not the gateway.
+        LogSink.standardError.format = format
+        LogSink.standardError.neverBlock()
         LoggingSystem.bootstrap { _ in LineLogHandler(format: format, level: level) }
         let logger = Logger(label: "selfcare")
         logger.notice("configuration: \(effectiveConfiguration)")

@@ -106,3 +106,46 @@ import Testing
         return String(decoding: buffer.prefix(max(0, n)), as: UTF8.self)
     }
 }
+
+@Suite struct LogSinkTests {
+    /// A reader that stops reading (a stalled journald) costs lines, never a blocked loop;
+    /// the first line through afterwards says how many were lost.
+    @Test func aFullPipeDropsLinesAndSaysHowManyOnceItDrains() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]); close(fds[1]) }
+        let sink = LogSink(fd: fds[1])
+        #expect(sink.neverBlock())
+        let handler = LineLogHandler(format: .logfmt, level: .info, sink: sink)
+        let logger = Logger(label: "t", factory: { _ in handler })
+        let line = String(repeating: "x", count: 200)
+        for i in 0..<2_000 { logger.warning("\(i) \(line)") }   // ~450 KB into a 64 KB pipe
+        #expect(sink.dropped > 1_000, "\(sink.dropped)")
+        // The reader catches up.
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        var got: [UInt8] = []
+        while true {
+            let n = read(fds[0], &buffer, buffer.count)
+            if n > 0 { got += buffer.prefix(n) }
+            if n < buffer.count { break }
+        }
+        logger.warning("after")
+        let n = read(fds[0], &buffer, buffer.count)
+        let text = String(decoding: buffer.prefix(max(0, n)), as: UTF8.self)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
+        #expect(lines.count == 2, "\(text)")
+        #expect(lines.first?.contains("level=warning msg=\"log stream full: lines dropped\" dropped=") == true, "\(text)")
+        #expect(lines.last?.hasSuffix("msg=after") == true)
+        #expect(sink.dropped == 0)
+        // What did get through is whole lines, plus at most one cut where the pipe filled.
+        let received = String(decoding: got, as: UTF8.self).split(separator: "\n")
+        #expect(received.dropLast().allSatisfy { $0.hasSuffix(line + "\"") })
+    }
+
+    @Test func aFileIsLeftBlocking() throws {
+        let path = "/tmp/selfcare-logsink-\(getpid())"
+        let fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0o600)
+        defer { close(fd); unlink(path) }
+        #expect(!LogSink(fd: fd).neverBlock())
+    }
+}
